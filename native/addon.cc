@@ -1,0 +1,185 @@
+// node-addon-api bindings only: convert arguments, call core/, convert results.
+// The typed TypeScript view of these functions is src/native/addon.ts.
+#define NAPI_CPP_EXCEPTIONS
+#include <napi.h>
+
+#include <stdexcept>
+
+#include "core/alloc_probe.h"
+#include "core/registry.h"
+
+namespace {
+
+using namespace xpd;
+
+// Every native failure reaches JavaScript as an Error with a `kind` the runner maps to
+// a result: api (a vendor call failed: `call`, `code`, `codeName`), unsupported, usage.
+Napi::Error toJsError(Napi::Env env, const std::exception& e) {
+  Napi::Error err = Napi::Error::New(env, e.what());
+  if (auto* api = dynamic_cast<const ApiError*>(&e)) {
+    err.Set("kind", "api");
+    err.Set("call", api->call());
+    err.Set("code", Napi::Number::New(env, static_cast<double>(api->code())));
+    err.Set("codeName", api->codeName());
+  } else if (dynamic_cast<const Unsupported*>(&e)) {
+    err.Set("kind", "unsupported");
+  } else if (dynamic_cast<const std::invalid_argument*>(&e)) {
+    err.Set("kind", "usage");
+  } else {
+    err.Set("kind", "runtime");
+  }
+  return err;
+}
+
+template <typename F>
+Napi::Value guarded(const Napi::CallbackInfo& info, F&& f) {
+  try {
+    return f();
+  } catch (const Napi::Error&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw toJsError(info.Env(), e);
+  }
+}
+
+Options toOptions(const Napi::Value& v) {
+  Options o;
+  if (!v.IsObject()) return o;
+  Napi::Object obj = v.As<Napi::Object>();
+  Napi::Array keys = obj.GetPropertyNames();
+  for (uint32_t i = 0; i < keys.Length(); ++i) {
+    std::string k = keys.Get(i).ToString();
+    o[k] = obj.Get(k).ToString().Utf8Value();
+  }
+  return o;
+}
+
+std::string str(const Napi::Object& o, const char* key, const std::string& def = "") {
+  Napi::Value v = o.Get(key);
+  return v.IsUndefined() ? def : v.ToString().Utf8Value();
+}
+
+double num(const Napi::Object& o, const char* key, double def) {
+  Napi::Value v = o.Get(key);
+  return v.IsUndefined() ? def : v.ToNumber().DoubleValue();
+}
+
+Napi::Object stringMap(Napi::Env env, const std::map<std::string, std::string>& m) {
+  Napi::Object o = Napi::Object::New(env);
+  for (const auto& [k, v] : m) o.Set(k, v);
+  return o;
+}
+
+Napi::Object factsToJs(Napi::Env env, const Facts& f) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("backend", f.backend);
+  o.Set("runtimes", stringMap(env, f.runtimes));
+  o.Set("extra", stringMap(env, f.extra));
+  Napi::Array devs = Napi::Array::New(env, f.devices.size());
+  for (size_t i = 0; i < f.devices.size(); ++i) {
+    const DeviceInfo& d = f.devices[i];
+    Napi::Object jd = Napi::Object::New(env);
+    jd.Set("index", d.index);
+    jd.Set("vendor", d.vendor);
+    jd.Set("name", d.name);
+    jd.Set("pciId", d.pciId);
+    jd.Set("pciBusId", d.pciBusId);
+    jd.Set("kernelDriver", d.kernelDriver);
+    jd.Set("memoryBytes", Napi::Number::New(env, static_cast<double>(d.memoryBytes)));
+    Napi::Array peers = Napi::Array::New(env, d.peers.size());
+    for (size_t j = 0; j < d.peers.size(); ++j) peers.Set(static_cast<uint32_t>(j), d.peers[j]);
+    jd.Set("peers", peers);
+    jd.Set("extra", stringMap(env, d.extra));
+    devs.Set(static_cast<uint32_t>(i), jd);
+  }
+  o.Set("devices", devs);
+  return o;
+}
+
+Napi::Object memToJs(Napi::Env env, const MemSample& m) {
+  Napi::Object o = Napi::Object::New(env);
+  auto set = [&](const char* k, int64_t v) {
+    if (v >= 0) o.Set(k, Napi::Number::New(env, static_cast<double>(v)));
+  };
+  o.Set("t", m.tMs);
+  set("memTotal", m.memTotal);
+  set("memFree", m.memFree);
+  set("memAvailable", m.memAvailable);
+  set("committedAS", m.committedAS);
+  set("shmem", m.shmem);
+  set("anonPages", m.anonPages);
+  set("gpuActive", m.gpuActive);
+  set("vmRSS", m.vmRSS);
+  set("rssAnon", m.rssAnon);
+  return o;
+}
+
+// facts(backend, options) -> Facts; throws why the backend is unavailable.
+Napi::Value Facts_(const Napi::CallbackInfo& info) {
+  return guarded(info, [&]() -> Napi::Value {
+    BackendPtr b = createBackend(info[0].ToString(), toOptions(info[1]));
+    return factsToJs(info.Env(), b->facts());
+  });
+}
+
+// allocProbe(spec, onSample) -> outcome. Samples are delivered synchronously as taken.
+Napi::Value AllocProbe(const Napi::CallbackInfo& info) {
+  return guarded(info, [&]() -> Napi::Value {
+    Napi::Env env = info.Env();
+    Napi::Object spec = info[0].As<Napi::Object>();
+    Napi::Function onSample = info[1].As<Napi::Function>();
+    std::string backendName = str(spec, "backend", "host");
+    Options options = toOptions(spec.Get("options"));
+    AllocProbeParams p;
+    p.device = static_cast<int>(num(spec, "device", 0));
+    p.variant = str(spec, "variant");
+    p.size = static_cast<uint64_t>(num(spec, "size", 0));
+    p.count = static_cast<int>(num(spec, "count", 1));
+    p.touch = parseTouch(str(spec, "touch", "none"));
+    p.baselineMs = num(spec, "baselineMs", p.baselineMs);
+    p.settleMs = num(spec, "settleMs", p.settleMs);
+    p.stableWindowMs = num(spec, "stableWindowMs", p.stableWindowMs);
+    p.stableBytes = static_cast<int64_t>(num(spec, "stableBytes", static_cast<double>(p.stableBytes)));
+    p.intervalMs = num(spec, "intervalMs", p.intervalMs);
+    p.samplesPerStep = static_cast<int>(num(spec, "samplesPerStep", p.samplesPerStep));
+    p.cycles = static_cast<int>(num(spec, "cycles", 0));
+    p.guardBytes = static_cast<int64_t>(num(spec, "guardBytes", 0));
+    AllocProbeOutcome out = runAllocProbe(
+        [&]() { return createBackend(backendName, options); }, p,
+        [&](const ProbeSample& s) {
+          Napi::Object js = memToJs(env, s.mem);
+          js.Set("phase", s.phase);
+          js.Set("step", s.step);
+          js.Set("deviceBytes", Napi::Number::New(env, static_cast<double>(s.deviceBytes)));
+          onSample.Call({js});
+        });
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("allocated", out.allocated);
+    o.Set("stoppedAtGuard", out.stoppedAtGuard);
+    o.Set("baselineStable", out.baselineStable);
+    o.Set("releaseSettled", out.releaseSettled);
+    o.Set("backendCreateMs", out.backendCreateMs);
+    return o;
+  });
+}
+
+Napi::Value SampleMemory(const Napi::CallbackInfo& info) {
+  MemSample m;
+  if (!sampleMemory(m)) throw Napi::Error::New(info.Env(), "cannot read /proc/meminfo");
+  return memToJs(info.Env(), m);
+}
+
+Napi::Value PluginDir(const Napi::CallbackInfo& info) { return Napi::String::New(info.Env(), pluginDir()); }
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("facts", Napi::Function::New(env, Facts_));
+  exports.Set("allocProbe", Napi::Function::New(env, AllocProbe));
+  exports.Set("sampleMemory", Napi::Function::New(env, SampleMemory));
+  exports.Set("pluginDir", Napi::Function::New(env, PluginDir));
+  exports.Set("abiVersion", Napi::Number::New(env, 1));
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(xpudiag, Init)

@@ -1,0 +1,130 @@
+#include "core/alloc_probe.h"
+
+#include <time.h>
+
+#include <algorithm>
+#include <stdexcept>
+#include <vector>
+
+namespace xpd {
+namespace {
+
+void sleepMs(double ms) {
+  if (ms <= 0) return;
+  timespec ts{static_cast<time_t>(ms / 1000), static_cast<long>((ms - static_cast<double>(static_cast<time_t>(ms / 1000)) * 1000) * 1e6)};
+  while (nanosleep(&ts, &ts) != 0) {
+  }
+}
+
+MemSample take(const char* phase, int step, uint64_t deviceBytes, const SampleSink& sink) {
+  ProbeSample s{phase, step, deviceBytes, {}};
+  if (!sampleMemory(s.mem)) throw std::runtime_error("cannot read /proc/meminfo");
+  sink(s);
+  return s.mem;
+}
+
+// Samples until MemAvailable's spread over the last window is below the threshold, or
+// the time runs out. On virtual machines freed memory comes back to MemFree seconds
+// late (balloon/virtio-mem), so a reading taken at once can be off by hundreds of MiB.
+bool waitStable(const char* phase, double maxMs, const AllocProbeParams& p, const SampleSink& sink) {
+  struct Point { double t; int64_t avail; };
+  std::vector<Point> window;
+  window.reserve(256);
+  const double start = monotonicMs();
+  for (;;) {
+    MemSample m = take(phase, 0, 0, sink);
+    window.push_back({m.tMs, m.memAvailable});
+    while (!window.empty() && m.tMs - window.front().t > p.stableWindowMs) window.erase(window.begin());
+    if (m.tMs - start >= p.stableWindowMs) {
+      auto [lo, hi] = std::minmax_element(window.begin(), window.end(), [](const Point& a, const Point& b) { return a.avail < b.avail; });
+      if (hi->avail - lo->avail <= p.stableBytes) return true;
+    }
+    if (m.tMs - start >= std::max(maxMs, p.stableWindowMs)) return false;
+    sleepMs(p.intervalMs);
+  }
+}
+
+class Allocations {
+ public:
+  explicit Allocations(Backend& b) : b_(b) {}
+  ~Allocations() {
+    // Error path: free what is left; errors here cannot be reported any more.
+    for (auto& a : list_) {
+      try {
+        b_.release(a);
+      } catch (...) {
+      }
+    }
+  }
+  void add(Allocation a) { list_.push_back(std::move(a)); }
+  Allocation& back() { return list_.back(); }
+  uint64_t bytes() const {
+    uint64_t n = 0;
+    for (const auto& a : list_) n += a.bytes;
+    return n;
+  }
+  void releaseAll() {
+    while (!list_.empty()) {
+      b_.release(list_.back());
+      list_.pop_back();
+    }
+  }
+
+ private:
+  Backend& b_;
+  std::vector<Allocation> list_;
+};
+
+}  // namespace
+
+Touch parseTouch(const std::string& s) {
+  if (s == "none") return Touch::None;
+  if (s == "fill") return Touch::Fill;
+  if (s == "read") return Touch::Read;
+  throw std::invalid_argument("touch must be none, fill or read, got '" + s + "'");
+}
+
+AllocProbeOutcome runAllocProbe(const BackendFactory& make, const AllocProbeParams& p, const SampleSink& sink) {
+  if (p.size == 0 || p.count < 1) throw std::invalid_argument("alloc probe: size and count must be positive");
+  AllocProbeOutcome out;
+  take("pre", 0, 0, sink);
+  double t0 = monotonicMs();
+  BackendPtr backend = make();
+  out.backendCreateMs = monotonicMs() - t0;
+  out.baselineStable = waitStable("baseline", p.baselineMs, p, sink);
+
+  {
+    Allocations live(*backend);
+    for (int i = 1; i <= p.count; ++i) {
+      MemSample now;
+      if (!sampleMemory(now)) throw std::runtime_error("cannot read /proc/meminfo");
+      if (p.guardBytes > 0 && now.memAvailable - static_cast<int64_t>(p.size) < p.guardBytes) {
+        out.stoppedAtGuard = true;
+        break;
+      }
+      live.add(backend->allocate(p.device, p.variant, p.size));
+      backend->touch(live.back(), p.touch);
+      out.allocated = i;
+      for (int s = 0; s < p.samplesPerStep; ++s) {
+        sleepMs(s == 0 ? p.intervalMs : p.intervalMs / 2);
+        take("alloc", i, live.bytes(), sink);
+      }
+    }
+    live.releaseAll();
+  }
+  out.releaseSettled = waitStable("release", p.settleMs, p, sink);
+
+  for (int c = 1; c <= p.cycles; ++c) {
+    Allocations live(*backend);
+    for (int i = 0; i < p.count; ++i) {
+      live.add(backend->allocate(p.device, p.variant, p.size));
+      backend->touch(live.back(), p.touch);
+    }
+    live.releaseAll();
+    sleepMs(p.intervalMs);
+    take("cycle", c, 0, sink);
+  }
+  return out;
+}
+
+}  // namespace xpd

@@ -1,0 +1,58 @@
+// The allocation probe: how much host memory do device allocations cost?
+//
+// Steps: sample before the backend exists ("pre"); create it; sample until the
+// baseline is stable ("baseline"); per allocation: allocate, touch, sample ("alloc");
+// free everything and sample until the readings settle ("release"). Optionally
+// alloc/free cycles ("cycle") whose host cost must not grow. Raw samples stream out
+// through the sink as they are taken, so a crash loses none already taken.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "core/meminfo.h"
+#include "core/registry.h"
+
+namespace xpd {
+
+struct AllocProbeParams {
+  int device = 0;
+  std::string variant;
+  uint64_t size = 0;
+  int count = 1;
+  Touch touch = Touch::None;
+  double baselineMs = 5000;     // longest wait for a stable baseline
+  double settleMs = 5000;       // longest wait for readings to settle after free
+  double stableWindowMs = 600;  // window over which drift is judged
+  int64_t stableBytes = 8 << 20;  // MemAvailable spread within the window that counts as stable
+  double intervalMs = 50;       // sampling period while waiting
+  int samplesPerStep = 3;       // samples after each allocation (their median is used)
+  int cycles = 0;               // alloc/free cycles after the release phase
+  int64_t guardBytes = 0;       // never allocate past MemAvailable - size < guardBytes
+};
+
+struct ProbeSample {
+  const char* phase;
+  int step;                 // allocation or cycle number, 0 outside those phases
+  uint64_t deviceBytes;     // device bytes live when sampled
+  MemSample mem;
+};
+
+struct AllocProbeOutcome {
+  int allocated = 0;            // allocations made before the end (or the guard)
+  bool stoppedAtGuard = false;
+  bool baselineStable = false;
+  bool releaseSettled = false;
+  double backendCreateMs = 0;
+};
+
+using SampleSink = std::function<void(const ProbeSample&)>;
+using BackendFactory = std::function<BackendPtr()>;
+
+// Frees every allocation it made on every path; backend errors propagate after that.
+AllocProbeOutcome runAllocProbe(const BackendFactory& make, const AllocProbeParams& p, const SampleSink& sink);
+
+Touch parseTouch(const std::string& s);
+
+}  // namespace xpd

@@ -1,0 +1,100 @@
+#include "core/meminfo.h"
+
+#include <fcntl.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <cstring>
+
+namespace xpd {
+
+double monotonicMs() {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<double>(ts.tv_sec) * 1e3 + static_cast<double>(ts.tv_nsec) / 1e6;
+}
+
+namespace {
+
+// Reads a whole small /proc file into buf (NUL-terminated). /proc files must be read
+// in one go from offset 0; 16 KiB is far above meminfo's size.
+bool readSmallFile(const char* path, char* buf, size_t cap) {
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  size_t len = 0;
+  while (len + 1 < cap) {
+    ssize_t n = read(fd, buf + len, cap - 1 - len);
+    if (n < 0) {
+      close(fd);
+      return false;
+    }
+    if (n == 0) break;
+    len += static_cast<size_t>(n);
+  }
+  close(fd);
+  buf[len] = '\0';
+  return true;
+}
+
+// For each "Key:   123 kB" line whose key matches, stores the value in bytes.
+struct Field {
+  const char* key;
+  int64_t MemSample::*member;
+};
+
+void parseKeyed(const char* text, const Field* fields, size_t nFields, MemSample& out) {
+  const char* line = text;
+  while (*line) {
+    const char* colon = strchr(line, ':');
+    const char* eol = strchr(line, '\n');
+    if (!eol) eol = line + strlen(line);
+    if (colon && colon < eol) {
+      size_t keyLen = static_cast<size_t>(colon - line);
+      for (size_t i = 0; i < nFields; ++i) {
+        if (strlen(fields[i].key) == keyLen && strncmp(fields[i].key, line, keyLen) == 0) {
+          char* end = nullptr;
+          long long v = strtoll(colon + 1, &end, 10);
+          while (end && end < eol && *end == ' ') ++end;
+          int64_t scale = (end && end + 1 < eol && end[0] == 'k' && end[1] == 'B') ? 1024 : 1;
+          out.*(fields[i].member) = static_cast<int64_t>(v) * scale;
+          break;
+        }
+      }
+    }
+    line = *eol ? eol + 1 : eol;
+  }
+}
+
+const Field kMeminfoFields[] = {
+    {"MemTotal", &MemSample::memTotal},       {"MemFree", &MemSample::memFree},
+    {"MemAvailable", &MemSample::memAvailable}, {"Committed_AS", &MemSample::committedAS},
+    {"Shmem", &MemSample::shmem},             {"AnonPages", &MemSample::anonPages},
+    {"GPUActive", &MemSample::gpuActive},
+};
+const Field kStatusFields[] = {
+    {"VmRSS", &MemSample::vmRSS},
+    {"RssAnon", &MemSample::rssAnon},
+};
+
+}  // namespace
+
+void parseMeminfo(const char* text, MemSample& out) {
+  parseKeyed(text, kMeminfoFields, sizeof kMeminfoFields / sizeof kMeminfoFields[0], out);
+}
+
+void parseProcStatus(const char* text, MemSample& out) {
+  parseKeyed(text, kStatusFields, sizeof kStatusFields / sizeof kStatusFields[0], out);
+}
+
+bool sampleMemory(MemSample& out) {
+  static thread_local char buf[16384];
+  out = MemSample{};
+  out.tMs = monotonicMs();
+  if (!readSmallFile("/proc/meminfo", buf, sizeof buf)) return false;
+  parseMeminfo(buf, out);
+  if (readSmallFile("/proc/self/status", buf, sizeof buf)) parseProcStatus(buf, out);
+  return true;
+}
+
+}  // namespace xpd

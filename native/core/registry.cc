@@ -1,0 +1,60 @@
+#include "core/registry.h"
+
+#include <dlfcn.h>
+
+#include <cstdlib>
+#include <stdexcept>
+
+#include "backends/host.h"
+#include "xpudiag/plugin.h"
+
+#ifdef XPUDIAG_HAVE_ZE
+#include "backends/ze.h"
+#endif
+
+namespace xpd {
+
+std::string pluginDir() {
+  if (const char* dir = getenv("XPUDIAG_PLUGIN_DIR"); dir && *dir) return dir;
+  Dl_info info{};
+  if (dladdr(reinterpret_cast<void*>(&pluginDir), &info) == 0 || !info.dli_fname) return ".";
+  std::string self = info.dli_fname;
+  auto slash = self.rfind('/');
+  return slash == std::string::npos ? "." : self.substr(0, slash);
+}
+
+namespace {
+
+BackendPtr createPlugin(const std::string& name, const Options& options) {
+  std::string path = pluginDir() + "/libxpudiag_" + name + ".so";
+  // Plugins stay loaded for the life of the process: vendor runtimes (CUDA) register
+  // exit handlers that must not outlive their code.
+  void* lib = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (!lib) {
+    const char* err = dlerror();
+    throw std::runtime_error(name + ": plugin not loadable: " + (err ? err : path) +
+                             " (not built on this machine? see `xpudiag env`)");
+  }
+  auto create = reinterpret_cast<xpudiag_backend_create_fn>(dlsym(lib, XPUDIAG_PLUGIN_CREATE));
+  auto destroy = reinterpret_cast<xpudiag_backend_destroy_fn>(dlsym(lib, XPUDIAG_PLUGIN_DESTROY));
+  if (!create || !destroy) throw std::runtime_error(name + ": " + path + " does not export " XPUDIAG_PLUGIN_CREATE);
+  char err[1024] = {0};
+  Backend* b = create(&options, err, sizeof err);
+  if (!b) throw std::runtime_error(name + ": " + (err[0] ? err : "backend creation failed"));
+  return BackendPtr(b, [destroy](Backend* p) { destroy(p); });
+}
+
+}  // namespace
+
+BackendPtr createBackend(const std::string& name, const Options& options) {
+  if (name == "host") return BackendPtr(createHostBackend(options).release(), [](Backend* p) { delete p; });
+#ifdef XPUDIAG_HAVE_ZE
+  if (name == "ze") return BackendPtr(createZeBackend(options).release(), [](Backend* p) { delete p; });
+#else
+  if (name == "ze") throw std::runtime_error("ze: backend not compiled into this build");
+#endif
+  if (name == "cuda" || name == "sycl") return createPlugin(name, options);
+  throw std::runtime_error("unknown backend '" + name + "' (known: host, ze, cuda, sycl)");
+}
+
+}  // namespace xpd

@@ -1,0 +1,24 @@
+// Finds and creates backends by name: host and ze are built into the addon; cuda and
+// sycl are plugins (libxpudiag_<name>.so next to the addon) opened at run time.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "xpudiag/backend.h"
+
+namespace xpd {
+
+using BackendPtr = std::unique_ptr<Backend, std::function<void(Backend*)>>;
+
+// Throws std::runtime_error saying why the backend is unavailable and how to fix it.
+BackendPtr createBackend(const std::string& name, const Options& options);
+
+// Folder the plugins are looked up in (the addon's own folder unless overridden by
+// XPUDIAG_PLUGIN_DIR).
+std::string pluginDir();
+
+const char* const kBackendNames[] = {"host", "ze", "cuda", "sycl"};
+
+}  // namespace xpd

@@ -1,0 +1,61 @@
+#!/usr/bin/env node
+// Builds the addon (required) and then each optional part (ze-sim, cuda, sycl) on its
+// own, so that a broken or missing vendor toolchain never fails `npm install`.
+// Writes build/Release/build-status.json, which `xpudiag env` reads to say what was
+// built and why not. Offline: cmake-js uses the node-api-headers package.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const require = createRequire(import.meta.url);
+const cmakeJs = join(dirname(require.resolve('cmake-js/package.json')), 'bin', 'cmake-js');
+const jobs = String(Math.max(1, Math.min(8, (await import('node:os')).availableParallelism())));
+
+const extra = [];
+if (process.env.XPUDIAG_SANITIZE === '1') extra.push('--CDXPUDIAG_SANITIZE=ON');
+if (process.env.XPUDIAG_CMAKE_DEFS) for (const d of process.env.XPUDIAG_CMAKE_DEFS.split(/\s+/).filter(Boolean)) extra.push(`--CD${d}`);
+
+function run(cmd, args, logFile) {
+  const r = spawnSync(cmd, args, { cwd: root, encoding: 'utf8', env: { ...process.env, CMAKE_BUILD_PARALLEL_LEVEL: jobs } });
+  const out = (r.stdout ?? '') + (r.stderr ?? '');
+  if (logFile) writeFileSync(logFile, out);
+  return { ok: r.status === 0, out };
+}
+
+console.error('xpudiag: building the native addon (cmake-js)...');
+const addon = run(process.execPath, [cmakeJs, 'compile', '--target', 'xpudiag', ...extra]);
+if (!addon.ok) {
+  console.error(addon.out.split('\n').slice(-60).join('\n'));
+  console.error('xpudiag: the native addon failed to build. It needs cmake >= 3.18 and a C++17 compiler (apt-get install cmake g++).');
+  process.exit(1);
+}
+
+const status = { addon: { built: true }, optional: {} };
+const optDir = join(root, 'build', 'optional');
+if (existsSync(optDir)) {
+  for (const f of readdirSync(optDir).filter((f) => f.endsWith('.txt')).sort()) {
+    const name = f.slice(0, -4);
+    const [target = '', reason = ''] = readFileSync(join(optDir, f), 'utf8').split('\n');
+    if (!target) {
+      status.optional[name] = { built: false, reason };
+      console.error(`xpudiag: ${name}: ${reason}`);
+      continue;
+    }
+    const log = join(optDir, `${name}.log`);
+    const r = run('cmake', ['--build', join(root, 'build'), '--config', 'Release', '--target', target, '-j', jobs], log);
+    status.optional[name] = r.ok
+      ? { built: true, target, reason }
+      : { built: false, target, reason: `build of ${target} failed (log: build/optional/${name}.log): ${lastError(r.out)}` };
+    console.error(`xpudiag: ${name}: ${r.ok ? 'built' : 'NOT built, see build/optional/' + name + '.log'}`);
+  }
+}
+mkdirSync(join(root, 'build', 'Release'), { recursive: true });
+writeFileSync(join(root, 'build', 'Release', 'build-status.json'), JSON.stringify(status, null, 2) + '\n');
+
+function lastError(out) {
+  const lines = out.split('\n').filter((l) => /error/i.test(l));
+  return (lines.at(-1) ?? out.trim().split('\n').at(-1) ?? '').slice(0, 300);
+}
