@@ -13,7 +13,8 @@ namespace {
 using namespace xpd;
 
 // Every native failure reaches JavaScript as an Error with a `kind` the runner maps to
-// a result: api (a vendor call failed: `call`, `code`, `codeName`), unsupported, usage.
+// a result: api (a vendor call failed: `call`, `code`, `codeName`), unavailable (the
+// backend cannot run here: skip), unsupported, usage, runtime.
 Napi::Error toJsError(Napi::Env env, const std::exception& e) {
   Napi::Error err = Napi::Error::New(env, e.what());
   if (auto* api = dynamic_cast<const ApiError*>(&e)) {
@@ -21,6 +22,8 @@ Napi::Error toJsError(Napi::Env env, const std::exception& e) {
     err.Set("call", api->call());
     err.Set("code", Napi::Number::New(env, static_cast<double>(api->code())));
     err.Set("codeName", api->codeName());
+  } else if (dynamic_cast<const Unavailable*>(&e)) {
+    err.Set("kind", "unavailable");
   } else if (dynamic_cast<const Unsupported*>(&e)) {
     err.Set("kind", "unsupported");
   } else if (dynamic_cast<const std::invalid_argument*>(&e)) {

@@ -3,6 +3,7 @@
 #include <dlfcn.h>
 
 #include <cstdlib>
+#include <cstring>
 #include <stdexcept>
 
 #include "backends/host.h"
@@ -32,15 +33,19 @@ BackendPtr createPlugin(const std::string& name, const Options& options) {
   void* lib = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (!lib) {
     const char* err = dlerror();
-    throw std::runtime_error(name + ": plugin not loadable: " + (err ? err : path) +
-                             " (not built on this machine? see `xpudiag env`)");
+    throw Unavailable(name + ": plugin not loadable: " + (err ? err : path) +
+                      " (not built on this machine? see `xpudiag env`)");
   }
   auto create = reinterpret_cast<xpudiag_backend_create_fn>(dlsym(lib, XPUDIAG_PLUGIN_CREATE));
   auto destroy = reinterpret_cast<xpudiag_backend_destroy_fn>(dlsym(lib, XPUDIAG_PLUGIN_DESTROY));
   if (!create || !destroy) throw std::runtime_error(name + ": " + path + " does not export " XPUDIAG_PLUGIN_CREATE);
   char err[1024] = {0};
   Backend* b = create(&options, err, sizeof err);
-  if (!b) throw std::runtime_error(name + ": " + (err[0] ? err : "backend creation failed"));
+  if (!b) {
+    static const char kPrefix[] = "unavailable: ";
+    if (strncmp(err, kPrefix, sizeof kPrefix - 1) == 0) throw Unavailable(name + ": " + (err + sizeof kPrefix - 1));
+    throw std::runtime_error(name + ": " + (err[0] ? err : "backend creation failed"));
+  }
   return BackendPtr(b, [destroy](Backend* p) { destroy(p); });
 }
 
@@ -51,7 +56,7 @@ BackendPtr createBackend(const std::string& name, const Options& options) {
 #ifdef XPUDIAG_HAVE_ZE
   if (name == "ze") return BackendPtr(createZeBackend(options).release(), [](Backend* p) { delete p; });
 #else
-  if (name == "ze") throw std::runtime_error("ze: backend not compiled into this build");
+  if (name == "ze") throw Unavailable("ze: backend not compiled into this build");
 #endif
   if (name == "cuda" || name == "sycl") return createPlugin(name, options);
   throw std::runtime_error("unknown backend '" + name + "' (known: host, ze, cuda, sycl)");

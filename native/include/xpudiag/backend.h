@@ -41,6 +41,14 @@ class Unsupported : public std::runtime_error {
   explicit Unsupported(const std::string& what) : std::runtime_error(what) {}
 };
 
+// The backend cannot run on this machine at all (no loader, no driver, no device,
+// plugin not built): the runner reports the case as `skip` with this message.
+// Plugins signal it by starting their create() error message with "unavailable: ".
+class Unavailable : public std::runtime_error {
+ public:
+  explicit Unavailable(const std::string& what) : std::runtime_error(what) {}
+};
+
 struct DeviceInfo {
   int index = 0;
   std::string vendor;        // "Intel", "NVIDIA", "host"

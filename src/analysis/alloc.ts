@@ -1,0 +1,143 @@
+// Host cost of device allocations, from the allocation probe's raw samples.
+// Pure: samples in, metrics out; unit-tested on fixture samples without any device.
+import type { AllocProbeOutcome, AllocSample, MemReading } from '../native/addon.js';
+import { linearFit, median, quantile, stddev } from './stats.js';
+
+export type ShadowVerdict = 'shadow' | 'clean' | 'inconclusive';
+
+/** Host instruments whose growth is fitted against device bytes, each a slope in host bytes per device byte. */
+export const INSTRUMENTS = ['memAvailable', 'memFree', 'committedAS', 'anonPages', 'vmRSS', 'rssAnon', 'gpuActive'] as const;
+export type Instrument = (typeof INSTRUMENTS)[number];
+
+export interface AllocMetrics {
+  hostPerDevice: number | null;
+  hostPerDeviceCI: [number, number] | null;
+  /** Host memory taken by creating the backend (context, arenas), before any allocation. */
+  hostFixedBytes: number | null;
+  fitInterceptBytes: number | null;
+  releasedFraction: number | null;
+  verdict: ShadowVerdict;
+  verdictReason: string;
+  threshold: number;
+  noiseBytes: number;
+  baselineStable: boolean;
+  releaseSettled: boolean;
+  allocated: number;
+  planned: number;
+  deviceBytes: number;
+  /** Slope per instrument; null where the kernel does not report it. */
+  instruments: Partial<Record<Instrument, number | null>>;
+  /** Host cost after each alloc/free cycle (bytes); must not grow with the cycle number. */
+  cycleCostBytes?: number[];
+  cycleGrowthPerCycle?: number | null;
+}
+
+/** Consumed = a drop for the "available/free" readings, a rise for the usage counters. */
+function consumed(inst: Instrument, base: number, now: number): number {
+  return inst === 'memAvailable' || inst === 'memFree' ? base - now : now - base;
+}
+
+function field(s: MemReading, inst: Instrument): number | undefined {
+  return s[inst];
+}
+
+export interface AllocAnalysisInput {
+  samples: AllocSample[];
+  outcome: AllocProbeOutcome;
+  planned: number;
+  threshold?: number;
+}
+
+export function analyzeAlloc({ samples, outcome, planned, threshold = 0.1 }: AllocAnalysisInput): AllocMetrics {
+  const baseline = samples.filter((s) => s.phase === 'baseline');
+  const pre = samples.find((s) => s.phase === 'pre');
+  const release = samples.filter((s) => s.phase === 'release');
+  const steps = new Map<number, AllocSample[]>();
+  for (const s of samples.filter((s) => s.phase === 'alloc')) steps.set(s.step, [...(steps.get(s.step) ?? []), s]);
+
+  // The baseline is the end of the waiting period: its latest third, where drift has stopped.
+  const tail = baseline.slice(Math.floor((baseline.length * 2) / 3));
+  const baseOf = (inst: Instrument): number | undefined => {
+    const v = tail.map((s) => field(s, inst)).filter((x): x is number => x !== undefined);
+    return v.length ? median(v) : undefined;
+  };
+  const base = baseOf('memAvailable');
+  const noiseSD = stddev(baseline.map((s) => s.memAvailable ?? NaN).filter(Number.isFinite));
+  const noiseBytes = baseline.length
+    ? quantile(baseline.map((s) => s.memAvailable!), 0.95) - quantile(baseline.map((s) => s.memAvailable!), 0.05)
+    : 0;
+
+  const stepList = [...steps.entries()].sort((a, b) => a[0] - b[0]);
+  const xs = [0, ...stepList.map(([, ss]) => ss[0]!.deviceBytes)];
+  const deviceBytes = xs.at(-1) ?? 0;
+
+  const fitFor = (inst: Instrument) => {
+    const b = baseOf(inst);
+    if (b === undefined || stepList.length < 1) return null;
+    const ys = [0];
+    for (const [, ss] of stepList) {
+      const v = ss.map((s) => field(s, inst)).filter((x): x is number => x !== undefined);
+      if (!v.length) return null;
+      ys.push(consumed(inst, b, median(v)));
+    }
+    return linearFit(xs, ys, inst === 'memAvailable' ? noiseSD : 0);
+  };
+
+  const instruments: AllocMetrics['instruments'] = {};
+  for (const inst of INSTRUMENTS) instruments[inst] = fitFor(inst)?.slope ?? null;
+  const fit = fitFor('memAvailable');
+
+  let releasedFraction: number | null = null;
+  if (base !== undefined && stepList.length && release.length) {
+    const peak = median(stepList.at(-1)![1].map((s) => s.memAvailable!));
+    const consumedAtPeak = base - peak;
+    const end = median(release.slice(Math.floor((release.length * 2) / 3)).map((s) => s.memAvailable!));
+    // Release is only meaningful when something measurable was consumed.
+    if (consumedAtPeak > Math.max(4 * noiseSD, 16 << 20)) releasedFraction = (end - peak) / consumedAtPeak;
+  }
+
+  const cycles = samples.filter((s) => s.phase === 'cycle').sort((a, b) => a.step - b.step);
+  let cycleCostBytes: number[] | undefined;
+  let cycleGrowthPerCycle: number | null | undefined;
+  if (cycles.length && base !== undefined) {
+    cycleCostBytes = cycles.map((s) => base - s.memAvailable!);
+    cycleGrowthPerCycle = cycles.length >= 2 ? linearFit(cycles.map((s) => s.step), cycleCostBytes).slope : null;
+  }
+
+  const { verdict, reason } = judgeShadow(fit?.slopeCI ?? null, threshold, noiseBytes, deviceBytes);
+  return {
+    hostPerDevice: fit?.slope ?? null,
+    hostPerDeviceCI: fit?.slopeCI ?? null,
+    hostFixedBytes: pre?.memAvailable !== undefined && base !== undefined ? pre.memAvailable - base : null,
+    fitInterceptBytes: fit?.intercept ?? null,
+    releasedFraction,
+    verdict,
+    verdictReason: reason,
+    threshold,
+    noiseBytes,
+    baselineStable: outcome.baselineStable,
+    releaseSettled: outcome.releaseSettled,
+    allocated: outcome.allocated,
+    planned,
+    deviceBytes,
+    instruments,
+    ...(cycleCostBytes ? { cycleCostBytes, cycleGrowthPerCycle } : {}),
+  };
+}
+
+const MiB = 1 << 20;
+
+/** The verdict the interval can carry, and never more. */
+export function judgeShadow(ci: [number, number] | null, threshold: number, noiseBytes: number, deviceBytes: number): { verdict: ShadowVerdict; reason: string } {
+  if (!ci) return { verdict: 'inconclusive', reason: 'no allocation step was measured' };
+  const [lo, hi] = ci;
+  const iv = `[${lo.toFixed(3)}, ${hi.toFixed(3)}]`;
+  if (lo > threshold) return { verdict: 'shadow', reason: `95% interval ${iv} lies above the threshold ${threshold}` };
+  if (hi < threshold) return { verdict: 'clean', reason: `95% interval ${iv} lies below the threshold ${threshold}` };
+  return {
+    verdict: 'inconclusive',
+    reason:
+      `95% interval ${iv} straddles the threshold ${threshold}: noise ${(noiseBytes / MiB).toFixed(0)} MiB against ` +
+      `${(deviceBytes / MiB).toFixed(0)} MiB allocated; allocate more or use a quieter machine`,
+  };
+}

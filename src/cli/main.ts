@@ -1,0 +1,62 @@
+// xpudiag's command line. Exit codes (contract): 0 every check passed (warnings
+// allowed), 1 a check failed, 2 bad usage or a bad suite, 3 the harness itself failed.
+import { parseArgs } from 'node:util';
+import { runCommand } from './run.js';
+import { validateCommand } from './validate.js';
+import { envCommand } from './env.js';
+import { UsageError } from './errors.js';
+import { SuiteError } from '../suite/index.js';
+import { toolVersion } from '../version.js';
+
+const HELP = `xpudiag ${toolVersion}: accelerator memory and collectives diagnostics
+
+Usage:
+  xpudiag run [SUITE...] [--out DIR] [--backend NAME] [--json]
+                                   run suites (default: the shipped default suite)
+  xpudiag validate SUITE...        check suites without running them
+  xpudiag env [--json]             machine fingerprint, and which backends work here and why not
+
+Exit codes: 0 all checks passed, 1 a check failed, 2 bad usage or bad suite, 3 harness failure.
+`;
+
+type Handler = (args: string[]) => Promise<number>;
+
+const COMMANDS: Record<string, Handler> = {
+  run: runCommand,
+  validate: validateCommand,
+  env: envCommand,
+};
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command || command === 'help' || command === '--help' || command === '-h') {
+    process.stdout.write(HELP);
+    return command ? 0 : 2;
+  }
+  if (command === '--version' || command === '-V') {
+    process.stdout.write(`${toolVersion}\n`);
+    return 0;
+  }
+  const handler = COMMANDS[command];
+  if (!handler) {
+    process.stderr.write(`xpudiag: unknown command '${command}'. Commands: ${Object.keys(COMMANDS).join(', ')} (xpudiag --help)\n`);
+    return 2;
+  }
+  try {
+    return await handler(rest);
+  } catch (e) {
+    if (e instanceof SuiteError) {
+      process.stderr.write(`${e.message}\n`);
+      return 2;
+    }
+    if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`xpudiag ${command}: ${(e as Error).message}\n(xpudiag --help)\n`);
+      return 2;
+    }
+    process.stderr.write(`xpudiag: internal error: ${(e as Error).message ?? String(e)}\n`);
+    if (process.env.XPUDIAG_DEBUG) process.stderr.write(`${(e as Error).stack}\n`);
+    return 3;
+  }
+}
+
+export { parseArgs };

@@ -1,0 +1,71 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { packageRoot } from '../native/addon.js';
+import { exitCodeFor } from '../report/build.js';
+import { renderResultsTable } from '../report/render-text.js';
+import { runSuite } from '../runner/run-suite.js';
+import { loadSuite } from '../suite/index.js';
+import { UsageError } from './errors.js';
+import { progressPrinter } from './progress.js';
+
+export const defaultSuite = join(packageRoot, 'suites', 'default.yaml');
+
+export async function runCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      out: { type: 'string', default: 'reports' },
+      backend: { type: 'string' },
+      json: { type: 'boolean', default: false },
+    },
+  });
+  const files = positionals.length ? positionals : [defaultSuite];
+  // Every suite is checked before anything runs: a typo in the third file must not
+  // surface after an hour of measurements.
+  const suites = files.map((f) => {
+    if (!existsSync(f) && !f.endsWith('.yaml') && existsSync(join(packageRoot, 'suites', `${f}.yaml`))) return loadSuite(join(packageRoot, 'suites', `${f}.yaml`));
+    return loadSuite(f);
+  });
+  if (values.backend && !['host', 'ze', 'cuda', 'sycl'].includes(values.backend)) {
+    throw new UsageError(`--backend must be one of host, ze, cuda, sycl (got '${values.backend}')`);
+  }
+
+  const controller = new AbortController();
+  let signalExit = 0;
+  const onSignal = (sig: NodeJS.Signals) => {
+    signalExit = sig === 'SIGINT' ? 130 : 143;
+    process.stderr.write(`\nxpudiag: ${sig}: stopping the current case and writing a partial report...\n`);
+    controller.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  const reports = [];
+  let exit = 0;
+  try {
+    for (const suite of suites) {
+      if (controller.signal.aborted) break;
+      if (!values.json) process.stderr.write(`xpudiag: suite ${suite.name} (${suite.cases.length} cases) from ${suite.file}\n`);
+      const { report, reportPath, journalPath } = await runSuite(suite, {
+        outDir: values.out!,
+        backend: values.backend,
+        command: ['xpudiag', 'run', ...args].join(' '),
+        signal: controller.signal,
+        onProgress: values.json ? undefined : progressPrinter(),
+      });
+      reports.push(report);
+      exit = Math.max(exit, exitCodeFor(report.summary));
+      if (!values.json) {
+        process.stdout.write(renderResultsTable(report, !!process.stdout.isTTY && !process.env.CI) + '\n');
+        process.stdout.write(`report: ${reportPath}\njournal: ${journalPath}\n`);
+      }
+    }
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+  if (values.json) process.stdout.write(JSON.stringify(reports.length === 1 ? reports[0] : reports, null, 2) + '\n');
+  return signalExit || exit;
+}

@@ -1,0 +1,7 @@
+// Library entry: the pieces other tools may script against.
+export { loadSuite, parseSuite, SuiteError } from './suite/index.js';
+export { runSuite } from './runner/run-suite.js';
+export { runCase } from './runner/run-case.js';
+export { analyzeAlloc, judgeShadow } from './analysis/alloc.js';
+export { reportErrors, reportSchema } from './report/schema.js';
+export type { Report } from './report/build.js';

@@ -1,0 +1,122 @@
+// The typed view of the native addon (native/addon.cc): the only file in src/ that
+// knows how the binary is found and loaded. The addon is loaded in probe children
+// only (see runner/child.ts), so a crash inside a driver never takes the runner down.
+import { createRequire } from 'node:module';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const packageRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const addonDir = process.env.XPUDIAG_ADDON_DIR ?? join(packageRoot, 'build', 'Release');
+export const addonPath = join(addonDir, 'xpudiag.node');
+
+export interface DeviceFacts {
+  index: number;
+  vendor: string;
+  name: string;
+  pciId: string;
+  pciBusId: string;
+  kernelDriver: string;
+  memoryBytes: number;
+  peers: number[];
+  extra: Record<string, string>;
+}
+
+export interface BackendFacts {
+  backend: string;
+  runtimes: Record<string, string>;
+  extra: Record<string, string>;
+  devices: DeviceFacts[];
+}
+
+/** One reading of the host-memory instruments, in bytes; absent fields were not printed by the kernel. */
+export interface MemReading {
+  t: number;
+  memTotal?: number;
+  memFree?: number;
+  memAvailable?: number;
+  committedAS?: number;
+  shmem?: number;
+  anonPages?: number;
+  gpuActive?: number;
+  vmRSS?: number;
+  rssAnon?: number;
+}
+
+export type AllocPhase = 'pre' | 'baseline' | 'alloc' | 'release' | 'cycle';
+
+export interface AllocSample extends MemReading {
+  phase: AllocPhase;
+  step: number;
+  deviceBytes: number;
+}
+
+export interface AllocProbeSpec {
+  backend: string;
+  options?: Record<string, string>;
+  device?: number;
+  variant: string;
+  size: number;
+  count?: number;
+  touch?: 'none' | 'fill' | 'read';
+  baselineMs?: number;
+  settleMs?: number;
+  stableWindowMs?: number;
+  stableBytes?: number;
+  intervalMs?: number;
+  samplesPerStep?: number;
+  cycles?: number;
+  guardBytes?: number;
+}
+
+export interface AllocProbeOutcome {
+  allocated: number;
+  stoppedAtGuard: boolean;
+  baselineStable: boolean;
+  releaseSettled: boolean;
+  backendCreateMs: number;
+}
+
+/** What a native failure carries (see toJsError in native/addon.cc). */
+export interface NativeError extends Error {
+  kind: 'api' | 'unavailable' | 'unsupported' | 'usage' | 'runtime';
+  call?: string;
+  code?: number;
+  codeName?: string;
+}
+
+export interface Addon {
+  abiVersion: number;
+  facts(backend: string, options?: Record<string, string>): BackendFacts;
+  allocProbe(spec: AllocProbeSpec, onSample: (s: AllocSample) => void): AllocProbeOutcome;
+  sampleMemory(): MemReading;
+  pluginDir(): string;
+}
+
+export interface BuildStatus {
+  addon: { built: boolean };
+  optional: Record<string, { built: boolean; target?: string; reason: string }>;
+}
+
+export function readBuildStatus(): BuildStatus | undefined {
+  const f = join(addonDir, 'build-status.json');
+  if (!existsSync(f)) return undefined;
+  return JSON.parse(readFileSync(f, 'utf8')) as BuildStatus;
+}
+
+let cached: Addon | undefined;
+
+/** Loads the addon in this process. Call it only in a probe child. */
+export function loadAddon(): Addon {
+  if (cached) return cached;
+  if (!existsSync(addonPath)) {
+    throw new Error(`native addon not found at ${addonPath}: run \`npm install\` (or \`npm run build\`) in ${packageRoot}`);
+  }
+  const require = createRequire(import.meta.url);
+  cached = require(addonPath) as Addon;
+  return cached;
+}
+
+export function isNativeError(e: unknown): e is NativeError {
+  return e instanceof Error && typeof (e as Partial<NativeError>).kind === 'string';
+}

@@ -1,0 +1,58 @@
+// The allocation probe: host cost of device allocations (see native/core/alloc_probe.h).
+import type { AllocProbeOutcome, AllocSample } from '../native/addon.js';
+import { analyzeAlloc } from '../analysis/alloc.js';
+import type { ChildContext, Judgement, ProbeCase, ProbeModule } from './types.js';
+
+const num = (v: unknown, d: number): number => (typeof v === 'number' ? v : d);
+
+function run(ctx: ChildContext): AllocProbeOutcome {
+  const p = ctx.c.params;
+  return ctx.addon.allocProbe(
+    {
+      backend: ctx.c.backend,
+      options: ctx.options,
+      device: num(p.device, 0),
+      variant: String(p.variant),
+      size: num(p.size, 0),
+      count: num(p.count, 1),
+      touch: (p.touch as 'none' | 'fill' | 'read' | undefined) ?? 'none',
+      baselineMs: num(p.baselineMs, 5000),
+      settleMs: num(p.settleMs, 5000),
+      cycles: num(p.cycles, 0),
+      guardBytes: ctx.guardBytes,
+    },
+    (s) => ctx.sample(s),
+  );
+}
+
+function analyze(c: ProbeCase, samples: unknown[], outcome: unknown): Judgement {
+  const o = outcome as AllocProbeOutcome;
+  const planned = num(c.params.count, 1);
+  const threshold = num(c.expect?.threshold, 0.1);
+  const m = analyzeAlloc({ samples: samples as AllocSample[], outcome: o, planned, threshold });
+  const metrics = m as unknown as Record<string, unknown>;
+  if (o.stoppedAtGuard) {
+    return {
+      status: 'error',
+      reason: `host-memory guard: stopped after ${o.allocated} of ${planned} allocations to keep MemAvailable above the guard`,
+      metrics,
+    };
+  }
+  const expected = c.expect?.verdict;
+  if (m.verdict === 'inconclusive') return { status: 'warn', reason: m.verdictReason, metrics };
+  if (typeof expected === 'string' && expected !== m.verdict) {
+    return { status: 'fail', reason: `expected ${expected}, measured ${m.verdict}: ${m.verdictReason}`, metrics };
+  }
+  return { status: 'pass', reason: `${m.verdict}: ${m.verdictReason}`, metrics };
+}
+
+function describe(m: Record<string, unknown>): string {
+  const slope = m.hostPerDevice as number | null;
+  const ci = m.hostPerDeviceCI as [number, number] | null;
+  if (slope === null || slope === undefined) return '';
+  const rel = m.releasedFraction as number | null;
+  return `host/device ${slope.toFixed(3)} [${ci![0].toFixed(3)}, ${ci![1].toFixed(3)}] ${String(m.verdict)}` +
+    (rel !== null && rel !== undefined ? `, released ${rel.toFixed(2)}` : '');
+}
+
+export const allocProbe: ProbeModule = { run, analyze, describe };

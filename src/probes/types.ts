@@ -1,0 +1,62 @@
+// The contract between the runner and a probe. A probe has two halves: `run` executes
+// in the forked child (it may load the addon and may crash), `analyze` executes in the
+// parent and is pure (samples in, metrics and a status out).
+import type { Addon, BackendFacts } from '../native/addon.js';
+
+export type Status = 'pass' | 'fail' | 'warn' | 'skip' | 'error' | 'xfail' | 'xpass';
+
+export interface Reference {
+  ref?: number;
+  lower?: number;
+  upper?: number;
+  unit?: string;
+}
+
+/** What a probe needs of a suite case (structurally the suite loader's Case). */
+export interface ProbeCase {
+  id: string;
+  probe: string;
+  backend: string;
+  params: Record<string, unknown>;
+  timeoutMs: number;
+  control?: 'negative' | 'positive';
+  xfail?: string;
+  expect?: Record<string, unknown>;
+  references?: Record<string, Reference>;
+}
+
+/** Lines the child writes to the parent (fd 3, one JSON document per line). */
+export type ChildMessage =
+  | { type: 'facts'; facts: BackendFacts }
+  | { type: 'sample'; sample: unknown }
+  | { type: 'outcome'; outcome: unknown }
+  | { type: 'unavailable'; reason: string }
+  | { type: 'error'; error: { kind: string; message: string; call?: string; code?: number; codeName?: string } };
+
+export interface ChildContext {
+  addon: Addon;
+  c: ProbeCase;
+  /** Backend options derived from the case (host: devices; ze: contextDevices, ...). */
+  options: Record<string, string>;
+  guardBytes: number;
+  sample(s: unknown): void;
+}
+
+export interface Judgement {
+  status: Status;
+  reason: string;
+  metrics: Record<string, unknown>;
+}
+
+export interface ProbeModule {
+  /** Runs in the child; returns the probe's outcome object. */
+  run(ctx: ChildContext): unknown;
+  /** Runs in the parent; pure. */
+  analyze(c: ProbeCase, samples: unknown[], outcome: unknown): Judgement;
+  /** One line for the terminal table: the headline figures of a result's metrics. */
+  describe?(metrics: Record<string, unknown>): string;
+  /** A multi-line table (an nccl-tests style sweep) printed after the results, if the probe has one. */
+  table?(metrics: Record<string, unknown>): string | undefined;
+  /** Which samples go into the report (all of them unless a probe thins them). */
+  reportSamples?(samples: unknown[]): unknown[];
+}

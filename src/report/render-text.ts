@@ -1,0 +1,29 @@
+// The terminal view of a report: a short table a person reads at a glance.
+import { PROBES } from '../probes/index.js';
+import type { Report } from './build.js';
+
+const COLORS: Record<string, string> = { pass: '32', fail: '31', error: '31', warn: '33', skip: '2', xfail: '35', xpass: '36' };
+
+export function colorStatus(status: string, color: boolean): string {
+  const padded = status.toUpperCase().padEnd(5);
+  return color && COLORS[status] ? `\x1b[${COLORS[status]}m${padded}\x1b[0m` : padded;
+}
+
+export function renderResultsTable(report: Report, color = false): string {
+  const rows = report.results.map((r) => {
+    const figures = PROBES[r.probe]?.describe?.(r.metrics) ?? '';
+    return [colorStatus(r.status, color), r.id, figures || r.reason];
+  });
+  const idWidth = Math.min(60, Math.max(4, ...rows.map((r) => r[1]!.length)));
+  const lines = rows.map(([s, id, detail]) => `${s}  ${id!.padEnd(idWidth)}  ${detail}`);
+  const extra: string[] = [];
+  for (const r of report.results) {
+    const table = PROBES[r.probe]?.table?.(r.metrics);
+    if (table) extra.push('', `${r.id}:`, table);
+  }
+  const s = report.summary;
+  const summary = `${s.pass} passed, ${s.fail} failed, ${s.warn} warned, ${s.skip} skipped, ${s.error} errors` +
+    (s.xfail || s.xpass ? `, ${s.xfail} xfail, ${s.xpass} xpass` : '');
+  const trust = report.trust && !report.trust.trusted ? [`controls failed: verdicts are untrustworthy (${report.trust.reasons.join('; ')})`] : [];
+  return [...lines, ...extra, '', ...trust, summary].join('\n');
+}

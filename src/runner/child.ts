@@ -1,0 +1,47 @@
+// The probe child: loads the native addon, runs one job, and streams what it learns to
+// the parent as JSON lines on fd 3 with synchronous writes, so every line written
+// before a crash reaches the parent. Never imported by the parent.
+import { writeSync } from 'node:fs';
+import { isNativeError, loadAddon } from '../native/addon.js';
+import { PROBES } from '../probes/index.js';
+import { backendOptions } from '../probes/options.js';
+import type { ChildMessage, ProbeCase } from '../probes/types.js';
+
+export type ChildJob =
+  | { kind: 'case'; c: ProbeCase; guardBytes: number }
+  | { kind: 'facts'; backend: string; options: Record<string, string> };
+
+const MSG_FD = 3;
+
+function emit(msg: ChildMessage): void {
+  writeSync(MSG_FD, JSON.stringify(msg) + '\n');
+}
+
+function errorMessage(e: unknown): ChildMessage {
+  if (isNativeError(e) && e.kind === 'unavailable') return { type: 'unavailable', reason: e.message };
+  if (isNativeError(e)) {
+    return { type: 'error', error: { kind: e.kind, message: e.message, call: e.call, code: e.code, codeName: e.codeName } };
+  }
+  return { type: 'error', error: { kind: 'runtime', message: e instanceof Error ? e.message : String(e) } };
+}
+
+function main(): void {
+  const job = JSON.parse(process.argv[2] ?? '{}') as ChildJob;
+  const addon = loadAddon();
+  if (job.kind === 'facts') {
+    emit({ type: 'facts', facts: addon.facts(job.backend, job.options) });
+    return;
+  }
+  const probe = PROBES[job.c.probe];
+  if (!probe) throw new Error(`unknown probe '${job.c.probe}'`);
+  const options = backendOptions(job.c.backend, job.c.params);
+  emit({ type: 'facts', facts: addon.facts(job.c.backend, options) });
+  const outcome = probe.run({ addon, c: job.c, options, guardBytes: job.guardBytes, sample: (s) => emit({ type: 'sample', sample: s }) });
+  emit({ type: 'outcome', outcome });
+}
+
+try {
+  main();
+} catch (e) {
+  emit(errorMessage(e));
+}

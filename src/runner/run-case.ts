@@ -1,0 +1,182 @@
+// Runs one case in its own child process. Whatever the child does (crash, hang, exit,
+// exhaust host memory) becomes a result; the runner itself never goes down with it.
+import { spawn } from 'node:child_process';
+import type { Readable } from 'node:stream';
+import { join } from 'node:path';
+import { packageRoot, type BackendFacts } from '../native/addon.js';
+import { finalJudgement } from '../probes/judge.js';
+import { PROBES } from '../probes/index.js';
+import { backendOptions } from '../probes/options.js';
+import type { ChildMessage, ProbeCase, Status } from '../probes/types.js';
+import type { ChildJob } from './child.js';
+import { readMeminfo } from './meminfo.js';
+
+export const childPath = join(packageRoot, 'dist', 'runner', 'child.js');
+
+export interface CaseError {
+  kind: 'signal' | 'timeout' | 'exit' | 'guard' | 'interrupted' | 'api' | 'unsupported' | 'usage' | 'runtime';
+  message: string;
+  signal?: string;
+  exitCode?: number;
+  call?: string;
+  code?: number;
+  codeName?: string;
+}
+
+export interface CaseResult {
+  id: string;
+  probe: string;
+  backend: string;
+  params: Record<string, unknown>;
+  options: Record<string, string>;
+  control?: 'negative' | 'positive';
+  xfail?: string;
+  status: Status;
+  reason: string;
+  metrics: Record<string, unknown>;
+  references?: unknown[];
+  samples: unknown[];
+  error?: CaseError;
+  startedAt: string;
+  durationMs: number;
+  facts?: BackendFacts;
+  stderrTail?: string;
+}
+
+export interface RunCaseOptions {
+  guardBytes: number;
+  /** Parent-side guard polling period. */
+  guardPollMs?: number;
+  signal?: AbortSignal;
+  onSample?: (s: unknown) => void;
+}
+
+interface ChildRun {
+  messages: ChildMessage[];
+  exitCode: number | null;
+  signal: NodeJS.Signals | null;
+  killedFor?: 'timeout' | 'guard' | 'interrupted';
+  guardReading?: number;
+  stderr: string;
+}
+
+/** Spawns the child for a job and collects its messages; never rejects. */
+export function runChild(job: ChildJob, timeoutMs: number, opts: Partial<RunCaseOptions> = {}): Promise<ChildRun> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [childPath, JSON.stringify(job)], {
+      stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
+      env: process.env,
+    });
+    const run: ChildRun = { messages: [], exitCode: null, signal: null, stderr: '' };
+    let buf = '';
+    const messages = child.stdio[3] as Readable;
+    messages.setEncoding('utf8');
+    messages.on('data', (chunk: string) => {
+      buf += chunk;
+      let nl;
+      while ((nl = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, nl);
+        buf = buf.slice(nl + 1);
+        if (!line.trim()) continue;
+        try {
+          const msg = JSON.parse(line) as ChildMessage;
+          run.messages.push(msg);
+          if (msg.type === 'sample') opts.onSample?.(msg.sample);
+        } catch {
+          run.stderr += `unparsable child message: ${line.slice(0, 200)}\n`;
+        }
+      }
+    });
+    const keepTail = (chunk: Buffer) => {
+      run.stderr = (run.stderr + chunk.toString('utf8')).slice(-4000);
+    };
+    child.stdout!.on('data', keepTail);
+    child.stderr!.on('data', keepTail);
+
+    const stop = (why: NonNullable<ChildRun['killedFor']>) => {
+      if (run.killedFor) return;
+      run.killedFor = why;
+      child.kill('SIGKILL');
+    };
+    const timer = setTimeout(() => stop('timeout'), timeoutMs);
+    const guard =
+      opts.guardBytes && opts.guardBytes > 0
+        ? setInterval(() => {
+            const avail = readMeminfo().MemAvailable;
+            if (avail !== undefined && avail < opts.guardBytes!) {
+              run.guardReading = avail;
+              stop('guard');
+            }
+          }, opts.guardPollMs ?? 50)
+        : undefined;
+    const onAbort = () => stop('interrupted');
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    if (opts.signal?.aborted) onAbort();
+
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      if (guard) clearInterval(guard);
+      opts.signal?.removeEventListener('abort', onAbort);
+      run.exitCode = code;
+      run.signal = signal;
+      resolve(run);
+    });
+    child.on('error', (err) => {
+      run.stderr += `spawn failed: ${err.message}\n`;
+    });
+  });
+}
+
+const GiB = 2 ** 30;
+
+export async function runCase(c: ProbeCase, opts: RunCaseOptions): Promise<CaseResult> {
+  const startedAt = new Date();
+  const t0 = performance.now();
+  const run = await runChild({ kind: 'case', c, guardBytes: opts.guardBytes }, c.timeoutMs, opts);
+  const samples = run.messages.filter((m) => m.type === 'sample').map((m) => (m as { sample: unknown }).sample);
+  const facts = (run.messages.find((m) => m.type === 'facts') as { facts: BackendFacts } | undefined)?.facts;
+  const outcome = run.messages.find((m) => m.type === 'outcome') as { outcome: unknown } | undefined;
+  const failure = run.messages.find((m) => m.type === 'error') as Extract<ChildMessage, { type: 'error' }> | undefined;
+  const unavailable = run.messages.find((m) => m.type === 'unavailable') as { reason: string } | undefined;
+  const probe = PROBES[c.probe];
+
+  const base: CaseResult = {
+    id: c.id,
+    probe: c.probe,
+    backend: c.backend,
+    params: c.params,
+    options: backendOptions(c.backend, c.params),
+    ...(c.control ? { control: c.control } : {}),
+    ...(c.xfail ? { xfail: c.xfail } : {}),
+    status: 'error',
+    reason: '',
+    metrics: {},
+    samples: probe?.reportSamples ? probe.reportSamples(samples) : samples,
+    startedAt: startedAt.toISOString(),
+    durationMs: Math.round(performance.now() - t0),
+    ...(facts ? { facts } : {}),
+  };
+  const tail = run.stderr.trim() ? { stderrTail: run.stderr.trim().split('\n').slice(-20).join('\n') } : {};
+  const fail = (error: CaseError): CaseResult => ({ ...base, ...tail, status: 'error', reason: error.message, error });
+
+  if (run.killedFor === 'guard') {
+    return fail({
+      kind: 'guard',
+      message: `host-memory guard: MemAvailable fell to ${((run.guardReading ?? 0) / GiB).toFixed(2)} GiB, below the guard of ${(opts.guardBytes / GiB).toFixed(2)} GiB; the case was stopped after ${samples.length} samples`,
+    });
+  }
+  if (run.killedFor === 'timeout') return fail({ kind: 'timeout', message: `timed out after ${c.timeoutMs} ms (hang in the probe or the driver)` });
+  if (run.killedFor === 'interrupted') return fail({ kind: 'interrupted', message: 'interrupted by the user' });
+  if (run.signal) return fail({ kind: 'signal', signal: run.signal, message: `probe process killed by ${run.signal}` });
+  if (unavailable) return { ...base, status: 'skip', reason: unavailable.reason };
+  if (failure) {
+    const e = failure.error;
+    if (e.kind === 'unsupported') return { ...base, status: 'skip', reason: `unsupported: ${e.message}` };
+    return fail({ ...e, kind: e.kind as CaseError['kind'] });
+  }
+  if (run.exitCode !== 0) return fail({ kind: 'exit', exitCode: run.exitCode ?? -1, message: `probe process exited with code ${run.exitCode}` });
+  if (!outcome || !probe) return fail({ kind: 'runtime', message: 'probe process ended without an outcome' });
+
+  const j = finalJudgement(c, probe.analyze(c, samples, outcome.outcome));
+  return { ...base, status: j.status, reason: j.reason, metrics: j.metrics, ...(j.references ? { references: j.references } : {}) };
+}

@@ -1,0 +1,125 @@
+// Runs a loaded suite: each case in its own child, each result journaled as it ends,
+// then one report written atomically next to the journal.
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { applyTrust, assessControls } from '../analysis/controls.js';
+import { hostEnvironment, mergeFacts, type Environment } from '../env/fingerprint.js';
+import { buildReport, type Report } from '../report/build.js';
+import { reportErrors } from '../report/schema.js';
+import { writeNewFile } from '../report/write.js';
+import type { Suite } from '../suite/index.js';
+import { Journal } from './journal.js';
+import { defaultGuardBytes } from './meminfo.js';
+import { runCase, type CaseResult } from './run-case.js';
+
+export interface Progress {
+  index: number;
+  total: number;
+  id: string;
+  result?: CaseResult;
+}
+
+export interface RunSuiteOptions {
+  outDir: string;
+  /** Run only cases of this backend; others are reported as skipped. */
+  backend?: string;
+  command?: string;
+  signal?: AbortSignal;
+  onProgress?: (p: Progress) => void;
+  /** Applied to the report before it is validated and written (redaction). */
+  transform?: (r: Report) => Report;
+}
+
+export interface RunSuiteResult {
+  report: Report;
+  reportPath: string;
+  journalPath: string;
+}
+
+function stamp(d: Date): string {
+  return d.toISOString().replace(/[:]/g, '').replace(/\.\d+Z$/, 'Z');
+}
+
+export async function runSuite(suite: Suite, opts: RunSuiteOptions): Promise<RunSuiteResult> {
+  const started = new Date();
+  const outDir = resolve(opts.outDir);
+  mkdirSync(outDir, { recursive: true });
+  const base = join(outDir, `${suite.name}-${stamp(started)}`);
+  let journal: Journal;
+  let journalPath = `${base}.journal.jsonl`;
+  for (let i = 2; ; i++) {
+    try {
+      journal = new Journal(journalPath);
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || i > 1000) throw e;
+      journalPath = `${base}-${i}.journal.jsonl`;
+    }
+  }
+  const guardBytes = suite.guard?.minAvailableBytes ?? defaultGuardBytes();
+  journal.append({
+    type: 'start', version: 1, suiteFile: suite.file, suiteSha256: suite.sha256, argv: process.argv.slice(2),
+    startedAt: started.toISOString(), caseIds: suite.cases.map((c) => c.id), options: { backend: opts.backend ?? null, guardBytes },
+  });
+  const environment: Environment = await hostEnvironment();
+  journal.append({ type: 'environment', environment });
+
+  const results: CaseResult[] = [];
+  let interrupted = false;
+  for (const [i, c] of suite.cases.entries()) {
+    if (opts.signal?.aborted) {
+      interrupted = true;
+      break;
+    }
+    opts.onProgress?.({ index: i, total: suite.cases.length, id: c.id });
+    let result: CaseResult;
+    if (opts.backend && c.backend !== opts.backend) {
+      result = {
+        id: c.id, probe: c.probe, backend: c.backend, params: c.params, options: {}, status: 'skip',
+        reason: `not selected (--backend ${opts.backend})`, metrics: {}, samples: [], startedAt: new Date().toISOString(), durationMs: 0,
+      };
+    } else {
+      result = await runCase(c, { guardBytes, signal: opts.signal });
+      if (result.error?.kind === 'interrupted') interrupted = true;
+    }
+    if (result.facts) mergeFacts(environment, result.facts);
+    results.push(result);
+    journal.append({ type: 'result', result });
+    opts.onProgress?.({ index: i, total: suite.cases.length, id: c.id, result });
+    if (interrupted) break;
+  }
+
+  const report = finishReport({ suite, started, environment, results, interrupted, command: opts.command, transform: opts.transform });
+  const reportPath = writeNewFile(base, '.json', JSON.stringify(report, null, 2) + '\n');
+  journal.append({ type: 'end', finishedAt: report.finishedAt, interrupted, report: reportPath });
+  journal.close();
+  return { report, reportPath, journalPath };
+}
+
+/** Controls, summary, schema check: shared by a normal run and a resumed one. */
+export function finishReport(args: {
+  suite: Pick<Suite, 'name' | 'file' | 'sha256' | 'description'>;
+  started: Date;
+  environment: Environment;
+  results: CaseResult[];
+  interrupted: boolean;
+  command?: string;
+  transform?: (r: Report) => Report;
+}): Report {
+  const trust = assessControls(args.results);
+  const hasControls = args.results.some((r) => r.control);
+  let report = buildReport({
+    suite: { name: args.suite.name, file: args.suite.file, sha256: args.suite.sha256, ...(args.suite.description ? { description: args.suite.description } : {}) },
+    startedAt: args.started.toISOString(),
+    finishedAt: new Date().toISOString(),
+    environment: args.environment,
+    results: applyTrust(args.results, trust),
+    ...(hasControls ? { trust } : {}),
+    interrupted: args.interrupted,
+    command: args.command,
+  });
+  if (args.transform) report = args.transform(report);
+  const errors = reportErrors(report);
+  if (errors.length) throw new Error(`internal error: the report does not match its schema: ${errors.slice(0, 5).join('; ')}`);
+  return report;
+}

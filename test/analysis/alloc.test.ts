@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { analyzeAlloc, judgeShadow } from '../../src/analysis/alloc.js';
+import { synthAllocSamples } from '../helpers/samples.js';
+
+describe('analyzeAlloc on synthetic samples', () => {
+  it('reads a full host copy as shadow with an interval around 1', () => {
+    const m = analyzeAlloc({ ...synthAllocSamples({ ratio: 1 }), planned: 8 });
+    expect(m.hostPerDevice!).toBeGreaterThan(0.98);
+    expect(m.hostPerDevice!).toBeLessThan(1.02);
+    expect(m.hostPerDeviceCI![0]).toBeLessThan(m.hostPerDevice!);
+    expect(m.hostPerDeviceCI![1]).toBeGreaterThan(m.hostPerDevice!);
+    expect(m.verdict).toBe('shadow');
+    expect(m.releasedFraction!).toBeGreaterThan(0.95);
+    expect(m.instruments.committedAS!).toBeCloseTo(1, 2);
+    expect(m.instruments.vmRSS!).toBeCloseTo(0, 6);
+  });
+
+  it('reads no host cost as clean', () => {
+    const m = analyzeAlloc({ ...synthAllocSamples({ ratio: 0 }), planned: 8 });
+    expect(Math.abs(m.hostPerDevice!)).toBeLessThan(0.02);
+    expect(m.verdict).toBe('clean');
+    expect(m.releasedFraction).toBeNull();
+  });
+
+  it('is inconclusive when noise swamps the effect, and says so', () => {
+    const m = analyzeAlloc({ ...synthAllocSamples({ ratio: 0.1, size: 4 << 20, noise: 400 << 20 }), planned: 8 });
+    expect(m.verdict).toBe('inconclusive');
+    expect(m.verdictReason).toMatch(/noise \d+ MiB .* allocate more or use a quieter machine/);
+  });
+
+  it('sees a leak as a low released fraction', () => {
+    const m = analyzeAlloc({ ...synthAllocSamples({ ratio: 1, released: 0 }), planned: 8 });
+    expect(m.releasedFraction!).toBeLessThan(0.05);
+  });
+
+  it('measures the fixed cost of creating the backend', () => {
+    const m = analyzeAlloc({ ...synthAllocSamples({ ratio: 0, fixed: 64 << 20, noise: 0 }), planned: 8 });
+    expect(m.hostFixedBytes).toBe(64 << 20);
+  });
+
+  it('reports cycle growth: flat for a clean free, positive for a leak per cycle', () => {
+    const flat = analyzeAlloc({ ...synthAllocSamples({ ratio: 1, cycles: 5, noise: 0 }), planned: 8 });
+    expect(flat.cycleGrowthPerCycle).toBeCloseTo(0, 3);
+    const leaky = analyzeAlloc({ ...synthAllocSamples({ ratio: 1, cycles: 5, cycleLeak: 32 << 20, noise: 0 }), planned: 8 });
+    expect(leaky.cycleGrowthPerCycle!).toBeCloseTo(32 << 20, -3);
+  });
+});
+
+describe('judgeShadow', () => {
+  it('gives each verdict only where the interval carries it', () => {
+    expect(judgeShadow([0.5, 0.7], 0.1, 0, 1).verdict).toBe('shadow');
+    expect(judgeShadow([-0.01, 0.02], 0.1, 0, 1).verdict).toBe('clean');
+    expect(judgeShadow([0.05, 0.2], 0.1, 0, 1).verdict).toBe('inconclusive');
+    expect(judgeShadow(null, 0.1, 0, 1).verdict).toBe('inconclusive');
+  });
+});

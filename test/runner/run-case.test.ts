@@ -1,0 +1,78 @@
+// The runner against the real addon: every way a probe child can end becomes a result.
+import { describe, expect, it } from 'vitest';
+import { readMeminfo } from '../../src/runner/meminfo.js';
+import { runCase } from '../../src/runner/run-case.js';
+import type { ProbeCase } from '../../src/probes/types.js';
+
+const MiB = 2 ** 20;
+const quick = { baselineMs: 2000, settleMs: 2000 };
+
+function allocCase(id: string, params: Record<string, unknown>, extra: Partial<ProbeCase> = {}): ProbeCase {
+  return { id, probe: 'alloc', backend: 'host', timeoutMs: 60_000, params: { size: 64 * MiB, count: 6, ...quick, ...params }, ...extra };
+}
+
+describe('runCase on the host backend', () => {
+  it('measures the natural controls', async () => {
+    const lazy = await runCase(allocCase('lazy', { variant: 'mmap-lazy', touch: 'none' }, { expect: { verdict: 'clean' } }), { guardBytes: 0 });
+    expect(lazy.status, lazy.reason).toBe('pass');
+    expect(lazy.metrics.hostPerDevice as number).toBeLessThan(0.05);
+    const full = await runCase(allocCase('populate', { variant: 'mmap-populate', touch: 'none' }, { expect: { verdict: 'shadow' } }), { guardBytes: 0 });
+    expect(full.status, full.reason).toBe('pass');
+    expect(full.metrics.hostPerDevice as number).toBeGreaterThan(0.9);
+    expect(full.metrics.hostPerDevice as number).toBeLessThan(1.1);
+    expect(full.samples.length).toBeGreaterThan(10);
+    expect(full.facts?.backend).toBe('host');
+  });
+
+  it('fails a case whose expectation is not met', async () => {
+    const r = await runCase(allocCase('wrong', { variant: 'mmap-populate', count: 4 }, { expect: { verdict: 'clean' } }), { guardBytes: 0 });
+    expect(r.status).toBe('fail');
+    expect(r.reason).toMatch(/expected clean, measured shadow/);
+  });
+
+  it('turns a segfault in the probe into an error result naming the signal', async () => {
+    const r = await runCase(allocCase('segv', { variant: 'fault-segv', count: 1 }), { guardBytes: 0 });
+    expect(r.status).toBe('error');
+    expect(r.error?.kind).toBe('signal');
+    expect(r.error?.signal).toBe('SIGSEGV');
+    // Samples taken before the crash reached the parent.
+    expect(r.samples.length).toBeGreaterThan(0);
+  });
+
+  it('turns an abort into an error result naming SIGABRT', async () => {
+    const r = await runCase(allocCase('abort', { variant: 'fault-abort', count: 1 }), { guardBytes: 0 });
+    expect(r.error?.signal).toBe('SIGABRT');
+  });
+
+  it('stops a hung probe at its timeout', async () => {
+    const r = await runCase(allocCase('hang', { variant: 'fault-hang', count: 1 }, { timeoutMs: 3000 }), { guardBytes: 0 });
+    expect(r.status).toBe('error');
+    expect(r.error?.kind).toBe('timeout');
+    expect(r.reason).toMatch(/timed out after 3000 ms/);
+  });
+
+  it('reports a failed vendor call with its name and result code', async () => {
+    const r = await runCase(allocCase('oom', { variant: 'fault-oom', count: 1 }), { guardBytes: 0 });
+    expect(r.status).toBe('error');
+    expect(r.error?.kind).toBe('api');
+    expect(r.error?.call).toBe('hostAllocate');
+    expect(r.error?.codeName).toBe('OUT_OF_DEVICE_MEMORY');
+  });
+
+  it('skips a case whose backend is not available here, saying why', async () => {
+    const r = await runCase({ ...allocCase('sycl', { variant: 'malloc_device' }), backend: 'sycl' }, { guardBytes: 0 });
+    expect(r.status).toBe('skip');
+    expect(r.reason).toMatch(/sycl/);
+  });
+
+  it('stops allocating at the host-memory guard instead of exhausting the machine', async () => {
+    const avail = readMeminfo().MemAvailable!;
+    // A plan of 4 GiB against a guard that leaves room for about 512 MiB of it.
+    const guardBytes = avail - 512 * MiB;
+    const r = await runCase(allocCase('guard', { variant: 'mmap-populate', size: 128 * MiB, count: 32 }), { guardBytes });
+    expect(r.status).toBe('error');
+    expect(r.reason).toMatch(/host-memory guard/);
+    expect(r.metrics.allocated as number).toBeGreaterThan(0);
+    expect(r.metrics.allocated as number).toBeLessThan(32);
+  });
+});
