@@ -27,6 +27,12 @@ export interface AllocMetrics {
   deviceBytes: number;
   /** Slope per instrument; null where the kernel does not report it. */
   instruments: Partial<Record<Instrument, number | null>>;
+  /**
+   * Slope of each DRM fdinfo key of the probe process ("total-gtt", "resident-vram0", ...)
+   * against device bytes; null when the process had no DRM file open (no DRM driver, or
+   * a backend that does not use one: the instrument is absent, not zero).
+   */
+  drmFdinfo: Record<string, number> | null;
   /** Host cost after each alloc/free cycle (bytes); must not grow with the cycle number. */
   cycleCostBytes?: number[];
   cycleGrowthPerCycle?: number | null;
@@ -104,6 +110,8 @@ export function analyzeAlloc({ samples, outcome, planned, threshold = 0.1 }: All
     cycleGrowthPerCycle = cycles.length >= 2 ? linearFit(cycles.map((s) => s.step), cycleCostBytes).slope : null;
   }
 
+  const drmFdinfo = drmSlopes(baseline, stepList, xs);
+
   const { verdict, reason } = judgeShadow(fit?.slopeCI ?? null, threshold, noiseBytes, deviceBytes);
   return {
     hostPerDevice: fit?.slope ?? null,
@@ -121,8 +129,21 @@ export function analyzeAlloc({ samples, outcome, planned, threshold = 0.1 }: All
     planned,
     deviceBytes,
     instruments,
+    drmFdinfo,
     ...(cycleCostBytes ? { cycleCostBytes, cycleGrowthPerCycle } : {}),
   };
+}
+
+function drmSlopes(baseline: AllocSample[], stepList: [number, AllocSample[]][], xs: number[]): Record<string, number> | null {
+  const keys = new Set(stepList.flatMap(([, ss]) => ss.flatMap((s) => Object.keys(s.drm ?? {}))));
+  if (!keys.size) return null;
+  const out: Record<string, number> = {};
+  for (const k of keys) {
+    const base = median(baseline.map((s) => s.drm?.[k] ?? 0));
+    const ys = [0, ...stepList.map(([, ss]) => median(ss.map((s) => s.drm?.[k] ?? 0)) - base)];
+    out[k] = linearFit(xs, ys).slope;
+  }
+  return out;
 }
 
 const MiB = 1 << 20;

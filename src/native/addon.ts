@@ -49,6 +49,8 @@ export interface AllocSample extends MemReading {
   phase: AllocPhase;
   step: number;
   deviceBytes: number;
+  /** DRM fdinfo memory keys of the probe process (added by the child; absent without DRM files). */
+  drm?: Record<string, number>;
 }
 
 export interface AllocProbeSpec {

@@ -1,6 +1,7 @@
 // The allocation probe: host cost of device allocations (see native/core/alloc_probe.h).
 import type { AllocProbeOutcome, AllocSample } from '../native/addon.js';
 import { analyzeAlloc } from '../analysis/alloc.js';
+import { readDrmUsage } from '../runner/drm.js';
 import type { ChildContext, Judgement, ProbeCase, ProbeModule } from './types.js';
 
 const num = (v: unknown, d: number): number => (typeof v === 'number' ? v : d);
@@ -21,7 +22,10 @@ function run(ctx: ChildContext): AllocProbeOutcome {
       cycles: num(p.cycles, 0),
       guardBytes: ctx.guardBytes,
     },
-    (s) => ctx.sample(s),
+    (s) => {
+      const drm = readDrmUsage();
+      ctx.sample(drm ? { ...s, drm } : s);
+    },
   );
 }
 
@@ -37,6 +41,16 @@ function analyze(c: ProbeCase, samples: unknown[], outcome: unknown): Judgement 
       reason: `host-memory guard: stopped after ${o.allocated} of ${planned} allocations to keep MemAvailable above the guard`,
       metrics,
     };
+  }
+  // Alloc/free cycles: a host cost that grows with the cycle count is a leak, whatever
+  // the verdict of the first round.
+  const growth = m.cycleGrowthPerCycle;
+  const perCycle = num(c.params.size, 0) * planned;
+  if (growth !== undefined && growth !== null && m.cycleCostBytes) {
+    const total = growth * (m.cycleCostBytes.length - 1);
+    if (growth > 0.05 * perCycle && total > m.noiseBytes) {
+      return { status: 'fail', reason: `host cost grows by ${(growth / 2 ** 20).toFixed(1)} MiB per alloc/free cycle (${m.cycleCostBytes.length} cycles): a leak`, metrics };
+    }
   }
   const expected = c.expect?.verdict;
   if (m.verdict === 'inconclusive') return { status: 'warn', reason: m.verdictReason, metrics };

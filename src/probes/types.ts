@@ -18,6 +18,8 @@ export interface ProbeCase {
   probe: string;
   backend: string;
   params: Record<string, unknown>;
+  /** The matrix values that made this case (factors for attribution). */
+  matrix?: Record<string, unknown>;
   timeoutMs: number;
   control?: 'negative' | 'positive';
   xfail?: string;

@@ -25,5 +25,8 @@ export function renderResultsTable(report: Report, color = false): string {
   const summary = `${s.pass} passed, ${s.fail} failed, ${s.warn} warned, ${s.skip} skipped, ${s.error} errors` +
     (s.xfail || s.xpass ? `, ${s.xfail} xfail, ${s.xpass} xpass` : '');
   const trust = report.trust && !report.trust.trusted ? [`controls failed: verdicts are untrustworthy (${report.trust.reasons.join('; ')})`] : [];
-  return [...lines, ...extra, '', ...trust, summary].join('\n');
+  const attribution = ((report.analysis?.attribution ?? []) as { group: string; statement: string }[]).map(
+    (a) => `attribution (${a.group}): ${a.statement}`,
+  );
+  return [...lines, ...extra, '', ...attribution, ...trust, summary].join('\n');
 }

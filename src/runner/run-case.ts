@@ -29,6 +29,7 @@ export interface CaseResult {
   backend: string;
   params: Record<string, unknown>;
   options: Record<string, string>;
+  matrix?: Record<string, unknown>;
   control?: 'negative' | 'positive';
   xfail?: string;
   status: Status;
@@ -146,6 +147,7 @@ export async function runCase(c: ProbeCase, opts: RunCaseOptions): Promise<CaseR
     backend: c.backend,
     params: c.params,
     options: backendOptions(c.backend, c.params),
+    ...(c.matrix ? { matrix: c.matrix } : {}),
     ...(c.control ? { control: c.control } : {}),
     ...(c.xfail ? { xfail: c.xfail } : {}),
     status: 'error',

@@ -3,6 +3,7 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { applyTrust, assessControls } from '../analysis/controls.js';
+import { attribute, type Attribution } from '../analysis/attribution.js';
 import { hostEnvironment, mergeFacts, type Environment } from '../env/fingerprint.js';
 import { buildReport, type Report } from '../report/build.js';
 import { reportErrors } from '../report/schema.js';
@@ -107,6 +108,7 @@ export function finishReport(args: {
   transform?: (r: Report) => Report;
 }): Report {
   const trust = assessControls(args.results);
+  const attribution = attributeResults(args.results);
   const hasControls = args.results.some((r) => r.control);
   let report = buildReport({
     suite: { name: args.suite.name, file: args.suite.file, sha256: args.suite.sha256, ...(args.suite.description ? { description: args.suite.description } : {}) },
@@ -117,9 +119,29 @@ export function finishReport(args: {
     ...(hasControls ? { trust } : {}),
     interrupted: args.interrupted,
     command: args.command,
+    ...(attribution.length ? { analysis: { attribution } } : {}),
   });
   if (args.transform) report = args.transform(report);
   const errors = reportErrors(report);
   if (errors.length) throw new Error(`internal error: the report does not match its schema: ${errors.slice(0, 5).join('; ')}`);
   return report;
+}
+
+/** Attribution per matrix group of allocation cases (cases sharing an id before `[`). */
+export function attributeResults(results: readonly CaseResult[]): Attribution[] {
+  const groups = new Map<string, CaseResult[]>();
+  for (const r of results) {
+    if (r.probe !== 'alloc' || !r.matrix || r.control) continue;
+    const g = r.id.split('[')[0]!;
+    groups.set(g, [...(groups.get(g) ?? []), r]);
+  }
+  return [...groups.entries()]
+    .filter(([, rs]) => rs.length >= 2)
+    .map(([g, rs]) =>
+      attribute(g, rs.map((r) => ({
+        factors: Object.fromEntries(Object.entries(r.matrix!).map(([k, v]) => [k, String(v)])),
+        verdict: r.status === 'error' || r.status === 'skip' ? r.status : String(r.metrics.verdict ?? r.status),
+        hostPerDevice: typeof r.metrics.hostPerDevice === 'number' ? r.metrics.hostPerDevice : null,
+      }))),
+    );
 }

@@ -54,3 +54,15 @@ describe('judgeShadow', () => {
     expect(judgeShadow(null, 0.1, 0, 1).verdict).toBe('inconclusive');
   });
 });
+
+describe('DRM fdinfo in allocation analysis', () => {
+  it('is null when the process had no DRM file, and a slope per key when it had', () => {
+    const plain = synthAllocSamples({ ratio: 1 });
+    expect(analyzeAlloc({ ...plain, planned: 8 }).drmFdinfo).toBeNull();
+    const withDrm = synthAllocSamples({ ratio: 1 });
+    for (const s of withDrm.samples) s.drm = { 'total-gtt': s.deviceBytes, 'total-vram0': 0 };
+    const m = analyzeAlloc({ ...withDrm, planned: 8 });
+    expect(m.drmFdinfo!['total-gtt']).toBeCloseTo(1, 6);
+    expect(m.drmFdinfo!['total-vram0']).toBeCloseTo(0, 6);
+  });
+});

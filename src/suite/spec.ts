@@ -1,0 +1,124 @@
+/**
+ * What a suite may contain: probes, backends, known allocation variants and
+ * the parameters each probe accepts. The JSON Schema in `schema.ts` is
+ * generated from these tables, so they are the single source of truth.
+ */
+
+export const PROBES = ['alloc', 'allreduce', 'p2p'] as const;
+export type Probe = (typeof PROBES)[number];
+
+export const BACKENDS = ['host', 'ze', 'cuda', 'sycl'] as const;
+export type Backend = (typeof BACKENDS)[number];
+
+export const CONTROLS = ['negative', 'positive'] as const;
+export type Control = (typeof CONTROLS)[number];
+
+/**
+ * Allocation variants known per backend, checked when a suite is loaded.
+ * Mutable on purpose: plugins may push their own variants before loading.
+ * The host `fault-*` variants are for testing the harness itself.
+ */
+export const KNOWN_VARIANTS: Record<string, string[]> = {
+  host: ['malloc', 'mmap-lazy', 'mmap-populate', 'fault-segv', 'fault-abort', 'fault-hang', 'fault-oom'],
+  ze: ['zeMemAllocDevice', 'zeMemAllocShared', 'zeMemAllocHost'],
+  cuda: ['cudaMalloc', 'cudaMallocAsync', 'cudaMallocManaged', 'cudaMallocHost'],
+  sycl: ['aligned_alloc_device', 'malloc_device', 'malloc_shared', 'malloc_host'],
+};
+
+/** Default case timeout (120 s). */
+export const DEFAULT_TIMEOUT_MS = 120_000;
+/** Longest timeout a case may ask for (24 h). */
+export const MAX_TIMEOUT_MS = 24 * 3_600_000;
+/** Most cases one suite may expand to. */
+export const MAX_CASES = 10_000;
+/** Largest suite file accepted (1 MiB). */
+export const MAX_SUITE_FILE_BYTES = 1024 * 1024;
+/** Most YAML alias expansions accepted in a suite. */
+export const MAX_ALIASES = 100;
+
+export const SUITE_NAME_PATTERN = '^[a-z0-9][a-z0-9._-]*$';
+export const CASE_ID_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_.-]*$';
+
+export type JsonSchema = Record<string, unknown>;
+
+export interface ParamSpec {
+  /** JSON Schema of one value of this parameter. */
+  schema: JsonSchema;
+  /** Size-typed: accepts `256MiB` etc.; normalised to a byte count. */
+  size?: boolean;
+  /** Must be set, in `params`, `matrix` or `defaults`. */
+  required?: boolean;
+  /** Value used when the suite does not set it. */
+  default?: unknown;
+}
+
+const int = (minimum: number, maximum: number = Number.MAX_SAFE_INTEGER, description?: string): JsonSchema => ({
+  type: 'integer',
+  minimum,
+  maximum,
+  ...(description ? { description } : {}),
+});
+const oneOfStrings = (values: readonly string[], description?: string): JsonSchema => ({
+  type: 'string',
+  enum: [...values],
+  ...(description ? { description } : {}),
+});
+const size = (description: string): JsonSchema => ({
+  type: ['number', 'string'],
+  'x-size': true,
+  description: `${description} (bytes, or a size such as 256MiB, 1.5GiB, 100MB; > 0 and <= 1 PiB)`,
+});
+const text = (description: string): JsonSchema => ({ type: 'string', minLength: 1, description });
+
+const bytesSweep = {
+  minBytes: { schema: size('smallest message size of the sweep'), size: true },
+  maxBytes: { schema: size('largest message size of the sweep'), size: true },
+  factor: {
+    schema: { type: 'number', exclusiveMinimum: 1, description: 'growth factor between sweep sizes (> 1)' },
+  },
+  iters: { schema: int(1, 100_000, 'timed iterations per size') },
+  warmup: { schema: int(0, 100_000, 'untimed warm-up iterations per size') },
+} satisfies Record<string, ParamSpec>;
+
+export const PROBE_PARAMS: Record<Probe, Record<string, ParamSpec>> = {
+  alloc: {
+    device: { schema: int(0, Number.MAX_SAFE_INTEGER, 'device ordinal'), default: 0 },
+    variant: { schema: text('allocation variant, see KNOWN_VARIANTS'), required: true },
+    size: { schema: size('size of one allocation'), size: true, required: true },
+    count: { schema: int(1, 100_000, 'number of allocations'), default: 1 },
+    touch: { schema: oneOfStrings(['none', 'fill', 'read'], 'how the allocations are touched'), default: 'none' },
+    settleMs: { schema: int(0, 600_000, 'wait after allocating before measuring (ms)') },
+    baselineMs: { schema: int(0, 600_000, 'baseline sampling time (ms)') },
+    contextDevices: { schema: oneOfStrings(['one', 'all'], 'devices that get a context') },
+    residency: { schema: oneOfStrings(['none', 'owner', 'peers'], 'residency hints') },
+    cycles: { schema: int(1, 10_000, 'allocate/free cycles') },
+    fault: { schema: text('injected fault (test only)') },
+    devices: { schema: int(1, 64, 'number of simulated devices (host backend)') },
+  },
+  allreduce: {
+    devices: { schema: int(2, 64, 'number of participating devices') },
+    algorithm: {
+      schema: oneOfStrings(['direct-f32', 'bf16-trunc', 'bf16-rne', 'auto', 'ring', 'nccl-f32', 'nccl-bf16'], 'all-reduce algorithm'),
+      required: true,
+    },
+    autoVariant: { schema: oneOfStrings(['bf16-trunc', 'bf16-rne'], 'bf16 variant that `auto` uses above the threshold') },
+    threshold: { schema: int(1, Number.MAX_SAFE_INTEGER, 'element count where `auto` switches (elements)'), default: 32768 },
+    input: { schema: oneOfStrings(['exact', 'random'], 'input data'), default: 'exact' },
+    seed: { schema: int(0, Number.MAX_SAFE_INTEGER, 'random seed') },
+    counts: {
+      schema: { type: 'array', minItems: 1, items: int(1), description: 'explicit element counts' },
+    },
+    ...bytesSweep,
+    check: { schema: int(0, 100_000, 'iterations whose result is checked') },
+    fault: { schema: text('injected fault (test only)') },
+  },
+  p2p: {
+    ...bytesSweep,
+    bidirectional: { schema: { type: 'boolean', description: 'copy both ways at once' } },
+  },
+};
+
+/** Every parameter name, with the probes that accept it. */
+export function probesAccepting(param: string): Probe[] {
+  return PROBES.filter((p) => Object.prototype.hasOwnProperty.call(PROBE_PARAMS[p], param));
+}

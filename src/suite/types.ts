@@ -1,0 +1,41 @@
+import type { Backend, Control, Probe } from './spec.js';
+
+/** ReFrame-style reference of one metric. */
+export interface Reference {
+  ref?: number;
+  lower?: number;
+  upper?: number;
+  unit?: string;
+}
+
+/** One case after defaults are merged and the matrix is expanded. */
+export interface Case {
+  /** `<id>` or, for matrix cases, `<id>[k1=v1,k2=v2]` (values as written in the YAML). */
+  id: string;
+  /** Position in `Suite.cases` (0-based). */
+  index: number;
+  probe: Probe;
+  backend: Backend;
+  /** Normalised: sizes in bytes, suite `defaults` and built-in defaults merged, matrix values applied. */
+  params: Record<string, unknown>;
+  /** The matrix values of this case (normalised), when the case has a matrix. */
+  matrix?: Record<string, unknown>;
+  timeoutMs: number;
+  control?: Control;
+  xfail?: string;
+  expect?: Record<string, unknown>;
+  references?: Record<string, Reference>;
+  /** Line of the case in the suite file (1-based). */
+  line?: number;
+}
+
+export interface Suite {
+  name: string;
+  description?: string;
+  /** Absolute path of the suite file. */
+  file: string;
+  /** SHA-256 (hex) of the file's bytes. */
+  sha256: string;
+  guard?: { minAvailableBytes?: number };
+  cases: Case[];
+}
