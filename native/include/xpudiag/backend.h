@@ -93,6 +93,8 @@ using Event = uintptr_t;
 constexpr int kComputeQueue = 0;
 constexpr int kCopyQueue = 1;
 
+// A backend is used by one thread at a time. Its destructor frees whatever is left:
+// allocations, device buffers, events, library communicators.
 class Backend {
  public:
   virtual ~Backend() = default;
@@ -110,7 +112,8 @@ class Backend {
   // ---- primitives for the collectives in core/ (all enqueue asynchronously) ----
   virtual void* deviceAlloc(int device, size_t bytes) { (void)device; (void)bytes; throw Unsupported(name() + ": device buffers"); }
   virtual void deviceFree(int device, void* p) { (void)device; (void)p; }
-  // Synchronous host <-> device transfers, used for inputs and checks only.
+  // Synchronous host <-> device transfers, used for inputs and checks only: ordered
+  // after all work already queued on that device, complete on return.
   virtual void upload(int device, void* dst, const void* src, size_t bytes) { (void)device; (void)dst; (void)src; (void)bytes; throw Unsupported(name() + ": upload"); }
   virtual void download(int device, void* dst, const void* src, size_t bytes) { (void)device; (void)dst; (void)src; (void)bytes; throw Unsupported(name() + ": download"); }
   // Fill `bytes` (multiple of 4) with a 32-bit pattern: poisoning outputs.
@@ -129,12 +132,13 @@ class Backend {
   virtual Event recordEvent(int device, int queue) { (void)device; (void)queue; throw Unsupported(name() + ": events"); }
   virtual void waitEvent(int device, int queue, Event e) { (void)device; (void)queue; (void)e; throw Unsupported(name() + ": events"); }
   virtual void destroyEvent(Event e) { (void)e; }
-  // Milliseconds between two recorded (and completed) events on one device.
+  // Milliseconds between two recorded (and completed) events of the same device.
   virtual double elapsedMs(Event start, Event end) { (void)start; (void)end; throw Unsupported(name() + ": event timing"); }
   virtual void synchronize(int device) { (void)device; throw Unsupported(name() + ": synchronize"); }
 
   // A vendor library's own all-reduce (NCCL, oneCCL), run over all devices:
-  // in[d]/out[d] are device buffers of `count` elements of `dtype` ("f32", "bf16").
+  // in[d]/out[d] (one per device) are device buffers of `count` elements of `dtype`
+  // ("f32", "bf16"); it runs on each device's queue 0, so events there time it.
   // Returns false when the backend has no such library.
   virtual bool libraryAllReduce(const std::string& library, const std::string& dtype,
                                 const std::vector<void*>& in, const std::vector<void*>& out, size_t count) {
