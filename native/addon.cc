@@ -3,6 +3,10 @@
 #define NAPI_CPP_EXCEPTIONS
 #include <napi.h>
 
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include <csignal>
 #include <stdexcept>
 
 #include "core/alloc_probe.h"
@@ -172,6 +176,15 @@ Napi::Value SampleMemory(const Napi::CallbackInfo& info) {
   return memToJs(info.Env(), m);
 }
 
+// Ask the kernel to kill this process when its parent dies, so no probe child (a hung
+// driver call, say) outlives a runner killed with SIGKILL. Returns false if the parent
+// is already gone.
+Napi::Value DieWithParent(const Napi::CallbackInfo& info) {
+  const pid_t expected = static_cast<pid_t>(info[0].ToNumber().Int32Value());
+  if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) throw Napi::Error::New(info.Env(), "prctl(PR_SET_PDEATHSIG) failed");
+  return Napi::Boolean::New(info.Env(), getppid() == expected);
+}
+
 Napi::Value PluginDir(const Napi::CallbackInfo& info) { return Napi::String::New(info.Env(), pluginDir()); }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
@@ -179,6 +192,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("allocProbe", Napi::Function::New(env, AllocProbe));
   exports.Set("sampleMemory", Napi::Function::New(env, SampleMemory));
   exports.Set("pluginDir", Napi::Function::New(env, PluginDir));
+  exports.Set("dieWithParent", Napi::Function::New(env, DieWithParent));
   exports.Set("abiVersion", Napi::Number::New(env, 1));
   return exports;
 }

@@ -13,6 +13,7 @@ const HELP = `xpudiag ${toolVersion}: accelerator memory and collectives diagnos
 Usage:
   xpudiag run [SUITE...] [--out DIR] [--backend NAME] [--json]
                                    run suites (default: the shipped default suite)
+  xpudiag run --resume JOURNAL     finish a run whose runner was killed, from its journal
   xpudiag validate SUITE...        check suites without running them
   xpudiag env [--json]             machine fingerprint, and which backends work here and why not
 

@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { packageRoot } from '../native/addon.js';
 import { exitCodeFor } from '../report/build.js';
 import { renderResultsTable } from '../report/render-text.js';
-import { runSuite } from '../runner/run-suite.js';
+import { resumeSuite, ResumeError, runSuite } from '../runner/run-suite.js';
 import { loadSuite } from '../suite/index.js';
 import { UsageError } from './errors.js';
 import { progressPrinter } from './progress.js';
@@ -19,8 +19,10 @@ export async function runCommand(args: string[]): Promise<number> {
       out: { type: 'string', default: 'reports' },
       backend: { type: 'string' },
       json: { type: 'boolean', default: false },
+      resume: { type: 'string' },
     },
   });
+  if (values.resume) return resumeCommand(values.resume, positionals, values.backend, !!values.json);
   const files = positionals.length ? positionals : [defaultSuite];
   // Every suite is checked before anything runs: a typo in the third file must not
   // surface after an hour of measurements.
@@ -68,4 +70,20 @@ export async function runCommand(args: string[]): Promise<number> {
   }
   if (values.json) process.stdout.write(JSON.stringify(reports.length === 1 ? reports[0] : reports, null, 2) + '\n');
   return signalExit || exit;
+}
+
+async function resumeCommand(journal: string, positionals: string[], backend: string | undefined, json: boolean): Promise<number> {
+  if (positionals.length) throw new UsageError('--resume takes the journal alone: the suite is the one the journal names');
+  if (!existsSync(journal)) throw new UsageError(`--resume: no such journal: ${journal}`);
+  try {
+    const { report, reportPath } = await resumeSuite(journal, {
+      outDir: '.', backend, command: `xpudiag run --resume ${journal}`, onProgress: json ? undefined : progressPrinter(),
+    });
+    if (json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
+    else process.stdout.write(renderResultsTable(report, !!process.stdout.isTTY && !process.env.CI) + `\nreport: ${reportPath}\n`);
+    return exitCodeFor(report.summary);
+  } catch (e) {
+    if (e instanceof ResumeError) throw new UsageError(e.message);
+    throw e;
+  }
 }

@@ -93,6 +93,8 @@ export interface Addon {
   allocProbe(spec: AllocProbeSpec, onSample: (s: AllocSample) => void): AllocProbeOutcome;
   sampleMemory(): MemReading;
   pluginDir(): string;
+  /** Arms PR_SET_PDEATHSIG; false if the parent `ppid` is already gone. */
+  dieWithParent(ppid: number): boolean;
 }
 
 export interface BuildStatus {

@@ -28,6 +28,7 @@ function errorMessage(e: unknown): ChildMessage {
 function main(): void {
   const job = JSON.parse(process.argv[2] ?? '{}') as ChildJob;
   const addon = loadAddon();
+  if (!addon.dieWithParent(Number(process.env.XPUDIAG_PARENT_PID ?? process.ppid))) process.exit(1);
   if (job.kind === 'facts') {
     emit({ type: 'facts', facts: addon.facts(job.backend, job.options) });
     return;

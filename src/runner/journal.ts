@@ -6,13 +6,22 @@ export type JournalEntry =
   | { type: 'start'; version: 1; suiteFile: string; suiteSha256: string; argv: string[]; startedAt: string; caseIds: string[]; options: Record<string, unknown> }
   | { type: 'environment'; environment: unknown }
   | { type: 'result'; result: unknown }
+  | { type: 'resume'; at: string; done: number }
   | { type: 'end'; finishedAt: string; interrupted: boolean; report?: string };
 
 export class Journal {
-  private fd: number;
-  constructor(readonly path: string) {
-    // 'ax': append, and fail if the file exists: a journal is never reused by accident.
-    this.fd = openSync(path, 'ax', 0o644);
+  private constructor(readonly path: string, private fd: number) {}
+  /** A new journal; fails if the file exists, so a journal is never reused by accident. */
+  static create(path: string): Journal {
+    return new Journal(path, openSync(path, 'ax', 0o644));
+  }
+  /** Appends to an existing journal (resuming a run). */
+  static reopen(path: string): Journal {
+    const text = readFileSync(path, 'utf8');
+    const j = new Journal(path, openSync(path, 'a'));
+    // A runner killed mid-write leaves a torn line: end it so the next entry stands alone.
+    if (text.length && !text.endsWith('\n')) writeSync(j.fd, '\n');
+    return j;
   }
   append(entry: JournalEntry): void {
     writeSync(this.fd, JSON.stringify(entry) + '\n');

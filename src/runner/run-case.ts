@@ -66,7 +66,7 @@ export function runChild(job: ChildJob, timeoutMs: number, opts: Partial<RunCase
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [childPath, JSON.stringify(job)], {
       stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
-      env: process.env,
+      env: { ...process.env, XPUDIAG_PARENT_PID: String(process.pid) },
     });
     const run: ChildRun = { messages: [], exitCode: null, signal: null, stderr: '' };
     let buf = '';

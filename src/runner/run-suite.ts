@@ -8,8 +8,8 @@ import { hostEnvironment, mergeFacts, type Environment } from '../env/fingerprin
 import { buildReport, type Report } from '../report/build.js';
 import { reportErrors } from '../report/schema.js';
 import { writeNewFile } from '../report/write.js';
-import type { Suite } from '../suite/index.js';
-import { Journal } from './journal.js';
+import { loadSuite, type Suite } from '../suite/index.js';
+import { Journal, readJournal, type JournalEntry } from './journal.js';
 import { defaultGuardBytes } from './meminfo.js';
 import { runCase, type CaseResult } from './run-case.js';
 
@@ -50,7 +50,7 @@ export async function runSuite(suite: Suite, opts: RunSuiteOptions): Promise<Run
   let journalPath = `${base}.journal.jsonl`;
   for (let i = 2; ; i++) {
     try {
-      journal = new Journal(journalPath);
+      journal = Journal.create(journalPath);
       break;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || i > 1000) throw e;
@@ -64,15 +64,61 @@ export async function runSuite(suite: Suite, opts: RunSuiteOptions): Promise<Run
   });
   const environment: Environment = await hostEnvironment();
   journal.append({ type: 'environment', environment });
+  return continueRun({ suite, started, base, journal, environment, results: [], guardBytes, opts });
+}
 
-  const results: CaseResult[] = [];
+/**
+ * Finishes a run from its journal (after the runner was killed): the results already
+ * journaled are kept, the remaining cases run, and the report is written beside it.
+ */
+export async function resumeSuite(journalPath: string, opts: RunSuiteOptions): Promise<RunSuiteResult> {
+  const entries = readJournal(journalPath);
+  const start = entries.find((e) => e.type === 'start') as Extract<JournalEntry, { type: 'start' }> | undefined;
+  if (!start) throw new ResumeError(`${journalPath}: not an xpudiag journal (no start entry)`);
+  const end = entries.find((e) => e.type === 'end') as Extract<JournalEntry, { type: 'end' }> | undefined;
+  if (end?.report) throw new ResumeError(`${journalPath}: this run already finished; its report is ${end.report}`);
+  const suite = loadSuite(start.suiteFile);
+  if (suite.sha256 !== start.suiteSha256) {
+    throw new ResumeError(`${start.suiteFile} changed since the run started (sha256 ${start.suiteSha256.slice(0, 12)}... now ${suite.sha256.slice(0, 12)}...): its results would not belong together; run it anew`);
+  }
+  const results = entries.filter((e) => e.type === 'result').map((e) => (e as { result: CaseResult }).result);
+  const environment = ((entries.find((e) => e.type === 'environment') as { environment?: Environment } | undefined)?.environment) ?? (await hostEnvironment());
+  const done = new Set(results.map((r) => r.id));
+  const journal = Journal.reopen(journalPath);
+  journal.append({ type: 'resume', at: new Date().toISOString(), done: done.size });
+  const base = journalPath.replace(/\.journal\.jsonl$/, '');
+  const guardBytes = Number(start.options.guardBytes ?? defaultGuardBytes());
+  return continueRun({
+    suite: { ...suite, cases: suite.cases.filter((c) => !done.has(c.id)) },
+    started: new Date(start.startedAt), base, journal, environment, results, guardBytes,
+    opts: { ...opts, backend: opts.backend ?? ((start.options.backend as string | null) ?? undefined) },
+    totalCases: suite.cases.length,
+  });
+}
+
+export class ResumeError extends Error {}
+
+async function continueRun(args: {
+  suite: Suite;
+  started: Date;
+  base: string;
+  journal: Journal;
+  environment: Environment;
+  results: CaseResult[];
+  guardBytes: number;
+  opts: RunSuiteOptions;
+  totalCases?: number;
+}): Promise<RunSuiteResult> {
+  const { suite, journal, environment, results, guardBytes, opts } = args;
+  const offset = results.length;
+  const total = args.totalCases ?? suite.cases.length;
   let interrupted = false;
   for (const [i, c] of suite.cases.entries()) {
     if (opts.signal?.aborted) {
       interrupted = true;
       break;
     }
-    opts.onProgress?.({ index: i, total: suite.cases.length, id: c.id });
+    opts.onProgress?.({ index: offset + i, total, id: c.id });
     let result: CaseResult;
     if (opts.backend && c.backend !== opts.backend) {
       result = {
@@ -86,15 +132,15 @@ export async function runSuite(suite: Suite, opts: RunSuiteOptions): Promise<Run
     if (result.facts) mergeFacts(environment, result.facts);
     results.push(result);
     journal.append({ type: 'result', result });
-    opts.onProgress?.({ index: i, total: suite.cases.length, id: c.id, result });
+    opts.onProgress?.({ index: offset + i, total, id: c.id, result });
     if (interrupted) break;
   }
 
-  const report = finishReport({ suite, started, environment, results, interrupted, command: opts.command, transform: opts.transform });
-  const reportPath = writeNewFile(base, '.json', JSON.stringify(report, null, 2) + '\n');
+  const report = finishReport({ suite, started: args.started, environment, results, interrupted, command: opts.command, transform: opts.transform });
+  const reportPath = writeNewFile(args.base, '.json', JSON.stringify(report, null, 2) + '\n');
   journal.append({ type: 'end', finishedAt: report.finishedAt, interrupted, report: reportPath });
   journal.close();
-  return { report, reportPath, journalPath };
+  return { report, reportPath, journalPath: journal.path };
 }
 
 /** Controls, summary, schema check: shared by a normal run and a resumed one. */

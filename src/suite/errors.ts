@@ -31,16 +31,20 @@ function excerpt(source: string, line: number, column: number): string[] {
   return [`  ${gutter} | ${shown}`, `  ${pad} | ${lead}^`];
 }
 
+/** Most issues spelled out in a `SuiteError` message; `issues` holds them all. */
+export const MAX_FORMATTED_ISSUES = 50;
+
 /** Formats issues as `file:line:col: message`, with the source line and a hint when there are any. */
-export function formatIssues(issues: readonly SuiteIssue[], source?: string): string {
+export function formatIssues(issues: readonly SuiteIssue[], source?: string, max = Number.POSITIVE_INFINITY): string {
   const out: string[] = [];
-  for (const issue of issues) {
+  for (const issue of issues.slice(0, max)) {
     const where =
       issue.line !== undefined ? `${issue.file}:${issue.line}${issue.column !== undefined ? `:${issue.column}` : ''}` : issue.file;
     out.push(`${where}: ${issue.message}`);
     if (source !== undefined && issue.line !== undefined) out.push(...excerpt(source, issue.line, issue.column ?? 1));
     if (issue.hint) out.push(`  hint: ${issue.hint}`);
   }
+  if (issues.length > max) out.push(`... and ${issues.length - max} more problems`);
   return out.join('\n');
 }
 
@@ -53,7 +57,7 @@ export class SuiteError extends Error {
     const first = issues[0];
     const header =
       count > 1 && first ? `suite ${first.file} has ${count} problems:\n` : '';
-    super(header + formatIssues(issues, source));
+    super(header + formatIssues(issues, source, MAX_FORMATTED_ISSUES));
     this.name = 'SuiteError';
     this.issues = issues;
   }

@@ -1,7 +1,7 @@
 /**
  * Suite loader: declarative YAML suites -> validated, expanded cases.
  */
-export { SuiteError, formatIssues, type SuiteIssue } from './errors.js';
+export { SuiteError, formatIssues, MAX_FORMATTED_ISSUES, type SuiteIssue } from './errors.js';
 export { loadSuite, parseSuite } from './loader.js';
 export {
   addSuiteKeywords,

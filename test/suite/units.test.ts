@@ -98,7 +98,7 @@ describe('parseSize', () => {
     } catch (e) {
       expect(e).toBeInstanceOf(Error);
       expect((e as Error).message).toContain('"12 furlongs"');
-      expect((e as Error).message).toContain('256MiB');
+      expect((e as Error).message).toContain('unknown unit `furlongs`; use B, KiB, MiB');
     }
   });
 });
