@@ -170,6 +170,45 @@ Napi::Value AllocProbe(const Napi::CallbackInfo& info) {
   });
 }
 
+// A backend kept open across calls, for latency measurement from JavaScript (tinybench
+// drives allocFree; the cost of one N-API call is part of what it measures and is
+// reported as such).
+class BackendHandle : public Napi::ObjectWrap<BackendHandle> {
+ public:
+  static Napi::Function Define(Napi::Env env) {
+    return DefineClass(env, "Backend",
+                       {InstanceMethod("allocFree", &BackendHandle::AllocFree), InstanceMethod("close", &BackendHandle::Close)});
+  }
+  explicit BackendHandle(const Napi::CallbackInfo& info) : Napi::ObjectWrap<BackendHandle>(info) {
+    guarded(info, [&]() -> Napi::Value {
+      backend_ = createBackend(info[0].ToString(), toOptions(info[1]));
+      return info.Env().Undefined();
+    });
+  }
+
+ private:
+  Napi::Value AllocFree(const Napi::CallbackInfo& info) {
+    return guarded(info, [&]() -> Napi::Value {
+      if (!backend_) throw std::invalid_argument("backend is closed");
+      Allocation a = backend_->allocate(info[0].ToNumber().Int32Value(), info[1].ToString(),
+                                        static_cast<size_t>(info[2].ToNumber().DoubleValue()));
+      try {
+        backend_->touch(a, parseTouch(info[3].IsUndefined() ? "none" : info[3].ToString().Utf8Value()));
+      } catch (...) {
+        backend_->release(a);
+        throw;
+      }
+      backend_->release(a);
+      return info.Env().Undefined();
+    });
+  }
+  Napi::Value Close(const Napi::CallbackInfo& info) {
+    backend_.reset();
+    return info.Env().Undefined();
+  }
+  BackendPtr backend_;
+};
+
 Napi::Value SampleMemory(const Napi::CallbackInfo& info) {
   MemSample m;
   if (!sampleMemory(m)) throw Napi::Error::New(info.Env(), "cannot read /proc/meminfo");
@@ -192,6 +231,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("allocProbe", Napi::Function::New(env, AllocProbe));
   exports.Set("sampleMemory", Napi::Function::New(env, SampleMemory));
   exports.Set("pluginDir", Napi::Function::New(env, PluginDir));
+  exports.Set("Backend", BackendHandle::Define(env));
   exports.Set("dieWithParent", Napi::Function::New(env, DieWithParent));
   exports.Set("abiVersion", Napi::Number::New(env, 1));
   return exports;

@@ -87,7 +87,14 @@ export interface NativeError extends Error {
   codeName?: string;
 }
 
+/** A backend held open across calls (latency measurement). */
+export interface BackendHandle {
+  allocFree(device: number, variant: string, size: number, touch?: 'none' | 'fill' | 'read'): void;
+  close(): void;
+}
+
 export interface Addon {
+  Backend: new (backend: string, options?: Record<string, string>) => BackendHandle;
   abiVersion: number;
   facts(backend: string, options?: Record<string, string>): BackendFacts;
   allocProbe(spec: AllocProbeSpec, onSample: (s: AllocSample) => void): AllocProbeOutcome;

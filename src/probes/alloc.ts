@@ -1,14 +1,40 @@
 // The allocation probe: host cost of device allocations (see native/core/alloc_probe.h).
 import type { AllocProbeOutcome, AllocSample } from '../native/addon.js';
+import { Bench } from 'tinybench';
 import { analyzeAlloc } from '../analysis/alloc.js';
 import { readDrmUsage } from '../runner/drm.js';
 import type { ChildContext, Judgement, ProbeCase, ProbeModule } from './types.js';
 
 const num = (v: unknown, d: number): number => (typeof v === 'number' ? v : d);
 
-function run(ctx: ChildContext): AllocProbeOutcome {
+export interface AllocLatency {
+  meanUs: number;
+  p99Us: number;
+  samples: number;
+  /** What one sample is: allocate, touch, free, through one N-API call. */
+  covers: string;
+}
+
+/** tinybench over allocate+touch+free of one allocation, in a backend kept open. */
+function measureLatency(ctx: ChildContext, budgetMs: number): AllocLatency {
   const p = ctx.c.params;
-  return ctx.addon.allocProbe(
+  const handle = new ctx.addon.Backend(ctx.c.backend, ctx.options);
+  try {
+    const bench = new Bench({ time: budgetMs, warmupTime: Math.min(100, budgetMs / 5), iterations: 5 });
+    const touch = (p.touch as 'none' | 'fill' | 'read' | undefined) ?? 'none';
+    bench.add('allocFree', () => handle.allocFree(num(p.device, 0), String(p.variant), num(p.size, 0), touch));
+    bench.runSync();
+    const r = bench.tasks[0]!.result;
+    if (!('latency' in r) || !r.latency) throw new Error(`tinybench did not finish: ${r.state}`);
+    return { meanUs: r.latency.mean * 1000, p99Us: r.latency.p99 * 1000, samples: r.latency.samplesCount, covers: `allocate + touch ${touch} + free` };
+  } finally {
+    handle.close();
+  }
+}
+
+function run(ctx: ChildContext): AllocProbeOutcome & { allocLatency?: AllocLatency } {
+  const p = ctx.c.params;
+  const outcome = ctx.addon.allocProbe(
     {
       backend: ctx.c.backend,
       options: ctx.options,
@@ -27,6 +53,8 @@ function run(ctx: ChildContext): AllocProbeOutcome {
       ctx.sample(drm ? { ...s, drm } : s);
     },
   );
+  const latencyMs = num(p.latencyMs, 0);
+  return latencyMs > 0 ? { ...outcome, allocLatency: measureLatency(ctx, latencyMs) } : outcome;
 }
 
 function analyze(c: ProbeCase, samples: unknown[], outcome: unknown): Judgement {
@@ -34,7 +62,8 @@ function analyze(c: ProbeCase, samples: unknown[], outcome: unknown): Judgement 
   const planned = num(c.params.count, 1);
   const threshold = num(c.expect?.threshold, 0.1);
   const m = analyzeAlloc({ samples: samples as AllocSample[], outcome: o, planned, threshold });
-  const metrics = m as unknown as Record<string, unknown>;
+  const latency = (outcome as { allocLatency?: AllocLatency }).allocLatency;
+  const metrics = { ...m, ...(latency ? { allocLatency: latency } : {}) } as unknown as Record<string, unknown>;
   if (o.stoppedAtGuard) {
     return {
       status: 'error',

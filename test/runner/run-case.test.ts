@@ -24,6 +24,14 @@ describe('runCase on the host backend', () => {
     expect(full.facts?.backend).toBe('host');
   });
 
+  it('measures allocate+free latency with tinybench when asked', async () => {
+    const r = await runCase(allocCase('latency', { variant: 'malloc', size: 1 * MiB, count: 2, latencyMs: 200 }), { guardBytes: 0 });
+    const lat = r.metrics.allocLatency as { meanUs: number; p99Us: number; samples: number };
+    expect(lat.samples).toBeGreaterThan(5);
+    expect(lat.meanUs).toBeGreaterThan(0);
+    expect(lat.p99Us).toBeGreaterThanOrEqual(lat.meanUs * 0.5);
+  });
+
   it('fails a case whose expectation is not met', async () => {
     const r = await runCase(allocCase('wrong', { variant: 'mmap-populate', count: 4 }, { expect: { verdict: 'clean' } }), { guardBytes: 0 });
     expect(r.status).toBe('fail');
