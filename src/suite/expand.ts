@@ -32,7 +32,7 @@ function checkVariant(ck: Checker, backend: Backend, origin: Origin): void {
   const hint =
     elsewhere.length > 0
       ? `${code(v)} is a variant of the ${list(elsewhere)} backend; set ${code(`backend: ${elsewhere[0] ?? ''}`)} or pick a ${backend} variant`
-      : `known ${backend} variants: ${list(known)}`;
+      : undefined;
   ck.addAt(
     origin.at,
     `unknown variant ${code(v)} for backend ${backend}${suggestion ? `; did you mean ${code(suggestion)}?` : ''} (valid ${backend} variants: ${list(known)})`,

@@ -26,6 +26,10 @@ export function yamlIssue(ck: Checker, err: YAMLError): void {
   const raw = stripPosition(err.message);
   let message = `YAML syntax error: ${raw}`;
   let hint: string | undefined = 'check the indentation, colons and quotes on this line and the one before it';
+  if (/call stack/i.test(raw)) {
+    message = 'the YAML is nested too deeply to be read';
+    hint = 'flatten the structure; suites need only a few levels of nesting';
+  }
   switch (err.code) {
     case 'DUPLICATE_KEY': {
       const dup = duplicateKeyAt(ck, offset);

@@ -13,6 +13,7 @@ import {
   loadSuite,
   MAX_CASES,
   parseSuite,
+  PROBE_PARAMS,
   SuiteError,
   suiteSchema,
   type Suite,
@@ -421,7 +422,7 @@ cases:
         'mem.yaml:6:32: unknown key `sise` in the params of case #1 (probe alloc); did you mean `size`?',
         '  6 |     params: { variant: malloc, sise: 1MiB }',
         '    |                                ^',
-        '  hint: allowed keys here: device, variant, size, count, touch, settleMs, baselineMs, contextDevices, residency, cycles, fault, devices',
+        `  hint: allowed keys here: ${Object.keys(PROBE_PARAMS.alloc).join(', ')}`,
       ].join('\n'),
     );
     expect(formatIssues([{ file: 'f.yaml', message: 'm' }])).toBe('f.yaml: m');
@@ -626,7 +627,27 @@ describe('robustness', () => {
 
   it('survives deeply nested input', () => {
     const err = errorOf(`name: t\ncases: ${'['.repeat(50_000)}\n`);
-    expect(err.issues.length).toBeGreaterThan(0);
+    expect(err.issues[0]?.message).toBe('the YAML is nested too deeply to be read');
+    expect(err.issues[0]?.line).toBe(2);
+  });
+
+  it('reports every issue but spells out at most 50 in the message', () => {
+    const cases = Array.from({ length: 60 }, (_, i) => `  - { id: c${i}, probe: alloc, backend: host, params: { variant: malloc, sise: 1 } }`);
+    const err = errorOf(`name: t\ncases:\n${cases.join('\n')}\n`);
+    expect(err.issues).toHaveLength(60);
+    expect(err.message).toMatch(/^suite mem\.yaml has 60 problems:\n/);
+    expect(err.message).toMatch(/\n\.\.\. and 10 more problems$/);
+    expect(err.message).toContain('case `c49`');
+    expect(err.message).not.toContain('case `c50`');
+  });
+
+  it('loads a suite of 10,000 written-out cases in reasonable time', () => {
+    const cases = Array.from({ length: 10_000 }, (_, i) => `  - { id: c${i}, probe: alloc, backend: host, params: { variant: malloc, size: ${i + 1}KiB } }`);
+    const started = Date.now();
+    const s = parse(`name: big\ncases:\n${cases.join('\n')}\n`);
+    expect(s.cases).toHaveLength(10_000);
+    expect(s.cases[9999]).toMatchObject({ id: 'c9999', line: 10_002, params: { size: 10_000 * 1024 } });
+    expect(Date.now() - started).toBeLessThan(15_000);
   });
 });
 
