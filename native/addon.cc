@@ -6,10 +6,13 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <csignal>
 #include <stdexcept>
 
 #include "core/alloc_probe.h"
+#include "core/allreduce_probe.h"
+#include "core/p2p_probe.h"
 #include "core/registry.h"
 
 namespace {
@@ -166,6 +169,145 @@ Napi::Value AllocProbe(const Napi::CallbackInfo& info) {
     o.Set("baselineStable", out.baselineStable);
     o.Set("releaseSettled", out.releaseSettled);
     o.Set("backendCreateMs", out.backendCreateMs);
+    Napi::Object counters = Napi::Object::New(env);
+    for (const auto& [k, v] : out.countersAfterRelease) counters.Set(k, v);
+    o.Set("countersAfterRelease", counters);
+    return o;
+  });
+}
+
+// allreduceProbe(spec, onRow) -> outcome. One row per (size, algorithm), delivered
+// synchronously as measured (see core/allreduce_probe.h).
+Napi::Value AllReduceProbe(const Napi::CallbackInfo& info) {
+  return guarded(info, [&]() -> Napi::Value {
+    Napi::Env env = info.Env();
+    Napi::Object spec = info[0].As<Napi::Object>();
+    Napi::Function onRow = info[1].As<Napi::Function>();
+    std::string backendName = str(spec, "backend", "host");
+    Options options = toOptions(spec.Get("options"));
+    AllReduceProbeParams p;
+    p.devices = static_cast<int>(num(spec, "devices", 0));
+    Napi::Value algos = spec.Get("algorithms");
+    if (!algos.IsArray()) throw std::invalid_argument("allreduceProbe: algorithms must be an array of names");
+    for (uint32_t i = 0; i < algos.As<Napi::Array>().Length(); ++i) p.algorithms.push_back(algos.As<Napi::Array>().Get(i).ToString());
+    p.cfg.threshold = static_cast<size_t>(num(spec, "threshold", static_cast<double>(p.cfg.threshold)));
+    p.cfg.autoVariant = parseAlgo(str(spec, "autoVariant", algoName(p.cfg.autoVariant)));
+    p.cfg.chunkBytes = static_cast<size_t>(num(spec, "chunkBytes", static_cast<double>(p.cfg.chunkBytes)));
+    const std::string input = str(spec, "input", "exact");
+    if (input != "exact" && input != "random") throw std::invalid_argument("allreduceProbe: input must be exact or random, got '" + input + "'");
+    p.input = input == "exact" ? Input::Exact : Input::Random;
+    p.seed = static_cast<uint64_t>(num(spec, "seed", static_cast<double>(p.seed)));
+    Napi::Value counts = spec.Get("counts");
+    if (counts.IsArray())
+      for (uint32_t i = 0; i < counts.As<Napi::Array>().Length(); ++i)
+        p.counts.push_back(static_cast<uint64_t>(counts.As<Napi::Array>().Get(i).ToNumber().DoubleValue()));
+    p.minBytes = static_cast<uint64_t>(num(spec, "minBytes", 0));
+    p.maxBytes = static_cast<uint64_t>(num(spec, "maxBytes", 0));
+    p.factor = num(spec, "factor", p.factor);
+    p.iters = static_cast<int>(num(spec, "iters", p.iters));
+    p.warmup = static_cast<int>(num(spec, "warmup", p.warmup));
+    p.check = static_cast<int>(num(spec, "check", p.check));
+    Napi::Value link = spec.Get("measureLink");
+    if (!link.IsUndefined()) p.measureLink = link.ToBoolean();
+    auto n = [&](double v) { return Napi::Number::New(env, v); };
+    AllReduceProbeOutcome out = runAllReduceProbe(
+        [&]() { return createBackend(backendName, options); }, p,
+        [&](const AllReduceRow& r) {
+          Napi::Object js = Napi::Object::New(env);
+          js.Set("algorithm", r.algorithm);
+          js.Set("ran", r.ran);
+          js.Set("fellBack", r.fellBack);
+          js.Set("threshold", r.thresholdRow);
+          js.Set("count", n(static_cast<double>(r.count)));
+          js.Set("bytes", n(static_cast<double>(r.bytes)));
+          js.Set("chunks", n(static_cast<double>(r.chunks)));
+          js.Set("wireBytes", n(static_cast<double>(r.wireBytes)));
+          js.Set("timeUs", n(r.timeUs));
+          js.Set("minUs", n(r.minUs));
+          js.Set("p90Us", n(r.p90Us));
+          js.Set("iters", r.iters);
+          js.Set("checked", r.checked);
+          js.Set("mayDisagree", r.mayDisagree);
+          if (r.checked > 0) {
+            js.Set("wrong", n(static_cast<double>(r.wrong)));
+            js.Set("wrongInPlace", n(static_cast<double>(r.wrongInPlace)));
+            js.Set("wrongStale", n(static_cast<double>(r.wrongStale)));
+            js.Set("overrun", n(static_cast<double>(r.overrun)));
+            js.Set("nonFinite", n(static_cast<double>(r.nonFinite)));
+            js.Set("maxError", n(r.maxError));
+            js.Set("disagree", n(static_cast<double>(r.disagree)));
+            js.Set("maxDisagree", n(r.maxDisagree));
+          }
+          onRow.Call({js});
+        });
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("devices", out.devices);
+    o.Set("seed", n(static_cast<double>(out.seed)));
+    o.Set("input", out.input);
+    o.Set("timing", out.hostClock ? "host-clock" : "device-events");
+    o.Set("rows", out.rows);
+    if (out.link.bytes) {
+      Napi::Object l = Napi::Object::New(env);
+      l.Set("bytes", n(static_cast<double>(out.link.bytes)));
+      l.Set("gbps", n(out.link.gbps));
+      l.Set("timeUs", n(out.link.timeUs));
+      o.Set("link", l);
+    }
+    Napi::Array algs = Napi::Array::New(env, out.algorithms.size());
+    for (size_t i = 0; i < out.algorithms.size(); ++i) algs.Set(static_cast<uint32_t>(i), out.algorithms[i]);
+    o.Set("algorithms", algs);
+    Napi::Array uns = Napi::Array::New(env, out.unsupported.size());
+    for (size_t i = 0; i < out.unsupported.size(); ++i) {
+      Napi::Object u = Napi::Object::New(env);
+      u.Set("algorithm", out.unsupported[i].first);
+      u.Set("reason", out.unsupported[i].second);
+      uns.Set(static_cast<uint32_t>(i), u);
+    }
+    o.Set("unsupported", uns);
+    Napi::Array cs = Napi::Array::New(env, out.counts.size());
+    for (size_t i = 0; i < out.counts.size(); ++i) cs.Set(static_cast<uint32_t>(i), n(static_cast<double>(out.counts[i])));
+    o.Set("counts", cs);
+    return o;
+  });
+}
+
+// p2pProbe(spec, onRow) -> outcome. One row per (pair, direction, size).
+Napi::Value P2pProbe(const Napi::CallbackInfo& info) {
+  return guarded(info, [&]() -> Napi::Value {
+    Napi::Env env = info.Env();
+    Napi::Object spec = info[0].As<Napi::Object>();
+    Napi::Function onRow = info[1].As<Napi::Function>();
+    std::string backendName = str(spec, "backend", "host");
+    Options options = toOptions(spec.Get("options"));
+    P2pParams p;
+    p.minBytes = static_cast<uint64_t>(num(spec, "minBytes", static_cast<double>(p.minBytes)));
+    p.maxBytes = static_cast<uint64_t>(num(spec, "maxBytes", static_cast<double>(std::max(p.maxBytes, p.minBytes))));
+    p.factor = num(spec, "factor", p.factor);
+    p.iters = static_cast<int>(num(spec, "iters", p.iters));
+    p.warmup = static_cast<int>(num(spec, "warmup", p.warmup));
+    Napi::Value bidir = spec.Get("bidirectional");
+    if (!bidir.IsUndefined()) p.bidirectional = bidir.ToBoolean();
+    auto n = [&](double v) { return Napi::Number::New(env, v); };
+    P2pOutcome out = runP2pProbe(
+        [&]() { return createBackend(backendName, options); }, p,
+        [&](const P2pRow& r) {
+          Napi::Object js = Napi::Object::New(env);
+          js.Set("src", r.src);
+          js.Set("dst", r.dst);
+          js.Set("direction", r.both ? "both" : "one");
+          js.Set("bytes", n(static_cast<double>(r.bytes)));
+          js.Set("timeUs", n(r.timeUs));
+          js.Set("minUs", n(r.minUs));
+          js.Set("p90Us", n(r.p90Us));
+          js.Set("iters", r.iters);
+          js.Set("gbps", n(r.gbps));
+          js.Set("wrong", n(static_cast<double>(r.wrong)));
+          onRow.Call({js});
+        });
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("devices", out.devices);
+    o.Set("rows", out.rows);
+    o.Set("timing", out.hostClock ? "host-clock" : "device-events");
     return o;
   });
 }
@@ -229,6 +371,8 @@ Napi::Value PluginDir(const Napi::CallbackInfo& info) { return Napi::String::New
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("facts", Napi::Function::New(env, Facts_));
   exports.Set("allocProbe", Napi::Function::New(env, AllocProbe));
+  exports.Set("allreduceProbe", Napi::Function::New(env, AllReduceProbe));
+  exports.Set("p2pProbe", Napi::Function::New(env, P2pProbe));
   exports.Set("sampleMemory", Napi::Function::New(env, SampleMemory));
   exports.Set("pluginDir", Napi::Function::New(env, PluginDir));
   exports.Set("Backend", BackendHandle::Define(env));

@@ -112,6 +112,7 @@ AllocProbeOutcome runAllocProbe(const BackendFactory& make, const AllocProbePara
     }
     live.releaseAll();
   }
+  out.countersAfterRelease = backend->counters();
   out.releaseSettled = waitStable("release", p.settleMs, p, sink);
 
   for (int c = 1; c <= p.cycles; ++c) {

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <string>
 
 #include "core/meminfo.h"
@@ -45,6 +46,8 @@ struct AllocProbeOutcome {
   bool baselineStable = false;
   bool releaseSettled = false;
   double backendCreateMs = 0;
+  // The driver's own counters once everything was freed (live allocations, ...).
+  std::map<std::string, double> countersAfterRelease;
 };
 
 using SampleSink = std::function<void(const ProbeSample&)>;

@@ -77,6 +77,107 @@ export interface AllocProbeOutcome {
   baselineStable: boolean;
   releaseSettled: boolean;
   backendCreateMs: number;
+  /** The driver's counters after every allocation was freed (ze-sim: liveAllocations, ...). */
+  countersAfterRelease?: Record<string, number>;
+}
+
+export type AllreduceAlgorithm = 'direct-f32' | 'bf16-trunc' | 'bf16-rne' | 'auto' | 'ring' | 'nccl-f32' | 'nccl-bf16';
+
+export interface AllreduceProbeSpec {
+  backend: string;
+  options?: Record<string, string>;
+  /** Participating devices; absent: all of the backend's. */
+  devices?: number;
+  algorithms: AllreduceAlgorithm[];
+  threshold?: number;
+  autoVariant?: 'bf16-trunc' | 'bf16-rne';
+  chunkBytes?: number;
+  input?: 'exact' | 'random';
+  seed?: number;
+  counts?: number[];
+  minBytes?: number;
+  maxBytes?: number;
+  factor?: number;
+  iters?: number;
+  warmup?: number;
+  check?: number;
+  /** Measure the link ceiling (p2p both ways, devices 0 and 1) first; default true. */
+  measureLink?: boolean;
+}
+
+/** One (size, algorithm) of the all-reduce sweep, raw as measured (see native/core/allreduce_probe.h). */
+export interface AllreduceSample {
+  algorithm: string;
+  /** What ran: `auto` resolved, the ring for direct/bf16 on more than 2 devices. */
+  ran: string;
+  fellBack: boolean;
+  /** The count is threshold - 1, threshold or threshold + 1. */
+  threshold: boolean;
+  count: number;
+  bytes: number;
+  chunks: number;
+  wireBytes: number;
+  timeUs: number;
+  minUs: number;
+  p90Us: number;
+  iters: number;
+  /** Checked calls; the fields below are present only when > 0. */
+  checked: number;
+  mayDisagree: boolean;
+  wrong?: number;
+  wrongInPlace?: number;
+  wrongStale?: number;
+  overrun?: number;
+  nonFinite?: number;
+  /** Worst error in units of the element's bound. */
+  maxError?: number;
+  disagree?: number;
+  /** Worst difference between devices in units of the bound. */
+  maxDisagree?: number;
+}
+
+export interface AllreduceProbeOutcome {
+  devices: number;
+  seed: number;
+  input: 'exact' | 'random';
+  timing: 'device-events' | 'host-clock';
+  rows: number;
+  /** Measured ceiling: per-direction GB/s with both directions at once, devices 0 and 1. */
+  link?: { bytes: number; gbps: number; timeUs: number };
+  algorithms: string[];
+  unsupported: { algorithm: string; reason: string }[];
+  counts: number[];
+}
+
+export interface P2pProbeSpec {
+  backend: string;
+  options?: Record<string, string>;
+  minBytes?: number;
+  maxBytes?: number;
+  factor?: number;
+  iters?: number;
+  warmup?: number;
+  bidirectional?: boolean;
+}
+
+export interface P2pSample {
+  src: number;
+  dst: number;
+  direction: 'one' | 'both';
+  bytes: number;
+  timeUs: number;
+  minUs: number;
+  p90Us: number;
+  iters: number;
+  /** Per direction, 1e9 bytes/s, from the median time. */
+  gbps: number;
+  wrong: number;
+}
+
+export interface P2pProbeOutcome {
+  devices: number;
+  rows: number;
+  timing: 'device-events' | 'host-clock';
 }
 
 /** What a native failure carries (see toJsError in native/addon.cc). */
@@ -98,6 +199,8 @@ export interface Addon {
   abiVersion: number;
   facts(backend: string, options?: Record<string, string>): BackendFacts;
   allocProbe(spec: AllocProbeSpec, onSample: (s: AllocSample) => void): AllocProbeOutcome;
+  allreduceProbe(spec: AllreduceProbeSpec, onRow: (r: AllreduceSample) => void): AllreduceProbeOutcome;
+  p2pProbe(spec: P2pProbeSpec, onRow: (r: P2pSample) => void): P2pProbeOutcome;
   sampleMemory(): MemReading;
   pluginDir(): string;
   /** Arms PR_SET_PDEATHSIG; false if the parent `ppid` is already gone. */

@@ -63,7 +63,11 @@ function analyze(c: ProbeCase, samples: unknown[], outcome: unknown): Judgement 
   const threshold = num(c.expect?.threshold, 0.1);
   const m = analyzeAlloc({ samples: samples as AllocSample[], outcome: o, planned, threshold });
   const latency = (outcome as { allocLatency?: AllocLatency }).allocLatency;
-  const metrics = { ...m, ...(latency ? { allocLatency: latency } : {}) } as unknown as Record<string, unknown>;
+  const metrics = {
+    ...m,
+    ...(latency ? { allocLatency: latency } : {}),
+    ...(o.countersAfterRelease && Object.keys(o.countersAfterRelease).length ? { driverCounters: o.countersAfterRelease } : {}),
+  } as unknown as Record<string, unknown>;
   if (o.stoppedAtGuard) {
     return {
       status: 'error',
@@ -80,6 +84,10 @@ function analyze(c: ProbeCase, samples: unknown[], outcome: unknown): Judgement 
     if (growth > 0.05 * perCycle && total > m.noiseBytes) {
       return { status: 'fail', reason: `host cost grows by ${(growth / 2 ** 20).toFixed(1)} MiB per alloc/free cycle (${m.cycleCostBytes.length} cycles): a leak`, metrics };
     }
+  }
+  const live = o.countersAfterRelease?.liveAllocations;
+  if (live !== undefined && live > 0) {
+    return { status: 'fail', reason: `the driver still holds ${live} allocation(s) after every one was freed`, metrics };
   }
   const expected = c.expect?.verdict;
   if (m.verdict === 'inconclusive') return { status: 'warn', reason: m.verdictReason, metrics };

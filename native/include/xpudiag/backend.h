@@ -109,6 +109,10 @@ class Backend {
   virtual void touch(Allocation& a, Touch mode) = 0;
   virtual void release(Allocation& a) = 0;
 
+  // Driver-side counters for leak checks (allocations the driver still holds, ...);
+  // empty where the driver exposes none. Read after a case has freed everything.
+  virtual std::map<std::string, double> counters() { return {}; }
+
   // ---- primitives for the collectives in core/ (all enqueue asynchronously) ----
   virtual void* deviceAlloc(int device, size_t bytes) { (void)device; (void)bytes; throw Unsupported(name() + ": device buffers"); }
   virtual void deviceFree(int device, void* p) { (void)device; (void)p; }
