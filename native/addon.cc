@@ -154,6 +154,7 @@ Napi::Value AllocProbe(const Napi::CallbackInfo& info) {
     p.samplesPerStep = static_cast<int>(num(spec, "samplesPerStep", p.samplesPerStep));
     p.cycles = static_cast<int>(num(spec, "cycles", 0));
     p.guardBytes = static_cast<int64_t>(num(spec, "guardBytes", 0));
+    p.ballastBytes = static_cast<uint64_t>(num(spec, "ballastBytes", static_cast<double>(p.ballastBytes)));
     AllocProbeOutcome out = runAllocProbe(
         [&]() { return createBackend(backendName, options); }, p,
         [&](const ProbeSample& s) {
@@ -169,6 +170,7 @@ Napi::Value AllocProbe(const Napi::CallbackInfo& info) {
     o.Set("baselineStable", out.baselineStable);
     o.Set("releaseSettled", out.releaseSettled);
     o.Set("backendCreateMs", out.backendCreateMs);
+    o.Set("ballastBytes", Napi::Number::New(env, static_cast<double>(out.ballastBytes)));
     Napi::Object counters = Napi::Object::New(env);
     for (const auto& [k, v] : out.countersAfterRelease) counters.Set(k, v);
     o.Set("countersAfterRelease", counters);

@@ -1,6 +1,10 @@
 #include "core/alloc_probe.h"
 
+#include <sys/mman.h>
 #include <time.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include <algorithm>
 #include <stdexcept>
@@ -75,6 +79,28 @@ class Allocations {
   std::vector<Allocation> list_;
 };
 
+// Anonymous memory written page by page and held until destruction (see ballastBytes).
+class Ballast {
+ public:
+  explicit Ballast(uint64_t bytes) : bytes_(bytes) {
+    if (!bytes_) return;
+    void* p = mmap(nullptr, bytes_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) throw ApiError("mmap", errno, strerror(errno), "ballast");
+    p_ = static_cast<char*>(p);
+    for (uint64_t off = 0; off < bytes_; off += 4096) p_[off] = 1;
+  }
+  ~Ballast() {
+    if (p_) munmap(p_, bytes_);
+  }
+  Ballast(const Ballast&) = delete;
+  Ballast& operator=(const Ballast&) = delete;
+  uint64_t bytes() const { return bytes_; }
+
+ private:
+  uint64_t bytes_;
+  char* p_ = nullptr;
+};
+
 }  // namespace
 
 Touch parseTouch(const std::string& s) {
@@ -91,6 +117,16 @@ AllocProbeOutcome runAllocProbe(const BackendFactory& make, const AllocProbePara
   double t0 = monotonicMs();
   BackendPtr backend = make();
   out.backendCreateMs = monotonicMs() - t0;
+  uint64_t ballastBytes = p.ballastBytes;
+  if (ballastBytes) {
+    // Never let the ballast itself bring the machine near the guard.
+    MemSample now;
+    if (!sampleMemory(now)) throw std::runtime_error("cannot read /proc/meminfo");
+    const int64_t room = now.memAvailable - 2 * p.guardBytes - static_cast<int64_t>(p.size) * p.count;
+    if (room < static_cast<int64_t>(ballastBytes)) ballastBytes = room > 0 ? static_cast<uint64_t>(room) / 2 : 0;
+  }
+  Ballast ballast(ballastBytes);
+  out.ballastBytes = ballast.bytes();
   out.baselineStable = waitStable("baseline", p.baselineMs, p, sink);
 
   {

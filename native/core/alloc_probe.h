@@ -31,6 +31,12 @@ struct AllocProbeParams {
   int samplesPerStep = 3;       // samples after each allocation (their median is used)
   int cycles = 0;               // alloc/free cycles after the release phase
   int64_t guardBytes = 0;       // never allocate past MemAvailable - size < guardBytes
+  // Host memory touched and held through the measurement. On kernels that hand recently
+  // freed pages back out without MemFree/MemAvailable ever seeing them (seen on the
+  // virtual machines this is built on: the first hundreds of MiB of new allocations
+  // after a large free did not move MemAvailable at all), holding a ballast larger than
+  // what was recently freed uses those pages up, so the probe's own allocations show.
+  uint64_t ballastBytes = 512ull << 20;
 };
 
 struct ProbeSample {
@@ -45,6 +51,7 @@ struct AllocProbeOutcome {
   bool stoppedAtGuard = false;
   bool baselineStable = false;
   bool releaseSettled = false;
+  uint64_t ballastBytes = 0;  // the ballast actually held (reduced to stay above the guard)
   double backendCreateMs = 0;
   // The driver's own counters once everything was freed (live allocations, ...).
   std::map<std::string, double> countersAfterRelease;

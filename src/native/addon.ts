@@ -69,6 +69,7 @@ export interface AllocProbeSpec {
   samplesPerStep?: number;
   cycles?: number;
   guardBytes?: number;
+  ballastBytes?: number;
 }
 
 export interface AllocProbeOutcome {
@@ -77,6 +78,7 @@ export interface AllocProbeOutcome {
   baselineStable: boolean;
   releaseSettled: boolean;
   backendCreateMs: number;
+  ballastBytes?: number;
   /** The driver's counters after every allocation was freed (ze-sim: liveAllocations, ...). */
   countersAfterRelease?: Record<string, number>;
 }

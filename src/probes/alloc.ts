@@ -46,6 +46,10 @@ function run(ctx: ChildContext): AllocProbeOutcome & { allocLatency?: AllocLaten
       baselineMs: num(p.baselineMs, 5000),
       settleMs: num(p.settleMs, 5000),
       cycles: num(p.cycles, 0),
+      ...(p.ballast !== undefined ? { ballastBytes: num(p.ballast, 0) } : {}),
+      ...(p.stableWindowMs !== undefined ? { stableWindowMs: num(p.stableWindowMs, 600) } : {}),
+      ...(p.intervalMs !== undefined ? { intervalMs: num(p.intervalMs, 50) } : {}),
+      ...(p.samplesPerStep !== undefined ? { samplesPerStep: num(p.samplesPerStep, 3) } : {}),
       guardBytes: ctx.guardBytes,
     },
     (s) => {

@@ -29,6 +29,8 @@ export interface RunSuiteOptions {
   onProgress?: (p: Progress) => void;
   /** Applied to the report before it is validated and written (redaction). */
   transform?: (r: Report) => Report;
+  /** Applied to each journal entry before it is written (redaction). */
+  journalTransform?: (e: JournalEntry) => JournalEntry;
 }
 
 export interface RunSuiteResult {
@@ -57,6 +59,7 @@ export async function runSuite(suite: Suite, opts: RunSuiteOptions): Promise<Run
       journalPath = `${base}-${i}.journal.jsonl`;
     }
   }
+  journal.transform = opts.journalTransform;
   const guardBytes = suite.guard?.minAvailableBytes ?? defaultGuardBytes();
   journal.append({
     type: 'start', version: 1, suiteFile: suite.file, suiteSha256: suite.sha256, argv: process.argv.slice(2),
@@ -85,6 +88,7 @@ export async function resumeSuite(journalPath: string, opts: RunSuiteOptions): P
   const environment = ((entries.find((e) => e.type === 'environment') as { environment?: Environment } | undefined)?.environment) ?? (await hostEnvironment());
   const done = new Set(results.map((r) => r.id));
   const journal = Journal.reopen(journalPath);
+  journal.transform = opts.journalTransform;
   journal.append({ type: 'resume', at: new Date().toISOString(), done: done.size });
   const base = journalPath.replace(/\.journal\.jsonl$/, '');
   const guardBytes = Number(start.options.guardBytes ?? defaultGuardBytes());
@@ -173,21 +177,29 @@ export function finishReport(args: {
   return report;
 }
 
-/** Attribution per matrix group of allocation cases (cases sharing an id before `[`). */
+/** Parameters that are factors of the shadowing question (count only scales the measurement). */
+const FACTOR_PARAMS = ['variant', 'contextDevices', 'residency', 'touch', 'size', 'device'];
+
+/**
+ * Attribution per backend over its allocation cases that come from a matrix: the
+ * factors are the matrix keys plus any factor parameter that varies between cases
+ * (the size of two matrices side by side, say).
+ */
 export function attributeResults(results: readonly CaseResult[]): Attribution[] {
   const groups = new Map<string, CaseResult[]>();
   for (const r of results) {
     if (r.probe !== 'alloc' || !r.matrix || r.control) continue;
-    const g = r.id.split('[')[0]!;
-    groups.set(g, [...(groups.get(g) ?? []), r]);
+    groups.set(r.backend, [...(groups.get(r.backend) ?? []), r]);
   }
   return [...groups.entries()]
     .filter(([, rs]) => rs.length >= 2)
-    .map(([g, rs]) =>
-      attribute(g, rs.map((r) => ({
-        factors: Object.fromEntries(Object.entries(r.matrix!).map(([k, v]) => [k, String(v)])),
+    .map(([g, rs]) => {
+      const keys = new Set(rs.flatMap((r) => Object.keys(r.matrix!)));
+      for (const k of FACTOR_PARAMS) if (new Set(rs.map((r) => String(r.params[k]))).size > 1) keys.add(k);
+      return attribute(g, rs.map((r) => ({
+        factors: Object.fromEntries([...keys].map((k) => [k, String(r.params[k])])),
         verdict: r.status === 'error' || r.status === 'skip' ? r.status : String(r.metrics.verdict ?? r.status),
         hostPerDevice: typeof r.metrics.hostPerDevice === 'number' ? r.metrics.hostPerDevice : null,
-      }))),
-    );
+      })));
+    });
 }

@@ -230,7 +230,8 @@ export function expand(ck: Checker, exps: Expansion[]): Case[] {
       const raw = e.raw;
       if (raw['control'] !== undefined) c.control = raw['control'] as Control;
       if (raw['xfail'] !== undefined) c.xfail = raw['xfail'] as string;
-      if (isObject(raw['expect'])) c.expect = structuredClone(raw['expect']);
+      const expect = pickExpect(raw['expect'], e.probe, params);
+      if (expect) c.expect = expect;
       if (isObject(raw['references'])) c.references = structuredClone(raw['references']) as Record<string, Reference>;
       if (caseLine !== undefined) c.line = caseLine;
       cases.push(c);
@@ -250,4 +251,27 @@ export function checkDefaultsUsed(ck: Checker, defaults: Json, probes: Set<Probe
       { atKey: true },
     );
   }
+}
+
+/**
+ * `expect:` is one expectation, or a list whose first entry with a matching `when:`
+ * (parameter values, compared after normalisation: `4MiB` matches 4194304) applies.
+ */
+function pickExpect(raw: unknown, probe: Probe, params: Record<string, unknown>): Record<string, unknown> | undefined {
+  if (isObject(raw)) return structuredClone(raw) as Record<string, unknown>;
+  if (!Array.isArray(raw)) return undefined;
+  for (const entry of raw) {
+    if (!isObject(entry)) continue;
+    const { when, ...rest } = entry as Record<string, unknown>;
+    const conditions = isObject(when) ? Object.entries(when as Record<string, unknown>) : [];
+    const matches = ([k, v]: [string, unknown]) => {
+      try {
+        return String(normalise(probe, k, v)) === String(params[k]);
+      } catch {
+        return false; // a `when:` value that is no valid size matches nothing
+      }
+    };
+    if (conditions.every(matches)) return structuredClone(rest);
+  }
+  return undefined;
 }

@@ -108,7 +108,17 @@ export const caseSchema: JsonSchema = {
     control: { type: 'string', enum: [...CONTROLS], description: 'negative/positive control case' },
     timeout: { type: ['number', 'string'], 'x-duration': true, description: 'milliseconds, or e.g. 500ms, 30s, 5m; default 120s' },
     xfail: { type: 'string', pattern: '^https?://[^\\s]+$', description: 'URL of the known bug that makes this case fail' },
-    expect: { type: 'object', description: 'expected outcome, passed through to the runner' },
+    expect: {
+      description: 'expected outcome; or a list of them, each with `when:` (param values), the first that matches the case applies',
+      oneOf: [
+        { type: 'object', not: { type: 'object', properties: { when: {} }, required: ['when'] } },
+        {
+          type: 'array',
+          minItems: 1,
+          items: { type: 'object', properties: { when: { type: 'object', additionalProperties: { type: ['string', 'number', 'boolean'] } } } },
+        },
+      ],
+    },
     references: referenceSchema,
     params: { type: 'object' },
     matrix: { type: 'object', additionalProperties: { type: 'array', minItems: 1 } },

@@ -80,6 +80,8 @@ const bytesSweep = {
   warmup: { schema: int(0, 100_000, 'untimed warm-up iterations per size') },
 } satisfies Record<string, ParamSpec>;
 
+export const ALLREDUCE_ALGORITHMS = ['direct-f32', 'bf16-trunc', 'bf16-rne', 'auto', 'ring', 'nccl-f32', 'nccl-bf16'] as const;
+
 export const PROBE_PARAMS: Record<Probe, Record<string, ParamSpec>> = {
   alloc: {
     device: { schema: int(0, Number.MAX_SAFE_INTEGER, 'device ordinal'), default: 0 },
@@ -89,6 +91,10 @@ export const PROBE_PARAMS: Record<Probe, Record<string, ParamSpec>> = {
     touch: { schema: oneOfStrings(['none', 'fill', 'read'], 'how the allocations are touched'), default: 'none' },
     settleMs: { schema: int(0, 600_000, 'longest wait for host memory to settle after freeing (ms)') },
     baselineMs: { schema: int(0, 600_000, 'longest wait for a stable baseline before the first allocation (ms)') },
+    ballast: { schema: size('host memory held through the measurement so recently freed pages cannot hide allocations (default 512MiB)'), size: true },
+    stableWindowMs: { schema: int(50, 60_000, 'window over which MemAvailable must be stable (ms, default 600)') },
+    intervalMs: { schema: int(5, 10_000, 'sampling period while waiting (ms, default 50)') },
+    samplesPerStep: { schema: int(1, 100, 'samples after each allocation, their median is used (default 3)') },
     latencyMs: { schema: int(0, 600_000, 'time budget of the allocate+free latency benchmark (ms; 0 = off)') },
     contextDevices: { schema: oneOfStrings(['one', 'all'], 'devices that get a context') },
     residency: { schema: oneOfStrings(['none', 'owner', 'peers'], 'residency hints') },
@@ -99,9 +105,19 @@ export const PROBE_PARAMS: Record<Probe, Record<string, ParamSpec>> = {
   allreduce: {
     devices: { schema: int(2, 64, 'number of participating devices') },
     algorithm: {
-      schema: oneOfStrings(['direct-f32', 'bf16-trunc', 'bf16-rne', 'auto', 'ring', 'nccl-f32', 'nccl-bf16'], 'all-reduce algorithm'),
+      schema: oneOfStrings(ALLREDUCE_ALGORITHMS, 'all-reduce algorithm'),
       required: true,
     },
+    compare: {
+      schema: {
+        type: 'array',
+        minItems: 1,
+        uniqueItems: true,
+        items: oneOfStrings(ALLREDUCE_ALGORITHMS),
+        description: 'more algorithms measured in the same case on the same inputs, side by side (the crossover needs direct-f32 and a bf16 path)',
+      },
+    },
+    chunkBytes: { schema: size('pipeline chunk of direct-f32 and the bf16 paths (FP32 bytes; no chunking below two chunks)'), size: true },
     autoVariant: { schema: oneOfStrings(['bf16-trunc', 'bf16-rne'], 'bf16 variant that `auto` uses above the threshold') },
     threshold: { schema: int(1, Number.MAX_SAFE_INTEGER, 'element count where `auto` switches (elements)'), default: 32768 },
     input: { schema: oneOfStrings(['exact', 'random'], 'input data'), default: 'exact' },
@@ -115,6 +131,7 @@ export const PROBE_PARAMS: Record<Probe, Record<string, ParamSpec>> = {
   },
   p2p: {
     ...bytesSweep,
+    devices: { schema: int(2, 64, 'number of simulated devices (host backend)') },
     bidirectional: { schema: { type: 'boolean', description: 'copy both ways at once' } },
   },
 };
