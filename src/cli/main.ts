@@ -4,6 +4,8 @@ import { parseArgs } from 'node:util';
 import { runCommand } from './run.js';
 import { validateCommand } from './validate.js';
 import { envCommand } from './env.js';
+import { compareCommand } from './compare.js';
+import { ticketCommand } from './ticket.js';
 import { UsageError } from './errors.js';
 import { SuiteError } from '../suite/index.js';
 import { toolVersion } from '../version.js';
@@ -11,11 +13,20 @@ import { toolVersion } from '../version.js';
 const HELP = `xpudiag ${toolVersion}: accelerator memory and collectives diagnostics
 
 Usage:
-  xpudiag run [SUITE...] [--out DIR] [--backend NAME] [--json]
+  xpudiag run [SUITE...] [--out DIR] [--backend NAME] [--json] [--redact] [--junit FILE] [--html FILE]
                                    run suites (default: the shipped default suite)
   xpudiag run --resume JOURNAL     finish a run whose runner was killed, from its journal
   xpudiag validate SUITE...        check suites without running them
   xpudiag env [--json]             machine fingerprint, and which backends work here and why not
+  xpudiag compare BEFORE.json AFTER.json [--json | --markdown]
+                                   what changed between two reports, beyond the noise, and which
+                                   factors differ (exit 1 on a regression)
+  xpudiag ticket REPORT.json [--redact] [--html FILE]
+                                   Markdown for a bug ticket (GitHub, GitLab) on stdout
+
+  --redact   host, user names, home paths, serials, UUIDs, MAC and IP addresses become
+             placeholders (<host>, <user>, <uuid-1>...) in every output
+  --junit    JUnit XML for CI dashboards; --html: one self-contained page with charts
 
 Exit codes: 0 all checks passed, 1 a check failed, 2 bad usage or bad suite, 3 harness failure.
 `;
@@ -26,6 +37,8 @@ const COMMANDS: Record<string, Handler> = {
   run: runCommand,
   validate: validateCommand,
   env: envCommand,
+  compare: compareCommand,
+  ticket: ticketCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

@@ -6,6 +6,9 @@ import { exitCodeFor } from '../report/build.js';
 import { renderResultsTable } from '../report/render-text.js';
 import { resumeSuite, ResumeError, runSuite } from '../runner/run-suite.js';
 import { loadSuite } from '../suite/index.js';
+import { machineIdentifiers } from '../report/machine-identifiers.js';
+import { Redactor } from '../report/redact.js';
+import { writeHtml, writeJunit } from './outputs.js';
 import { UsageError } from './errors.js';
 import { progressPrinter } from './progress.js';
 
@@ -20,6 +23,9 @@ export async function runCommand(args: string[]): Promise<number> {
       backend: { type: 'string' },
       json: { type: 'boolean', default: false },
       resume: { type: 'string' },
+      redact: { type: 'boolean', default: false },
+      junit: { type: 'string' },
+      html: { type: 'string' },
     },
   });
   if (values.resume) return resumeCommand(values.resume, positionals, values.backend, !!values.json);
@@ -44,24 +50,28 @@ export async function runCommand(args: string[]): Promise<number> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
 
+  // One redaction scope for the run: report, journal, JUnit and HTML share placeholders.
+  const redactor = values.redact ? new Redactor(machineIdentifiers()) : undefined;
+  const shown = (s: string) => (redactor ? redactor.text(s) : s);
   const reports = [];
   let exit = 0;
   try {
     for (const suite of suites) {
       if (controller.signal.aborted) break;
-      if (!values.json) process.stderr.write(`xpudiag: suite ${suite.name} (${suite.cases.length} cases) from ${suite.file}\n`);
+      if (!values.json) process.stderr.write(`xpudiag: suite ${suite.name} (${suite.cases.length} cases) from ${shown(suite.file)}\n`);
       const { report, reportPath, journalPath } = await runSuite(suite, {
         outDir: values.out!,
         backend: values.backend,
         command: ['xpudiag', 'run', ...args].join(' '),
         signal: controller.signal,
         onProgress: values.json ? undefined : progressPrinter(),
+        ...(redactor ? { transform: (r) => redactor.value(r), journalTransform: (e) => redactor.value(e) } : {}),
       });
       reports.push(report);
       exit = Math.max(exit, exitCodeFor(report.summary));
       if (!values.json) {
         process.stdout.write(renderResultsTable(report, !!process.stdout.isTTY && !process.env.CI) + '\n');
-        process.stdout.write(`report: ${reportPath}\njournal: ${journalPath}\n`);
+        process.stdout.write(`report: ${shown(reportPath)}\njournal: ${shown(journalPath)}\n`);
       }
     }
   } finally {
@@ -69,6 +79,9 @@ export async function runCommand(args: string[]): Promise<number> {
     process.off('SIGTERM', onSignal);
   }
   if (values.json) process.stdout.write(JSON.stringify(reports.length === 1 ? reports[0] : reports, null, 2) + '\n');
+  const note = (what: string, path: string) => process.stderr.write(`${what}: ${shown(path)}\n`);
+  if (values.junit && reports.length) note('junit', writeJunit(values.junit, reports, redactor));
+  if (values.html && reports.length) note('html', writeHtml(values.html, reports, redactor));
   return signalExit || exit;
 }
 

@@ -23,8 +23,10 @@ export class Journal {
     if (text.length && !text.endsWith('\n')) writeSync(j.fd, '\n');
     return j;
   }
+  /** Applied to every entry before it reaches the disk (redaction: nothing identifying is ever written). */
+  transform?: (e: JournalEntry) => JournalEntry;
   append(entry: JournalEntry): void {
-    writeSync(this.fd, JSON.stringify(entry) + '\n');
+    writeSync(this.fd, JSON.stringify(this.transform ? this.transform(entry) : entry) + '\n');
     fsyncSync(this.fd);
   }
   close(): void {

@@ -1,0 +1,58 @@
+// The all-reduce probe's sweep (`metrics.sizes[]`), read defensively: renderers and the
+// comparison must not break on a report from an older or newer probe.
+export interface AllreduceRow {
+  bytes: number;
+  count: number | null;
+  algorithm: string;
+  /** Element type when the sweep has more than FP32 ("bfloat16"); null for FP32 or unsaid. */
+  type: string | null;
+  timeUs: number | null;
+  /** Fastest and 90th percentile of the per-iteration timings: the row's noise. */
+  minUs: number | null;
+  p90Us: number | null;
+  algbw: number | null;
+  busbw: number | null;
+  wrong: number | null;
+  disagree: number | null;
+}
+
+const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+
+export function allreduceRows(metrics: Record<string, unknown> | undefined): AllreduceRow[] {
+  const sizes = metrics?.sizes;
+  if (!Array.isArray(sizes)) return [];
+  const out: AllreduceRow[] = [];
+  for (const s of sizes) {
+    if (!s || typeof s !== 'object') continue;
+    const r = s as Record<string, unknown>;
+    const bytes = num(r.bytes);
+    if (bytes === null) continue;
+    out.push({
+      bytes,
+      count: num(r.count),
+      algorithm: typeof r.algorithm === 'string' ? r.algorithm : 'unknown',
+      type: typeof r.type === 'string' && r.type !== 'float' ? r.type : null,
+      timeUs: num(r.timeUs),
+      minUs: num(r.minUs),
+      p90Us: num(r.p90Us),
+      algbw: num(r.algbw),
+      busbw: num(r.busbw),
+      wrong: num(r.wrong),
+      disagree: num(r.disagree),
+    });
+  }
+  return out;
+}
+
+/** The series a row belongs to: its algorithm, and its element type unless FP32. */
+export function seriesName(row: AllreduceRow): string {
+  return row.type ? `${row.algorithm} ${row.type}` : row.algorithm;
+}
+
+/** Where `auto` switches path, in bytes of FP32 data, if the result says (params.threshold is in elements). */
+export function thresholdBytes(params: Record<string, unknown> | undefined, metrics: Record<string, unknown> | undefined): number | null {
+  const fromMetrics = num(metrics?.thresholdBytes);
+  if (fromMetrics !== null) return fromMetrics;
+  const elements = num(params?.threshold) ?? num(metrics?.threshold);
+  return elements !== null ? elements * 4 : null;
+}

@@ -1,0 +1,42 @@
+// Reading a report someone hands us: every way it can be wrong is one line that says
+// which file and what is wrong with it (exit 2), never a stack trace.
+import { readFileSync, statSync } from 'node:fs';
+import type { Report } from './build.js';
+import { reportErrors } from './schema.js';
+
+export class ReportInputError extends Error {}
+
+const MAX_REPORT_BYTES = 512 * 2 ** 20;
+
+export function loadReport(file: string): Report {
+  let text: string;
+  try {
+    const st = statSync(file);
+    if (st.isDirectory()) throw new ReportInputError(`${file}: is a directory, not a report file`);
+    if (st.size > MAX_REPORT_BYTES) throw new ReportInputError(`${file}: ${st.size} bytes is too large for a report`);
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    if (e instanceof ReportInputError) throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (e as Error).message;
+    throw new ReportInputError(`${file}: ${why}`);
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(text.replace(/^\uFEFF/, ''));
+  } catch (e) {
+    throw new ReportInputError(`${file}: not JSON (${(e as Error).message})`);
+  }
+  if (Array.isArray(data)) {
+    throw new ReportInputError(`${file}: holds ${data.length} reports (the output of one run of several suites); save each suite's report and pass one`);
+  }
+  if (!data || typeof data !== 'object' || (data as { tool?: { name?: unknown } }).tool?.name !== 'xpudiag') {
+    throw new ReportInputError(`${file}: not an xpudiag report (no "tool": {"name": "xpudiag"})`);
+  }
+  const errors = reportErrors(data);
+  if (errors.length) {
+    const more = errors.length > 3 ? ` (and ${errors.length - 3} more)` : '';
+    throw new ReportInputError(`${file}: not a valid xpudiag report: ${errors.slice(0, 3).join('; ')}${more}`);
+  }
+  return data as Report;
+}

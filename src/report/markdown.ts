@@ -1,0 +1,34 @@
+// Markdown for GitHub and GitLab: text from reports is data, never markup. A redacted
+// `<host>` would otherwise vanish as an unknown HTML tag, and a `|` would split a cell.
+
+/** Text in a paragraph or a table cell. */
+export function md(s: unknown): string {
+  return String(s)
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/([\\`*_[\]|#~])/g, '\\$1')
+    .replace(/\r?\n/g, '<br>');
+}
+
+/** Inline code: a backtick run longer than any inside the text keeps it literal. */
+export function code(s: unknown): string {
+  const t = String(s).replace(/\r?\n/g, ' ');
+  const longest = Math.max(0, ...(t.match(/`+/g) ?? []).map((x) => x.length));
+  const fence = '`'.repeat(longest + 1);
+  const pad = t.startsWith('`') || t.endsWith('`') ? ' ' : '';
+  // Inside a table cell a pipe still splits the cell, even in code.
+  return `${fence}${pad}${t.replace(/\|/g, '\\|')}${pad}${fence}`;
+}
+
+/** A fenced block whose fence no line of the text can close. */
+export function fenced(text: string, lang = ''): string {
+  const longest = Math.max(2, ...(text.match(/`+/g) ?? []).map((x) => x.length));
+  const fence = '`'.repeat(longest + 1);
+  return `${fence}${lang}\n${text}\n${fence}`;
+}
+
+/** A table; cells are already Markdown (use md() or code()). */
+export function table(head: string[], rows: string[][]): string {
+  return [`| ${head.join(' | ')} |`, `| ${head.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+}
