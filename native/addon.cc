@@ -287,6 +287,7 @@ Napi::Value P2pProbe(const Napi::CallbackInfo& info) {
     p.factor = num(spec, "factor", p.factor);
     p.iters = static_cast<int>(num(spec, "iters", p.iters));
     p.warmup = static_cast<int>(num(spec, "warmup", p.warmup));
+    p.devices = static_cast<int>(num(spec, "devices", 0));
     Napi::Value bidir = spec.Get("bidirectional");
     if (!bidir.IsUndefined()) p.bidirectional = bidir.ToBoolean();
     auto n = [&](double v) { return Napi::Number::New(env, v); };

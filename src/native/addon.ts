@@ -154,6 +154,8 @@ export interface AllreduceProbeOutcome {
 export interface P2pProbeSpec {
   backend: string;
   options?: Record<string, string>;
+  /** Devices 0 .. devices-1 take part; absent: all of the backend's. */
+  devices?: number;
   minBytes?: number;
   maxBytes?: number;
   factor?: number;

@@ -1,7 +1,11 @@
 import { allocProbe } from './alloc.js';
+import { allreduceProbe } from './allreduce.js';
+import { p2pProbe } from './p2p.js';
 import type { ProbeModule } from './types.js';
 
 /** Every probe the runner knows, by the name suites use. */
 export const PROBES: Record<string, ProbeModule> = {
   alloc: allocProbe,
+  allreduce: allreduceProbe,
+  p2p: p2pProbe,
 };

@@ -1,7 +1,7 @@
 // Which case parameters become backend options (recorded with the case, passed to the
 // backend at creation). Anything else is a probe parameter.
 const BACKEND_OPTION_KEYS: Record<string, readonly string[]> = {
-  host: ['devices'],
+  host: ['devices', 'fault'],
   ze: ['contextDevices', 'residency'],
   cuda: [],
   sycl: ['contextDevices'],

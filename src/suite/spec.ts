@@ -131,7 +131,7 @@ export const PROBE_PARAMS: Record<Probe, Record<string, ParamSpec>> = {
   },
   p2p: {
     ...bytesSweep,
-    devices: { schema: int(2, 64, 'number of simulated devices (host backend)') },
+    devices: { schema: int(2, 64, 'number of participating devices (0 .. devices-1; on the host backend also the number simulated)') },
     bidirectional: { schema: { type: 'boolean', description: 'copy both ways at once' } },
   },
 };

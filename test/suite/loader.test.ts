@@ -122,7 +122,7 @@ describe('good suites', () => {
     expect(sweep?.timeoutMs).toBe(300_000);
     expect(s.cases[6]?.params).toMatchObject({ algorithm: 'auto', autoVariant: 'bf16-rne', threshold: 65536, counts: [1, 1024, 1048576], check: 2 });
     const p2p = s.cases[7];
-    expect(p2p?.params).toEqual({ minBytes: 1024, maxBytes: 100_000_000, iters: 20, warmup: 5, bidirectional: true });
+    expect(p2p?.params).toEqual({ minBytes: 1024, maxBytes: 100_000_000, iters: 20, warmup: 5, bidirectional: true, devices: 8 });
     expect(p2p?.timeoutMs).toBe(90_000);
     const alloc = s.cases[8];
     expect(alloc?.params).toEqual({ device: 0, variant: 'cudaMallocManaged', size: 1.5 * GiB, count: 1, touch: 'none', devices: 2 });

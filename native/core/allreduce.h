@@ -1,0 +1,111 @@
+// The all-reduce algorithms under test, written once over the Backend primitives so
+// that host, CUDA and SYCL run the very same sequence of copies, kernels and waits
+// (see ../shared/domain/allreduce.md for the shipped SYCL and CUDA code they model).
+//
+// A call is out of place (in[d] -> out[d]) or in place (in[d] == out[d]); either way
+// every device ends with the sum of all devices' inputs in out[d]. A call is wrapped in
+// a barrier through device 0: device 0's compute queue records `start` after every
+// queue has finished the previous work, every other queue waits for `start`, and at
+// the end device 0 waits for every queue and records `end`. So consecutive calls
+// never overlap (scratch and outputs are reused safely without a host sync), and
+// elapsedMs(start, end) on device 0 is the time of the whole collective.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "xpudiag/backend.h"
+
+namespace xpd {
+
+enum class Algo { DirectF32, Bf16Trunc, Bf16Rne, Auto, Ring, NcclF32, NcclBf16 };
+
+Algo parseAlgo(const std::string& s);  // throws std::invalid_argument
+const char* algoName(Algo a);
+bool isLibrary(Algo a);
+// Element type of in/out buffers: library bf16 works on BF16 tensors, all else FP32.
+inline size_t elemBytes(Algo a) { return a == Algo::NcclBf16 ? 2 : 4; }
+
+struct AllReduceConfig {
+  size_t threshold = 32768;            // auto: direct-f32 below this many elements
+  Algo autoVariant = Algo::Bf16Trunc;  // auto: at or above the threshold (the shipped SYCL path)
+  // Pipelining: above 2 chunks' worth, direct-f32 and the BF16 paths exchange chunk k+1
+  // on the copy queue while the compute queue adds chunk k. Counted in FP32 bytes.
+  size_t chunkBytes = 4u << 20;
+};
+
+// What a call of `requested` on `devices` devices and `count` elements does.
+struct AllReducePlan {
+  Algo requested;
+  Algo ran;          // auto resolved; the ring fallback for N > 2
+  bool fellBack;     // direct/bf16/auto on N > 2 devices ran the ring
+  size_t chunks;     // pipeline depth (1: no overlap)
+  bool mayDisagree;  // devices may legitimately end with different bits (bf16-trunc)
+  // The bytes each device sends, at most (for a library collective: the nominal
+  // 2(N-1)/N of the tensor that ring and tree all-reduce send).
+  uint64_t wireBytes;
+};
+
+AllReducePlan planAllReduce(Algo a, int devices, size_t count, const AllReduceConfig& cfg);
+
+// Bytes of scratch per device the algorithm needs for `count` elements on `devices`.
+size_t scratchBytesFor(Algo ran, int devices, size_t count);
+
+struct CallEvents {
+  Event start = 0;
+  Event end = 0;
+};
+
+// Owns the per-device scratch (one persistent buffer of at least 4 * count bytes,
+// grown when needed and reused across calls, as the shipped code does) and every
+// event it records until release(). Not thread-safe; one caller thread.
+class AllReduce {
+ public:
+  AllReduce(Backend& b, int devices, AllReduceConfig cfg);
+  ~AllReduce();
+  AllReduce(const AllReduce&) = delete;
+  AllReduce& operator=(const AllReduce&) = delete;
+
+  // Enqueues one all-reduce; returns its start/end events on device 0 (valid until
+  // release()). FP32 buffers except for nccl-bf16 (BF16). Throws Unsupported when the
+  // backend has no such library collective.
+  CallEvents enqueue(Algo a, const std::vector<void*>& in, const std::vector<void*>& out, size_t count);
+
+  // Waits for every device; backend errors from queued work surface here.
+  void synchronize();
+  // Destroys the events recorded so far; call after synchronize().
+  void release();
+  // Grows the scratch now to what `ran` needs for `count` elements (enqueue does it too).
+  void reserve(Algo ran, size_t count) { ensureScratch(scratchBytesFor(ran, n_, count)); }
+  // Fills the whole scratch of every device with `pattern` (the checks poison it so
+  // that a read of scratch the call never wrote shows up as a wrong result).
+  void poisonScratch(uint32_t pattern);
+  // Tells the barrier that work outside enqueue() (fills, other probes) was queued.
+  void markExternalWork() { joined_ = false; }
+
+  const AllReduceConfig& config() const { return cfg_; }
+  int devices() const { return n_; }
+
+ private:
+  Event record(int d, int q);
+  void wait(int d, int q, Event e) { b_.waitEvent(d, q, e); }
+  void ensureScratch(size_t bytes);
+  void barrierBegin(CallEvents& ev);
+  void barrierEnd(CallEvents& ev);
+
+  void direct(const std::vector<float*>& in, const std::vector<float*>& out, size_t count, size_t chunks);
+  void bf16(bool rne, const std::vector<float*>& in, const std::vector<float*>& out, size_t count, size_t chunks);
+  void ring(const std::vector<float*>& in, const std::vector<float*>& out, size_t count);
+
+  Backend& b_;
+  int n_;
+  AllReduceConfig cfg_;
+  std::vector<void*> scratch_;
+  size_t scratchBytes_ = 0;
+  std::vector<Event> events_;
+  bool joined_ = false;  // every queue's work so far is ordered before device 0's last `end`
+};
+
+}  // namespace xpd

@@ -1,0 +1,127 @@
+// The all-reduce and p2p probes on the host backend, natively: the run the vitest
+// suite also makes, small enough to repeat under ASan/UBSan and TSan (the host
+// backend's worker queues). Usage: collective_test [quick]
+#include <cstdio>
+#include <cstring>
+#include <stdexcept>
+#include <string>
+
+#include "core/allreduce_probe.h"
+#include "core/p2p_probe.h"
+
+using namespace xpd;
+
+static int failures = 0;
+
+#define CHECK(cond, ...)                                    \
+  do {                                                      \
+    if (!(cond)) {                                          \
+      std::printf("FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond); \
+      std::printf(__VA_ARGS__);                             \
+      std::printf("\n");                                    \
+      ++failures;                                           \
+    }                                                       \
+  } while (0)
+
+static std::function<BackendPtr()> host(int devices, const std::string& fault = "") {
+  return [=] {
+    Options o{{"devices", std::to_string(devices)}};
+    if (!fault.empty()) o["fault"] = fault;
+    return createBackend("host", o);
+  };
+}
+
+static AllReduceProbeParams params(Input input, std::vector<uint64_t> counts) {
+  AllReduceProbeParams p;
+  p.algorithms = {"direct-f32", "bf16-trunc", "bf16-rne", "auto", "ring"};
+  p.input = input;
+  p.seed = 42;
+  p.counts = std::move(counts);
+  p.iters = 1;
+  p.warmup = 0;
+  p.check = 3;
+  p.measureLink = false;
+  p.cfg.chunkBytes = 16 << 10;  // many chunks even at small sizes: exercises the pipeline
+  return p;
+}
+
+static void correctness(int devices, Input input, const std::vector<uint64_t>& counts) {
+  uint64_t truncDisagree = 0;
+  AllReduceProbeOutcome o = runAllReduceProbe(host(devices), params(input, counts), [&](const AllReduceRow& r) {
+    CHECK(r.wrong == 0, "devices=%d %s count=%llu wrong=%llu (in place %llu, stale %llu, overrun %llu) maxError=%g", devices,
+          r.algorithm.c_str(), (unsigned long long)r.count, (unsigned long long)r.wrong, (unsigned long long)r.wrongInPlace,
+          (unsigned long long)r.wrongStale, (unsigned long long)r.overrun, r.maxError);
+    CHECK(r.mayDisagree || r.disagree == 0, "devices=%d %s count=%llu disagree=%llu", devices, r.algorithm.c_str(),
+          (unsigned long long)r.count, (unsigned long long)r.disagree);
+    CHECK(r.checked == 4, "checked=%d", r.checked);
+    CHECK(r.maxError <= 1, "maxError=%g", r.maxError);
+    if (r.algorithm == "bf16-trunc") truncDisagree += r.disagree;
+    CHECK((devices > 2) == r.fellBack || r.algorithm == "ring", "fallback flag");
+  });
+  if (input == Input::Random && devices == 2) CHECK(truncDisagree > 0, "bf16-trunc never disagreed on random inputs");
+  std::printf("ok: devices=%d %s, %d rows\n", devices, input == Input::Exact ? "exact" : "random", o.rows);
+}
+
+static uint64_t wrongWithFault(const std::string& fault, const std::string& algo) {
+  AllReduceProbeParams p = params(Input::Exact, {1000, 40000});
+  p.algorithms = {algo};
+  p.check = 1;
+  uint64_t wrong = 0;
+  runAllReduceProbe(host(2, fault), p, [&](const AllReduceRow& r) { wrong += r.wrong; });
+  return wrong;
+}
+
+int main(int argc, char** argv) {
+  const bool quick = argc > 1 && std::strcmp(argv[1], "quick") == 0;
+  const std::vector<uint64_t> counts = quick ? std::vector<uint64_t>{1, 2, 3, 1000, 32767, 32768, 32769}
+                                             : std::vector<uint64_t>{1, 2, 3, 1000, 32767, 32768, 32769, 1000003};
+  for (int devices : {2, 3})
+    for (Input input : {Input::Exact, Input::Random}) correctness(devices, input, counts);
+
+  for (const char* algo : {"direct-f32", "bf16-trunc", "bf16-rne", "ring"}) {
+    const uint64_t skip = wrongWithFault("skip-last", algo), nowait = wrongWithFault("no-wait", algo);
+    CHECK(skip > 0, "skip-last not caught for %s", algo);
+    CHECK(nowait > 0, "no-wait not caught for %s", algo);
+    std::printf("ok: faults caught for %s (skip-last %llu wrong, no-wait %llu wrong)\n", algo, (unsigned long long)skip,
+                (unsigned long long)nowait);
+  }
+  try {
+    wrongWithFault("worker-throw", "direct-f32");
+    CHECK(false, "an exception in a worker thread was lost");
+  } catch (const ApiError& e) {
+    CHECK(e.codeName() == "INJECTED_WORKER_FAULT", "%s", e.what());
+  }
+
+  // Library collectives: the host backend has none.
+  try {
+    AllReduceProbeParams p = params(Input::Exact, {100});
+    p.algorithms = {"nccl-f32"};
+    runAllReduceProbe(host(2), p, [](const AllReduceRow&) {});
+    CHECK(false, "nccl-f32 on the host backend did not report unsupported");
+  } catch (const Unsupported&) {
+  }
+
+  P2pParams pp;
+  pp.minBytes = 1000;
+  pp.maxBytes = 1 << 20;
+  pp.factor = 7;
+  pp.iters = 2;
+  pp.warmup = 1;
+  int rows = 0;
+  runP2pProbe(host(3), pp, [&](const P2pRow& r) {
+    ++rows;
+    CHECK(r.wrong == 0, "p2p %d->%d %llu bytes: %llu wrong", r.src, r.dst, (unsigned long long)r.bytes, (unsigned long long)r.wrong);
+    CHECK(r.gbps > 0, "p2p bandwidth");
+  });
+  CHECK(rows == (6 + 3) * 4, "p2p rows %d", rows);
+  LinkCeiling l;
+  {
+    BackendPtr b = host(2)();
+    l = measureLinkCeiling(*b, 0, 1, 4 << 20, 3, 1);
+  }
+  CHECK(l.wrong == 0 && l.gbps > 0, "link ceiling");
+  std::printf("ok: p2p %d rows, link %.1f GB/s per direction\n", rows, l.gbps);
+
+  std::printf("%s: collective tests (%d failures)\n", failures ? "FAIL" : "ok", failures);
+  return failures ? 1 : 0;
+}

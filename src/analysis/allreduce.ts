@@ -1,0 +1,298 @@
+// All-reduce sweep analysis: bandwidths in the nccl-tests convention, the crossover
+// where a BF16 path starts to beat direct-f32, correctness verdicts, and the table a
+// nccl-tests user reads at a glance. Pure: raw rows in, metrics out.
+import type { AllreduceProbeOutcome, AllreduceSample } from '../native/addon.js';
+
+export const BF16_PATHS = ['bf16-trunc', 'bf16-rne'] as const;
+
+/** One row of `metrics.sizes[]`. */
+export interface AllreduceSize {
+  algorithm: string;
+  ran: string;
+  fellBack: boolean;
+  /** threshold - 1, threshold or threshold + 1 elements. */
+  threshold: boolean;
+  count: number;
+  bytes: number;
+  type: 'float' | 'bfloat16';
+  chunks: number;
+  timeUs: number;
+  minUs: number;
+  p90Us: number;
+  iters: number;
+  /** GB/s (1e9 bytes/s) of the user's tensor. */
+  algbw: number;
+  /** algbw * 2(n-1)/n: comparable to the link's peak whatever n is. */
+  busbw: number;
+  /** Bytes each device sends at most (half the tensor for the BF16 paths). */
+  wireBytes: number;
+  /** busbw as a fraction of the measured link ceiling (per direction, both ways at once). */
+  linkFraction: number | null;
+  checked: number;
+  wrong: number | null;
+  wrongInPlace: number | null;
+  wrongStale: number | null;
+  overrun: number | null;
+  maxError: number | null;
+  disagree: number | null;
+  maxDisagree: number | null;
+  mayDisagree: boolean;
+}
+
+export interface Crossover {
+  /** Interpolated FP32 tensor size in bytes above which the BF16 path is faster; null if it is not faster at the largest size. */
+  bytes: number | null;
+  /** `interpolated` between two measured sizes, `below-range` (faster at every size measured), `never`, or `unmeasured` (no common sizes). */
+  basis: 'interpolated' | 'below-range' | 'never' | 'unmeasured';
+}
+
+export interface AllreduceMetrics {
+  devices: number;
+  input: string;
+  seed: number;
+  timing: string;
+  threshold: number;
+  thresholdBytes: number;
+  autoVariant: string;
+  link: { bytes: number; gbps: number } | null;
+  algorithms: string[];
+  unsupported: { algorithm: string; reason: string }[];
+  sizes: AllreduceSize[];
+  crossoverBytes: number | null;
+  crossoverVariant: string | null;
+  crossoverBasis: Crossover['basis'] | null;
+  crossovers: Record<string, Crossover>;
+  wrong: number;
+  unexpectedDisagree: number;
+  maxError: number | null;
+  /** Per algorithm: mean busbw over the sizes (nccl-tests' "Avg bus bandwidth") and the peak. */
+  busbw: Record<string, { avg: number; peak: number; peakBytes: number }>;
+  checked: boolean;
+}
+
+export function algbw(bytes: number, timeUs: number): number {
+  return timeUs > 0 ? bytes / (timeUs * 1e3) : 0;
+}
+
+export function busbw(algbwGBps: number, devices: number): number {
+  return devices > 0 ? (algbwGBps * 2 * (devices - 1)) / devices : 0;
+}
+
+/**
+ * Where `fast` (a BF16 path) starts to beat `base` (direct-f32) for good: above the last
+ * measured size at which it was not faster, interpolated in log-log between that size and
+ * the next one (where the time ratio crosses 1). Points are paired by count; x in bytes.
+ */
+export function crossover(base: { x: number; t: number }[], fast: { x: number; t: number }[]): Crossover {
+  const fastAt = new Map(fast.map((p) => [p.x, p.t]));
+  const pts = base
+    .filter((p) => fastAt.has(p.x) && p.t > 0 && fastAt.get(p.x)! > 0)
+    .map((p) => ({ x: p.x, r: fastAt.get(p.x)! / p.t }))
+    .sort((a, b) => a.x - b.x);
+  if (pts.length === 0) return { bytes: null, basis: 'unmeasured' };
+  let last = -1;
+  pts.forEach((p, i) => {
+    if (p.r >= 1) last = i;
+  });
+  if (last === -1) return { bytes: pts[0]!.x, basis: 'below-range' };
+  if (last === pts.length - 1) return { bytes: null, basis: 'never' };
+  const a = pts[last]!;
+  const b = pts[last + 1]!;
+  if (a.r === 1) return { bytes: a.x, basis: 'interpolated' };
+  const la = Math.log(a.r);
+  const lb = Math.log(b.r);
+  const f = la / (la - lb);
+  const bytes = Math.exp(Math.log(a.x) + f * (Math.log(b.x) - Math.log(a.x)));
+  return { bytes: Math.round(bytes), basis: 'interpolated' };
+}
+
+const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+
+export function toSize(r: AllreduceSample, devices: number, linkGBps: number | null): AllreduceSize {
+  const a = algbw(r.bytes, r.timeUs);
+  const b = busbw(a, devices);
+  const checked = r.checked > 0;
+  const ck = (v: number | undefined): number | null => (checked ? num(v) : null);
+  return {
+    algorithm: r.algorithm,
+    ran: r.ran,
+    fellBack: r.fellBack,
+    threshold: r.threshold,
+    count: r.count,
+    bytes: r.bytes,
+    type: r.algorithm === 'nccl-bf16' ? 'bfloat16' : 'float',
+    chunks: r.chunks,
+    timeUs: r.timeUs,
+    minUs: r.minUs,
+    p90Us: r.p90Us,
+    iters: r.iters,
+    algbw: a,
+    busbw: b,
+    wireBytes: r.wireBytes,
+    linkFraction: linkGBps && linkGBps > 0 ? b / linkGBps : null,
+    checked: r.checked,
+    wrong: ck(r.wrong),
+    wrongInPlace: ck(r.wrongInPlace),
+    wrongStale: ck(r.wrongStale),
+    overrun: ck(r.overrun),
+    maxError: ck(r.maxError),
+    disagree: ck(r.disagree),
+    maxDisagree: ck(r.maxDisagree),
+    mayDisagree: r.mayDisagree,
+  };
+}
+
+export interface AnalyzeAllreduceInput {
+  rows: AllreduceSample[];
+  outcome: AllreduceProbeOutcome;
+  threshold: number;
+  autoVariant?: string;
+}
+
+export function analyzeAllreduce({ rows, outcome, threshold, autoVariant = 'bf16-trunc' }: AnalyzeAllreduceInput): AllreduceMetrics {
+  const devices = outcome.devices;
+  const linkGBps = outcome.link?.gbps ?? null;
+  const order = new Map(outcome.algorithms.map((a, i) => [a, i]));
+  const sizes = rows
+    .map((r) => toSize(r, devices, linkGBps))
+    .sort((a, b) => a.count - b.count || (order.get(a.algorithm) ?? 99) - (order.get(b.algorithm) ?? 99));
+
+  // The crossover compares FP32 tensor sizes (the BF16 paths take the same FP32 input),
+  // and only rows that ran the path they are named for: on more than two devices every
+  // one of them ran the ring, and there is no crossover to speak of.
+  const series = (alg: string) =>
+    sizes.filter((s) => s.algorithm === alg && s.ran === alg).map((s) => ({ x: s.count * 4, t: s.timeUs }));
+  const crossovers: Record<string, Crossover> = {};
+  const base = series('direct-f32');
+  if (base.length) {
+    for (const v of BF16_PATHS) {
+      const fast = series(v);
+      if (fast.length) crossovers[v] = crossover(base, fast);
+    }
+  }
+  const preferred = [autoVariant, ...BF16_PATHS].find((v) => crossovers[v] !== undefined) ?? null;
+  const primary = preferred ? crossovers[preferred]! : null;
+
+  const busbwBy: AllreduceMetrics['busbw'] = {};
+  for (const alg of new Set(sizes.map((s) => s.algorithm))) {
+    const mine = sizes.filter((s) => s.algorithm === alg);
+    const peak = mine.reduce((best, s) => (s.busbw > best.busbw ? s : best), mine[0]!);
+    busbwBy[alg] = { avg: mine.reduce((t, s) => t + s.busbw, 0) / mine.length, peak: peak.busbw, peakBytes: peak.bytes };
+  }
+
+  const errs = sizes.map((s) => s.maxError).filter((e): e is number => e !== null);
+  return {
+    devices,
+    input: outcome.input,
+    seed: outcome.seed,
+    timing: outcome.timing,
+    threshold,
+    thresholdBytes: threshold * 4,
+    autoVariant,
+    link: outcome.link ? { bytes: outcome.link.bytes, gbps: outcome.link.gbps } : null,
+    algorithms: outcome.algorithms,
+    unsupported: outcome.unsupported,
+    sizes,
+    crossoverBytes: primary?.bytes ?? null,
+    crossoverVariant: preferred,
+    crossoverBasis: primary?.basis ?? null,
+    crossovers,
+    wrong: sizes.reduce((t, s) => t + (s.wrong ?? 0), 0),
+    unexpectedDisagree: sizes.reduce((t, s) => t + (s.mayDisagree ? 0 : (s.disagree ?? 0)), 0),
+    maxError: errs.length ? Math.max(...errs) : null,
+    busbw: busbwBy,
+    checked: sizes.some((s) => s.checked > 0),
+  };
+}
+
+/** The rows that failed a check, worst first, as "algorithm at N elements: what". */
+export function problems(m: AllreduceMetrics, limit = 4): string[] {
+  const bad = m.sizes
+    .filter((s) => (s.wrong ?? 0) > 0 || (!s.mayDisagree && (s.disagree ?? 0) > 0))
+    .sort((a, b) => (b.wrong ?? 0) - (a.wrong ?? 0));
+  const out = bad.slice(0, limit).map((s) => {
+    const what: string[] = [];
+    if ((s.wrong ?? 0) > 0) {
+      const parts = [s.wrongInPlace ? `${s.wrongInPlace} in place` : '', s.wrongStale ? `${s.wrongStale} after a call of another size` : '',
+        s.overrun ? `${s.overrun} written past the end` : ''].filter(Boolean);
+      what.push(`${s.wrong} wrong${parts.length ? ` (${parts.join(', ')})` : ''}`);
+    }
+    if (!s.mayDisagree && (s.disagree ?? 0) > 0) what.push(`${s.disagree} elements differ between devices`);
+    return `${s.algorithm}${s.ran !== s.algorithm ? ` (ran ${s.ran})` : ''} at ${s.count} elements: ${what.join(', ')}`;
+  });
+  if (bad.length > limit) out.push(`and ${bad.length - limit} more rows`);
+  return out;
+}
+
+export function formatBytesShort(b: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let v = b;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${+v.toFixed(v < 10 && i > 0 ? 2 : 1)} ${units[i]}`;
+}
+
+function pad(s: string, w: number, left = false): string {
+  return left ? s.padEnd(w) : s.padStart(w);
+}
+
+/** Rounded down, so an error just under its bound never prints as the bound itself. */
+export function fractionOfBound(v: number | null): string {
+  if (v === null) return 'n/a';
+  if (v >= 1000) return v.toExponential(2);
+  return (Math.floor(v * 1000) / 1000).toFixed(3);
+}
+
+/** The sweep as nccl-tests prints it (out of place), plus the columns this probe adds. */
+export function renderAllreduceTable(m: AllreduceMetrics): string {
+  const header1 = ['size', 'count', 'type', 'redop', 'algorithm', 'path', 'time', 'algbw', 'busbw', '#wrong', '#disagree', 'link'];
+  const header2 = ['(B)', '(elements)', '', '', '', '', '(us)', '(GB/s)', '(GB/s)', '', '', '(busbw)'];
+  const rows = m.sizes.map((s) => [
+    String(s.bytes),
+    String(s.count),
+    s.type,
+    'sum',
+    s.algorithm,
+    s.ran !== s.algorithm ? s.ran : '',
+    s.timeUs.toFixed(s.timeUs < 1000 ? 2 : 1),
+    s.algbw.toFixed(2),
+    s.busbw.toFixed(2),
+    s.wrong === null ? 'n/a' : String(s.wrong),
+    s.disagree === null ? 'n/a' : String(s.disagree),
+    s.linkFraction === null ? '' : `${(s.linkFraction * 100).toFixed(0)}%`,
+  ]);
+  const left = new Set([4, 5]);
+  const widths = header1.map((h, i) => Math.max(h.length, header2[i]!.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[], marker = '') =>
+    (marker || ' ') + ' ' + cells.map((c, i) => pad(c, widths[i]!, left.has(i))).join('  ').trimEnd();
+  const out = [line(header1, '#'), line(header2, '#')];
+  m.sizes.forEach((s, i) => {
+    out.push(line(rows[i]!) + (s.threshold ? `  <- ${s.count < m.threshold ? 'threshold-1' : s.count === m.threshold ? 'threshold' : 'threshold+1'}` : ''));
+  });
+  out.push(`# ${m.devices} devices, ${m.input} inputs (seed ${m.seed}), ${m.timing}; auto switches to ${m.autoVariant} at ${m.threshold} elements (${formatBytesShort(m.thresholdBytes)})`);
+  for (const [alg, b] of Object.entries(m.busbw)) {
+    out.push(`# ${alg}: avg bus bandwidth ${b.avg.toFixed(2)} GB/s, peak ${b.peak.toFixed(2)} GB/s at ${formatBytesShort(b.peakBytes)}`);
+  }
+  if (m.link) out.push(`# link ceiling: ${m.link.gbps.toFixed(2)} GB/s per direction, both ways at once (devices 0 and 1, ${formatBytesShort(m.link.bytes)})`);
+  for (const [v, c] of Object.entries(m.crossovers)) out.push(`# crossover ${v} vs direct-f32: ${describeCrossover(c)}`);
+  for (const u of m.unsupported) out.push(`# ${u.algorithm}: not run (${u.reason})`);
+  if (m.checked) out.push(`# wrong elements: ${m.wrong}; maximum error ${fractionOfBound(m.maxError)} of the bound`);
+  else out.push('# not checked (check: 0)');
+  return out.join('\n');
+}
+
+export function describeCrossover(c: Crossover): string {
+  switch (c.basis) {
+    case 'interpolated':
+      return `faster above ${formatBytesShort(c.bytes!)} (${Math.round(c.bytes! / 4)} elements)`;
+    case 'below-range':
+      return `faster at every size measured (from ${formatBytesShort(c.bytes!)})`;
+    case 'never':
+      return 'not faster at the largest size measured';
+    default:
+      return 'no common sizes measured';
+  }
+}
