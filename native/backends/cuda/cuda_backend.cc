@@ -212,6 +212,10 @@ class CudaBackend final : public Backend {
       (void)cudaSetDevice(ev.device);
       (void)cudaEventDestroy(ev.event);
     }
+    for (const auto& [device, pool] : eventPool_) {
+      (void)cudaSetDevice(device);
+      for (cudaEvent_t ev : pool) (void)cudaEventDestroy(ev);
+    }
     for (const auto& [ptr, device] : buffers_) {
       (void)cudaSetDevice(device);
       (void)cudaFree(ptr);
@@ -485,8 +489,16 @@ class CudaBackend final : public Backend {
   Event recordEvent(int device, int q) override {
     cudaStream_t s = queue(device, q);
     use(device);
+    // Events are pooled per device: an all-reduce call records about ten at small
+    // sizes, and creating each one anew would cost more than a small call itself.
     cudaEvent_t ev = nullptr;
-    check(cudaEventCreate(&ev), "cudaEventCreate");  // default flags: timing enabled
+    auto& pool = eventPool_[device];
+    if (!pool.empty()) {
+      ev = pool.back();
+      pool.pop_back();
+    } else {
+      check(cudaEventCreate(&ev), "cudaEventCreate");  // default flags: timing enabled
+    }
     const cudaError_t e = cudaEventRecord(ev, s);
     if (e != cudaSuccess) {
       (void)cudaEventDestroy(ev);
@@ -509,8 +521,9 @@ class CudaBackend final : public Backend {
     if (it == events_.end()) return;
     use(it->second.device);
     const cudaEvent_t ev = it->second.event;
+    const int device = it->second.device;
     events_.erase(it);
-    check(cudaEventDestroy(ev), "cudaEventDestroy");
+    eventPool_[device].push_back(ev);
   }
 
   double elapsedMs(Event start, Event end) override {
@@ -711,6 +724,7 @@ class CudaBackend final : public Backend {
   std::map<void*, AllocRec> allocs_;  // allocate() results not yet released
   std::map<void*, int> buffers_;      // deviceAlloc() buffers not yet freed -> device
   std::map<Event, EventRec> events_;  // recorded events not yet destroyed
+  std::map<int, std::vector<cudaEvent_t>> eventPool_;  // destroyed events, for reuse per device
   NcclLoader nccl_;
   std::vector<NcclComm> comms_;
   unsigned sink_ = 0;  // keeps host reads of touch(Read) observable
