@@ -325,6 +325,18 @@ class HostBackend : public Backend {
     });
   }
 
+  void sumF32(int device, int queue, float* out, const float* a, const float* b, size_t n) override {
+    checkRange(device, out, n * 4, "sumF32 out");
+    checkRange(device, a, n * 4, "sumF32 a");
+    checkRange(device, b, n * 4, "sumF32 b");
+    const size_t m = effective(n);
+    const bool fail = fault_ == Fault::WorkerThrow;
+    push(device, queue, [out, a, b, m, fail] {
+      if (fail) throw ApiError("sumF32", -1, "INJECTED_WORKER_FAULT", "test-only fault worker-throw");
+      for (size_t i = 0; i < m; ++i) out[i] = a[i] + b[i];
+    });
+  }
+
   void f32ToBf16(int device, int queue, uint16_t* out, const float* in, size_t n, bool rne) override {
     checkRange(device, out, n * 2, "f32ToBf16 out");
     checkRange(device, in, n * 4, "f32ToBf16 in");

@@ -22,7 +22,10 @@ Seg segment(size_t count, int parts, int g) {
 
 int mod(int a, int n) { return ((a % n) + n) % n; }
 
-size_t chunkElems(const AllReduceConfig& cfg) { return std::max<size_t>(1, cfg.chunkBytes / 4); }
+size_t chunkElems(const AllReduceConfig& cfg, size_t count) {
+  const size_t byCap = cfg.maxChunks ? (count + cfg.maxChunks - 1) / cfg.maxChunks : count;
+  return std::max<size_t>({1, cfg.chunkBytes / 4, byCap});
+}
 
 Seg chunk(size_t count, size_t chunks, size_t elems, size_t k) {
   if (chunks == 1) return {0, count};
@@ -85,7 +88,7 @@ AllReducePlan planAllReduce(Algo a, int devices, size_t count, const AllReduceCo
   }
   const bool pipelined = p.ran == Algo::DirectF32 || p.ran == Algo::Bf16Trunc || p.ran == Algo::Bf16Rne;
   if (pipelined && cfg.chunkBytes > 0 && static_cast<uint64_t>(count) * 4 >= 2 * static_cast<uint64_t>(cfg.chunkBytes)) {
-    const size_t elems = chunkElems(cfg);
+    const size_t elems = chunkElems(cfg, count);
     p.chunks = (count + elems - 1) / elems;
   }
   p.mayDisagree = p.ran == Algo::Bf16Trunc;
@@ -250,7 +253,7 @@ CallEvents AllReduce::enqueue(Algo a, const std::vector<void*>& in, const std::v
 // In place, a device's add overwrites what the peer is still pulling, so each chunk's
 // add also waits for the peer's copy of that chunk.
 void AllReduce::direct(const std::vector<float*>& in, const std::vector<float*>& out, size_t count, size_t chunks) {
-  const size_t elems = chunkElems(cfg_);
+  const size_t elems = chunkElems(cfg_, count);
   std::vector<std::vector<Event>> copied(2, std::vector<Event>(chunks));
   for (int d = 0; d < 2; ++d) {
     const int p = 1 - d;
@@ -267,10 +270,13 @@ void AllReduce::direct(const std::vector<float*>& in, const std::vector<float*>&
     float* scr = static_cast<float*>(scratch_[di]);
     for (size_t k = 0; k < chunks; ++k) {
       const Seg c = chunk(count, chunks, elems, k);
-      if (!inPlace) b_.copyPeer(d, kComputeQueue, out[di] + c.lo, d, in[di] + c.lo, c.len * 4);
       wait(d, kComputeQueue, copied[di][k]);
-      if (inPlace) wait(d, kComputeQueue, copied[static_cast<size_t>(1 - d)][k]);
-      b_.addF32(d, kComputeQueue, out[di] + c.lo, scr + c.lo, c.len);
+      if (inPlace) {
+        wait(d, kComputeQueue, copied[static_cast<size_t>(1 - d)][k]);
+        b_.addF32(d, kComputeQueue, out[di] + c.lo, scr + c.lo, c.len);
+      } else {
+        b_.sumF32(d, kComputeQueue, out[di] + c.lo, in[di] + c.lo, scr + c.lo, c.len);
+      }
     }
   }
 }
@@ -281,7 +287,7 @@ void AllReduce::direct(const std::vector<float*>& in, const std::vector<float*>&
 // they end bit-identical (the CUDA paths). Nobody reads `out` of another device, so
 // in place needs no extra ordering.
 void AllReduce::bf16(bool rne, const std::vector<float*>& in, const std::vector<float*>& out, size_t count, size_t chunks) {
-  const size_t elems = chunkElems(cfg_);
+  const size_t elems = chunkElems(cfg_, count);
   auto outbox = [&](int d) { return static_cast<uint16_t*>(scratch_[static_cast<size_t>(d)]); };
   auto inbox = [&](int d) { return outbox(d) + count; };
   std::vector<std::vector<Event>> converted(2, std::vector<Event>(chunks)), copied(2, std::vector<Event>(chunks));

@@ -470,6 +470,10 @@ class CudaBackend final : public Backend {
     check(cudaMemcpyPeerAsync(dst, dstDevice, src, srcDevice, bytes, s), "cudaMemcpyPeerAsync");
   }
 
+  void sumF32(int device, int q, float* out, const float* a, const float* b, size_t n) override {
+    check(cuda::sumF32(launch(device, q), out, a, b, n), "sumF32 kernel launch");
+  }
+
   void addF32(int device, int q, float* out, const float* in, size_t n) override {
     check(cuda::addF32(launch(device, q), out, in, n), "addF32 kernel launch");
   }

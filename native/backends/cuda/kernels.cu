@@ -56,6 +56,18 @@ __global__ void addF32Kernel(float* out, const float* in, size_t nvec, size_t n)
   for (size_t i = 4 * nvec + firstIndex(); i < n; i += gridStride()) out[i] += in[i];
 }
 
+__global__ void sumF32Kernel(float* out, const float* a, const float* b, size_t nvec, size_t n) {
+  float4* o = reinterpret_cast<float4*>(out);
+  const float4* x = reinterpret_cast<const float4*>(a);
+  const float4* y = reinterpret_cast<const float4*>(b);
+  for (size_t i = firstIndex(); i < nvec; i += gridStride()) {
+    const float4 p = x[i];
+    const float4 q = y[i];
+    o[i] = make_float4(p.x + q.x, p.y + q.y, p.z + q.z, p.w + q.w);
+  }
+  for (size_t i = 4 * nvec + firstIndex(); i < n; i += gridStride()) out[i] = a[i] + b[i];
+}
+
 __global__ void f32ToBf16Kernel(uint16_t* out, const float* in, size_t nvec, size_t n, bool rne) {
   uint2* o = reinterpret_cast<uint2*>(out);
   const float4* a = reinterpret_cast<const float4*>(in);
@@ -112,6 +124,13 @@ cudaError_t fill32(const Launch& l, uint32_t* dst, uint32_t pattern, size_t n) {
   if (n == 0) return cudaSuccess;
   const size_t nvec = aligned(dst, 16) ? n / 4 : 0;
   fill32Kernel<<<blocksFor(l, nvec, n), kThreads, 0, l.stream>>>(dst, pattern, nvec, n);
+  return cudaGetLastError();
+}
+
+cudaError_t sumF32(const Launch& l, float* out, const float* a, const float* b, size_t n) {
+  if (n == 0) return cudaSuccess;
+  const size_t nvec = aligned(out, 16) && aligned(a, 16) && aligned(b, 16) ? n / 4 : 0;
+  sumF32Kernel<<<blocksFor(l, nvec, n), kThreads, 0, l.stream>>>(out, a, b, nvec, n);
   return cudaGetLastError();
 }
 

@@ -22,6 +22,8 @@ struct Launch {
 
 cudaError_t fill32(const Launch& l, uint32_t* dst, uint32_t pattern, size_t n);
 cudaError_t addF32(const Launch& l, float* out, const float* in, size_t n);
+// out[i] = a[i] + b[i]
+cudaError_t sumF32(const Launch& l, float* out, const float* a, const float* b, size_t n);
 // rne: round to nearest even with __float2bfloat16_rn's semantics (every NaN becomes
 // the canonical 0x7FFF); otherwise the top 16 bits, as the shipped SYCL code does.
 cudaError_t f32ToBf16(const Launch& l, uint16_t* out, const float* in, size_t n, bool rne);

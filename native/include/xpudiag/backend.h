@@ -126,6 +126,12 @@ class Backend {
   virtual void copyPeer(int dstDevice, int queue, void* dst, int srcDevice, const void* src, size_t bytes) { (void)dstDevice; (void)queue; (void)dst; (void)srcDevice; (void)src; (void)bytes; throw Unsupported(name() + ": peer copy"); }
   // out[i] += in[i]
   virtual void addF32(int device, int queue, float* out, const float* in, size_t n) { (void)device; (void)queue; (void)out; (void)in; (void)n; throw Unsupported(name() + ": add f32"); }
+  // out[i] = a[i] + b[i]: the out-of-place add, one pass over memory. The default
+  // (copy, then add) is correct everywhere; backends with kernels do it in one.
+  virtual void sumF32(int device, int queue, float* out, const float* a, const float* b, size_t n) {
+    copyPeer(device, queue, out, device, a, n * 4);
+    addF32(device, queue, out, b, n);
+  }
   // out[i] = bf16(in[i]) by round-to-nearest-even (rne=true) or truncation
   virtual void f32ToBf16(int device, int queue, uint16_t* out, const float* in, size_t n, bool rne) { (void)device; (void)queue; (void)out; (void)in; (void)n; (void)rne; throw Unsupported(name() + ": f32->bf16"); }
   // out[i] += float(in[i])
