@@ -155,6 +155,7 @@ Napi::Value AllocProbe(const Napi::CallbackInfo& info) {
     p.cycles = static_cast<int>(num(spec, "cycles", 0));
     p.guardBytes = static_cast<int64_t>(num(spec, "guardBytes", 0));
     p.ballastBytes = static_cast<uint64_t>(num(spec, "ballastBytes", static_cast<double>(p.ballastBytes)));
+    Napi::Value onCleanup = info[2];
     AllocProbeOutcome out = runAllocProbe(
         [&]() { return createBackend(backendName, options); }, p,
         [&](const ProbeSample& s) {
@@ -163,6 +164,12 @@ Napi::Value AllocProbe(const Napi::CallbackInfo& info) {
           js.Set("step", s.step);
           js.Set("deviceBytes", Napi::Number::New(env, static_cast<double>(s.deviceBytes)));
           onSample.Call({js});
+        },
+        [&](const std::map<std::string, double>& counters) {
+          if (!onCleanup.IsFunction()) return;
+          Napi::Object c = Napi::Object::New(env);
+          for (const auto& [k, v] : counters) c.Set(k, v);
+          onCleanup.As<Napi::Function>().Call({c});
         });
     Napi::Object o = Napi::Object::New(env);
     o.Set("allocated", out.allocated);

@@ -103,6 +103,8 @@ class Ballast {
 
 }  // namespace
 
+void measure(Backend& b, const AllocProbeParams& p, const SampleSink& sink, AllocProbeOutcome& out);
+
 Touch parseTouch(const std::string& s) {
   if (s == "none") return Touch::None;
   if (s == "fill") return Touch::Fill;
@@ -110,7 +112,8 @@ Touch parseTouch(const std::string& s) {
   throw std::invalid_argument("touch must be none, fill or read, got '" + s + "'");
 }
 
-AllocProbeOutcome runAllocProbe(const BackendFactory& make, const AllocProbeParams& p, const SampleSink& sink) {
+AllocProbeOutcome runAllocProbe(const BackendFactory& make, const AllocProbeParams& p, const SampleSink& sink,
+                                const CleanupSink& onCleanup) {
   if (p.size == 0 || p.count < 1) throw std::invalid_argument("alloc probe: size and count must be positive");
   AllocProbeOutcome out;
   take("pre", 0, 0, sink);
@@ -128,7 +131,24 @@ AllocProbeOutcome runAllocProbe(const BackendFactory& make, const AllocProbePara
   Ballast ballast(ballastBytes);
   out.ballastBytes = ballast.bytes();
   out.baselineStable = waitStable("baseline", p.baselineMs, p, sink);
+  try {
+    measure(*backend, p, sink, out);
+  } catch (...) {
+    // The allocations are already released (Allocations' destructor ran while the
+    // exception left measure()); what the driver still holds is the evidence.
+    if (onCleanup) {
+      try {
+        onCleanup(backend->counters());
+      } catch (...) {
+      }
+    }
+    throw;
+  }
+  return out;
+}
 
+void measure(Backend& b, const AllocProbeParams& p, const SampleSink& sink, AllocProbeOutcome& out) {
+  Backend* backend = &b;
   {
     Allocations live(*backend);
     for (int i = 1; i <= p.count; ++i) {
@@ -161,7 +181,6 @@ AllocProbeOutcome runAllocProbe(const BackendFactory& make, const AllocProbePara
     sleepMs(p.intervalMs);
     take("cycle", c, 0, sink);
   }
-  return out;
 }
 
 }  // namespace xpd

@@ -59,9 +59,13 @@ struct AllocProbeOutcome {
 
 using SampleSink = std::function<void(const ProbeSample&)>;
 using BackendFactory = std::function<BackendPtr()>;
+// Called with the driver's counters after a failed case has freed what it allocated,
+// just before the error propagates: proof that the error path leaks nothing.
+using CleanupSink = std::function<void(const std::map<std::string, double>&)>;
 
 // Frees every allocation it made on every path; backend errors propagate after that.
-AllocProbeOutcome runAllocProbe(const BackendFactory& make, const AllocProbeParams& p, const SampleSink& sink);
+AllocProbeOutcome runAllocProbe(const BackendFactory& make, const AllocProbeParams& p, const SampleSink& sink,
+                                const CleanupSink& onCleanup = nullptr);
 
 Touch parseTouch(const std::string& s);
 

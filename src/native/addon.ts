@@ -202,7 +202,7 @@ export interface Addon {
   Backend: new (backend: string, options?: Record<string, string>) => BackendHandle;
   abiVersion: number;
   facts(backend: string, options?: Record<string, string>): BackendFacts;
-  allocProbe(spec: AllocProbeSpec, onSample: (s: AllocSample) => void): AllocProbeOutcome;
+  allocProbe(spec: AllocProbeSpec, onSample: (s: AllocSample) => void, onCleanup?: (countersAfterError: Record<string, number>) => void): AllocProbeOutcome;
   allreduceProbe(spec: AllreduceProbeSpec, onRow: (r: AllreduceSample) => void): AllreduceProbeOutcome;
   p2pProbe(spec: P2pProbeSpec, onRow: (r: P2pSample) => void): P2pProbeOutcome;
   sampleMemory(): MemReading;

@@ -56,6 +56,7 @@ function run(ctx: ChildContext): AllocProbeOutcome & { allocLatency?: AllocLaten
       const drm = readDrmUsage();
       ctx.sample(drm ? { ...s, drm } : s);
     },
+    (counters) => ctx.cleanup(counters),
   );
   const latencyMs = num(p.latencyMs, 0);
   return latencyMs > 0 ? { ...outcome, allocLatency: measureLatency(ctx, latencyMs) } : outcome;

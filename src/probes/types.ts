@@ -33,6 +33,7 @@ export type ChildMessage =
   | { type: 'sample'; sample: unknown }
   | { type: 'outcome'; outcome: unknown }
   | { type: 'unavailable'; reason: string }
+  | { type: 'cleanup'; counters: Record<string, number> }
   | { type: 'error'; error: { kind: string; message: string; call?: string; code?: number; codeName?: string } };
 
 export interface ChildContext {
@@ -42,6 +43,8 @@ export interface ChildContext {
   options: Record<string, string>;
   guardBytes: number;
   sample(s: unknown): void;
+  /** The driver's counters after a failed case freed what it had allocated. */
+  cleanup(counters: Record<string, number>): void;
 }
 
 export interface Judgement {

@@ -37,7 +37,7 @@ function main(): void {
   if (!probe) throw new Error(`unknown probe '${job.c.probe}'`);
   const options = backendOptions(job.c.backend, job.c.params);
   emit({ type: 'facts', facts: addon.facts(job.c.backend, options) });
-  const outcome = probe.run({ addon, c: job.c, options, guardBytes: job.guardBytes, sample: (s) => emit({ type: 'sample', sample: s }) });
+  const outcome = probe.run({ addon, c: job.c, options, guardBytes: job.guardBytes, sample: (s) => emit({ type: 'sample', sample: s }), cleanup: (counters) => emit({ type: 'cleanup', counters }) });
   emit({ type: 'outcome', outcome });
 }
 

@@ -159,7 +159,11 @@ export async function runCase(c: ProbeCase, opts: RunCaseOptions): Promise<CaseR
     ...(facts ? { facts } : {}),
   };
   const tail = run.stderr.trim() ? { stderrTail: run.stderr.trim().split('\n').slice(-20).join('\n') } : {};
-  const fail = (error: CaseError): CaseResult => ({ ...base, ...tail, status: 'error', reason: error.message, error });
+  const cleanup = run.messages.find((m) => m.type === 'cleanup') as { counters: Record<string, number> } | undefined;
+  const fail = (error: CaseError): CaseResult => ({
+    ...base, ...tail, status: 'error', reason: error.message, error,
+    ...(cleanup ? { metrics: { driverCountersAfterError: cleanup.counters } } : {}),
+  });
 
   if (run.killedFor === 'guard') {
     return fail({
