@@ -12,7 +12,7 @@ function allocCase(id: string, params: Record<string, unknown>, extra: Partial<P
 }
 
 describe('runCase on the host backend', () => {
-  it('measures the natural controls', async () => {
+  it('measures the natural controls', { retry: 2 }, async () => {
     const lazy = await runCase(allocCase('lazy', { variant: 'mmap-lazy', touch: 'none' }, { expect: { verdict: 'clean' } }), { guardBytes: 0 });
     expect(lazy.status, lazy.reason).toBe('pass');
     expect(lazy.metrics.hostPerDevice as number).toBeLessThan(0.05);
