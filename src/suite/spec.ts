@@ -128,11 +128,13 @@ export const PROBE_PARAMS: Record<Probe, Record<string, ParamSpec>> = {
     ...bytesSweep,
     check: { schema: int(0, 100_000, 'iterations whose result is checked') },
     fault: { schema: text('injected fault (test only)') },
+    contextDevices: { schema: oneOfStrings(['one', 'all'], 'devices that get a context (sycl; one: peer copies staged through the host)') },
   },
   p2p: {
     ...bytesSweep,
     devices: { schema: int(2, 64, 'number of participating devices (0 .. devices-1; on the host backend also the number simulated)') },
     bidirectional: { schema: { type: 'boolean', description: 'copy both ways at once' } },
+    contextDevices: { schema: oneOfStrings(['one', 'all'], 'devices that get a context (sycl; one: peer copies staged through the host)') },
   },
 };
 

@@ -85,6 +85,8 @@ std::string syclImplementation() {
   s += ", icpx " + std::to_string(__INTEL_LLVM_COMPILER);
 #endif
   return s + ")";
+#elif defined(XPUDIAG_SYCL_STUB)
+  return XPUDIAG_SYCL_STUB;  // test/sycl/stub: g++ and a host emulation, never shipped
 #else
   return "unknown SYCL implementation";
 #endif
@@ -116,7 +118,7 @@ std::vector<sycl::device> pickDevices() {
   try {
     platforms = sycl::platform::get_platforms();
   } catch (const sycl::exception& e) {
-    throw Unavailable(std::string("sycl: the SYCL runtime found no platform (") + e.what() + ")");
+    throw Unavailable(std::string("the SYCL runtime found no platform (") + e.what() + ")");
   }
   std::string seen;
   const sycl::platform* chosen = nullptr;
@@ -129,7 +131,7 @@ std::vector<sycl::device> pickDevices() {
     if (!chosen || (be == "level_zero" && backendName(chosen->get_backend()) != "level_zero")) chosen = &p;
   }
   if (!chosen) {
-    throw Unavailable("sycl: no GPU in any SYCL platform (" + (seen.empty() ? std::string("no platforms") : seen) +
+    throw Unavailable("no GPU in any SYCL platform (" + (seen.empty() ? std::string("no platforms") : seen) +
                       "); an Intel GPU needs the compute runtime (Level Zero or OpenCL driver)");
   }
   return chosen->get_devices(sycl::info::device_type::gpu);
@@ -507,15 +509,15 @@ class SyclBackend final : public Backend {
     info.name = d.get_info<sycl::info::device::name>();
     info.vendor = d.get_info<sycl::info::device::vendor>();
     info.memoryBytes = d.get_info<sycl::info::device::global_mem_size>();
-    const uint32_t vendorId = d.get_info<sycl::info::device::vendor_id>();
     char hex[16];
-    std::snprintf(hex, sizeof hex, "%04x", vendorId);
-    info.pciId = hex;
+    std::snprintf(hex, sizeof hex, "%04x", static_cast<unsigned>(d.get_info<sycl::info::device::vendor_id>()));
+    info.extra["vendorId"] = hex;
 #if defined(SYCL_EXT_INTEL_DEVICE_INFO)
     // extension: sycl_ext_intel_device_info
     if (d.has(sycl::aspect::ext_intel_device_id)) {
-      std::snprintf(hex, sizeof hex, "%04x", d.get_info<sycl::ext::intel::info::device::device_id>());
-      info.pciId += std::string(":") + hex;
+      const std::string vendor = hex;
+      std::snprintf(hex, sizeof hex, "%04x", static_cast<unsigned>(d.get_info<sycl::ext::intel::info::device::device_id>()));
+      info.pciId = vendor + ":" + hex;
     }
     if (d.has(sycl::aspect::ext_intel_pci_address)) {
       info.pciBusId = d.get_info<sycl::ext::intel::info::device::pci_address>();
@@ -570,6 +572,7 @@ __attribute__((visibility("default"))) xpd::Backend* xpudiag_backend_create(cons
     backend->init(options ? *options : xpd::Options{});
     return backend.release();
   } catch (const xpd::Unavailable& e) {
+    // The addon turns this prefix into Unavailable, prefixed with "sycl: ": a skip.
     xpd::syclb::writeError(err, errLen, std::string("unavailable: ") + e.what());
   } catch (const std::exception& e) {
     xpd::syclb::writeError(err, errLen, e.what());

@@ -78,8 +78,10 @@ inline bool hostAccessible(Variant v) { return v == Variant::MallocShared || v =
 struct PluginOptions {
   // one: a context per device. all: one context over every device of the platform, the
   // case reported to copy device allocations into host memory (the runtime makes each
-  // device allocation resident on the peer devices of its context).
-  bool contextAll = false;
+  // device allocation resident on the peer devices of its context). `all` is the
+  // default: it is what a SYCL program gets from a queue made without a context (the
+  // platform's default context), and the only one where peer copies go device to device.
+  bool contextAll = true;
 };
 
 inline PluginOptions parseOptions(const Options& options) {
