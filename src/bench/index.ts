@@ -20,12 +20,18 @@ const runs = Number(process.env.XPUDIAG_BENCH_RUNS ?? 20);
 
 function simEnv(profile: string, extra: Record<string, string> = {}): void {
   for (const k of Object.keys(process.env)) if (k.startsWith('XPUDIAG_ZESIM_')) delete process.env[k];
-  Object.assign(process.env, { ZE_ENABLE_ALT_DRIVERS: sim, XPUDIAG_ZESIM_PROFILE: profile, XPUDIAG_ZESIM_DEVICE_MEMORY: '2GiB', ...extra });
+  Object.assign(process.env, { ZE_ENABLE_ALT_DRIVERS: sim, XPUDIAG_ZESIM_PROFILE: profile, XPUDIAG_ZESIM_DEVICE_MEMORY: '1088MiB', ...extra });
 }
 
-/** 1 GiB allocated in total, as 8 x 128 MiB device allocations. */
+/**
+ * 1 GiB allocated in total, as 8 x 128 MiB device allocations. The verdict threshold is
+ * the suite's to set (default 0.10): a copy of ratio r can only read `shadow` above a
+ * threshold below r, so sensitivity is measured at the lowest threshold, 0.01.
+ */
+const SENSITIVITY_THRESHOLD = 0.01;
 const sensitivityCase: ProbeCase = {
   id: 'sensitivity', probe: 'alloc', backend: 'ze', timeoutMs: 120_000,
+  expect: { threshold: SENSITIVITY_THRESHOLD },
   params: { variant: 'zeMemAllocDevice', size: 128 * MiB, count: 8, touch: 'none', baselineMs: 3000, settleMs: 1000 },
 };
 
@@ -54,6 +60,7 @@ async function sensitivity() {
   }
   return {
     what: 'smallest simulator copy ratio read as shadow in >= 95% of runs at 1 GiB allocated (8 x 128 MiB), and shadow verdicts on the clean profile',
+    threshold: SENSITIVITY_THRESHOLD,
     runsPerPoint: runs,
     cleanProfile: clean,
     points,
@@ -64,7 +71,8 @@ async function sensitivity() {
 }
 
 async function suiteTime() {
-  simEnv('shadow-peer-resident');
+  // The default 256 MiB arena per device holds the suite's largest case (4 x 32 MiB).
+  simEnv('shadow-peer-resident', { XPUDIAG_ZESIM_DEVICE_MEMORY: '256MiB' });
   const suite = loadSuite(join(packageRoot, 'suites', 'shadowing.yaml'));
   const t0 = performance.now();
   const { report } = await runSuite(suite, { outDir: join(packageRoot, 'bench', 'tmp') });

@@ -23,6 +23,8 @@ export interface ProbeCase {
   timeoutMs: number;
   control?: 'negative' | 'positive';
   xfail?: string;
+  /** Environment variables of this case's probe process. */
+  env?: Record<string, string>;
   expect?: Record<string, unknown>;
   references?: Record<string, Reference>;
 }

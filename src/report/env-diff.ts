@@ -67,7 +67,21 @@ function built(s: { built: boolean; reason?: string } | undefined): string | nul
   return s.built ? `built${s.reason ? ` (${s.reason})` : ''}` : `not built${s.reason ? `: ${s.reason}` : ''}`;
 }
 
+/**
+ * Readings of one factor in another form: the numeric Level Zero driver version is the
+ * version string again, so when both differ they count as one factor, not two.
+ */
+const FACETS: Record<string, string> = {
+  'runtimes.levelZeroDriverVersion': 'runtimes.levelZeroDriver',
+};
+
 export function environmentDiff(before: Report, after: Report): FactorDiff[] {
+  const all = rawEnvironmentDiff(before, after);
+  const present = new Set(all.map((f) => f.factor));
+  return all.filter((f) => !(FACETS[f.factor] && present.has(FACETS[f.factor]!)));
+}
+
+function rawEnvironmentDiff(before: Report, after: Report): FactorDiff[] {
   const out: FactorDiff[] = [];
   const a = before.environment;
   const b = after.environment;

@@ -30,6 +30,8 @@ export interface CaseResult {
   params: Record<string, unknown>;
   options: Record<string, string>;
   matrix?: Record<string, unknown>;
+  /** Environment variables this case set for its probe process. */
+  env?: Record<string, string>;
   control?: 'negative' | 'positive';
   xfail?: string;
   status: Status;
@@ -66,7 +68,7 @@ export function runChild(job: ChildJob, timeoutMs: number, opts: Partial<RunCase
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [childPath, JSON.stringify(job)], {
       stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
-      env: { ...process.env, XPUDIAG_PARENT_PID: String(process.pid) },
+      env: { ...process.env, ...(job.kind === 'case' ? job.c.env : {}), XPUDIAG_PARENT_PID: String(process.pid) },
     });
     const run: ChildRun = { messages: [], exitCode: null, signal: null, stderr: '' };
     let buf = '';
@@ -148,6 +150,7 @@ export async function runCase(c: ProbeCase, opts: RunCaseOptions): Promise<CaseR
     params: c.params,
     options: backendOptions(c.backend, c.params),
     ...(c.matrix ? { matrix: c.matrix } : {}),
+    ...(c.env ? { env: c.env } : {}),
     ...(c.control ? { control: c.control } : {}),
     ...(c.xfail ? { xfail: c.xfail } : {}),
     status: 'error',
@@ -166,9 +169,12 @@ export async function runCase(c: ProbeCase, opts: RunCaseOptions): Promise<CaseR
   });
 
   if (run.killedFor === 'guard') {
+    // How far it got: the device bytes live at the last sample, where the probe says.
+    const reached = Math.max(0, ...samples.map((s) => (s as { deviceBytes?: number }).deviceBytes ?? 0));
     return fail({
       kind: 'guard',
-      message: `host-memory guard: MemAvailable fell to ${((run.guardReading ?? 0) / GiB).toFixed(2)} GiB, below the guard of ${(opts.guardBytes / GiB).toFixed(2)} GiB; the case was stopped after ${samples.length} samples`,
+      message: `host-memory guard: MemAvailable fell to ${((run.guardReading ?? 0) / GiB).toFixed(2)} GiB, below the guard of ${(opts.guardBytes / GiB).toFixed(2)} GiB; the case was stopped ` +
+        (reached ? `with ${(reached / GiB).toFixed(2)} GiB of device memory allocated` : `after ${samples.length} samples`),
     });
   }
   if (run.killedFor === 'timeout') return fail({ kind: 'timeout', message: `timed out after ${c.timeoutMs} ms (hang in the probe or the driver)` });

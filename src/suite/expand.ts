@@ -230,6 +230,7 @@ export function expand(ck: Checker, exps: Expansion[]): Case[] {
       const raw = e.raw;
       if (raw['control'] !== undefined) c.control = raw['control'] as Control;
       if (raw['xfail'] !== undefined) c.xfail = raw['xfail'] as string;
+      if (isObject(raw['env'])) c.env = Object.fromEntries(Object.entries(raw['env'] as Record<string, unknown>).map(([k, v]) => [k, String(v)]));
       const expect = pickExpect(raw['expect'], e.probe, params);
       if (expect) c.expect = expect;
       if (isObject(raw['references'])) c.references = structuredClone(raw['references']) as Record<string, Reference>;

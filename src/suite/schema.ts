@@ -95,7 +95,7 @@ const referenceSchema: JsonSchema = {
   },
 };
 
-export const CASE_KEYS = ['id', 'probe', 'backend', 'control', 'timeout', 'xfail', 'expect', 'references', 'params', 'matrix'] as const;
+export const CASE_KEYS = ['id', 'probe', 'backend', 'control', 'timeout', 'xfail', 'expect', 'references', 'env', 'params', 'matrix'] as const;
 
 export const caseSchema: JsonSchema = {
   type: 'object',
@@ -120,6 +120,12 @@ export const caseSchema: JsonSchema = {
       ],
     },
     references: referenceSchema,
+    env: {
+      type: 'object',
+      description: 'environment variables of this case\'s probe process (ZE_AFFINITY_MASK, UR_L0_*, ...), recorded in the report',
+      propertyNames: { pattern: '^[A-Za-z_][A-Za-z0-9_]*$' },
+      additionalProperties: { type: ['string', 'number', 'boolean'] },
+    },
     params: { type: 'object' },
     matrix: { type: 'object', additionalProperties: { type: 'array', minItems: 1 } },
   },

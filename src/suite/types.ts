@@ -23,6 +23,8 @@ export interface Case {
   timeoutMs: number;
   control?: Control;
   xfail?: string;
+  /** Environment variables set for this case's probe process only. */
+  env?: Record<string, string>;
   expect?: Record<string, unknown>;
   references?: Record<string, Reference>;
   /** Line of the case in the suite file (1-based). */
