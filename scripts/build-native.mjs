@@ -26,7 +26,10 @@ function run(cmd, args, logFile) {
 }
 
 console.error('xpudiag: building the native addon (cmake-js)...');
-const addon = run(process.execPath, [cmakeJs, 'compile', '--target', 'xpudiag', ...extra]);
+// Configure every time: a toolchain installed since the last build (nvcc, icpx) must be
+// found, and cmake-js's `compile` would reuse the old cache.
+const configured = run(process.execPath, [cmakeJs, 'configure', ...extra]);
+const addon = configured.ok ? run(process.execPath, [cmakeJs, 'build', '--target', 'xpudiag', ...extra]) : configured;
 if (!addon.ok) {
   console.error(addon.out.split('\n').slice(-60).join('\n'));
   console.error('xpudiag: the native addon failed to build. It needs cmake >= 3.18 and a C++17 compiler (apt-get install cmake g++).');

@@ -181,15 +181,18 @@ export function finishReport(args: {
 const FACTOR_PARAMS = ['variant', 'contextDevices', 'residency', 'touch', 'size', 'device'];
 
 /**
- * Attribution per backend over its allocation cases that come from a matrix: the
- * factors are the matrix keys plus any factor parameter that varies between cases
- * (the size of two matrices side by side, say).
+ * Attribution per backend and allocation API over the allocation cases that come from
+ * a matrix: the factors are the matrix keys plus any factor parameter that varies
+ * between cases (the size of two matrices side by side, say).
  */
 export function attributeResults(results: readonly CaseResult[]): Attribution[] {
   const groups = new Map<string, CaseResult[]>();
   for (const r of results) {
     if (r.probe !== 'alloc' || !r.matrix || r.control) continue;
-    groups.set(r.backend, [...(groups.get(r.backend) ?? []), r]);
+    // One group per allocation API: device, shared and host memory answer to different
+    // factors, and pooling them hides each one's simple rule behind their differences.
+    const g = `${r.backend} ${String(r.params.variant)}`;
+    groups.set(g, [...(groups.get(g) ?? []), r]);
   }
   return [...groups.entries()]
     .filter(([, rs]) => rs.length >= 2)
