@@ -58,8 +58,10 @@ cases:
     expect(reportErrors(report)).toEqual([]);
     expect(report.results[0].status).toBe('error');
     expect(report.results[0].error.signal).toBe('SIGSEGV');
-    expect(report.results[1].status).toBe('pass');
-    expect(report.summary).toMatchObject({ pass: 1, error: 1 });
+    // The case after the crash ran to the end: measured, whatever its verdict.
+    expect(['pass', 'warn']).toContain(report.results[1].status);
+    expect(report.results[1].samples.length).toBeGreaterThan(5);
+    expect(report.summary.error).toBe(1);
     // --json: stdout is exactly one JSON document, and the same report is on disk.
     expect(readReport(out).results).toHaveLength(2);
   });
