@@ -1,4 +1,5 @@
 // The runner against the real addon: every way a probe child can end becomes a result.
+import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { readMeminfo } from '../../src/runner/meminfo.js';
 import { runCase } from '../../src/runner/run-case.js';
@@ -71,6 +72,12 @@ describe('runCase on the host backend', () => {
     const r = await runCase({ ...allocCase('sycl', { variant: 'malloc_device' }), backend: 'sycl' }, { guardBytes: 0 });
     expect(r.status).toBe('skip');
     expect(r.reason).toMatch(/sycl/);
+  });
+
+  it.skipIf(existsSync('/dev/nvidia0'))('skips CUDA cases on a machine without an NVIDIA GPU, saying why (skipped where a GPU exists)', async () => {
+    const r = await runCase({ ...allocCase('cuda', { variant: 'cudaMalloc' }), backend: 'cuda' }, { guardBytes: 0 });
+    expect(r.status).toBe('skip');
+    expect(r.reason).toMatch(/^cuda: /);
   });
 
   it('stops allocating at the host-memory guard instead of exhausting the machine', async () => {

@@ -166,14 +166,14 @@ class CudaBackend final : public Backend {
     const cudaError_t e = cudaGetDeviceCount(&n);
     if (e == cudaErrorNoDevice || e == cudaErrorInsufficientDriver) {
       (void)cudaGetLastError();
-      throw std::runtime_error(std::string("no CUDA device: cudaGetDeviceCount returned ") + cudaGetErrorName(e) +
+      throw xpd::Unavailable(std::string("no CUDA device: cudaGetDeviceCount returned ") + cudaGetErrorName(e) +
                                (e == cudaErrorNoDevice ? " (no NVIDIA driver/GPU on this machine)"
                                                        : " (no NVIDIA driver on this machine, or one older than "
                                                          "this plugin's CUDA runtime " +
                                                              cudaVersionString(CUDART_VERSION) + ")"));
     }
     check(e, "cudaGetDeviceCount");
-    if (n <= 0) throw std::runtime_error("no CUDA device: cudaGetDeviceCount returned 0 devices");
+    if (n <= 0) throw xpd::Unavailable("no CUDA device: cudaGetDeviceCount returned 0 devices");
 
     devs_.resize(static_cast<size_t>(n));
     for (int d = 0; d < n; ++d) {
@@ -734,10 +734,6 @@ class CudaBackend final : public Backend {
   unsigned sink_ = 0;  // keeps host reads of touch(Read) observable
 };
 
-void writeError(char* err, size_t errLen, const char* what) {
-  if (err && errLen > 0) std::snprintf(err, errLen, "%s", what);
-}
-
 }  // namespace
 }  // namespace cuda
 }  // namespace xpd
@@ -746,16 +742,11 @@ extern "C" {
 
 __attribute__((visibility("default"))) xpd::Backend* xpudiag_backend_create(const xpd::Options* options, char* err,
                                                                              size_t errLen) {
-  try {
+  return xpd::createPluginBackend("cuda backend", err, errLen, [&] {
     auto backend = std::make_unique<xpd::cuda::CudaBackend>();
     backend->init(options ? *options : xpd::Options{});
     return backend.release();
-  } catch (const std::exception& e) {
-    xpd::cuda::writeError(err, errLen, e.what());
-  } catch (...) {
-    xpd::cuda::writeError(err, errLen, "cuda backend: unknown exception during creation");
-  }
-  return nullptr;
+  });
 }
 
 __attribute__((visibility("default"))) void xpudiag_backend_destroy(xpd::Backend* backend) { delete backend; }

@@ -555,10 +555,6 @@ class SyclBackend final : public Backend {
   unsigned sink_ = 0;                   // keeps host reads of touch(Read) observable
 };
 
-void writeError(char* err, size_t errLen, const std::string& what) {
-  if (err && errLen > 0) std::snprintf(err, errLen, "%s", what.c_str());
-}
-
 }  // namespace
 }  // namespace syclb
 }  // namespace xpd
@@ -567,19 +563,11 @@ extern "C" {
 
 __attribute__((visibility("default"))) xpd::Backend* xpudiag_backend_create(const xpd::Options* options, char* err,
                                                                              size_t errLen) {
-  try {
+  return xpd::createPluginBackend("sycl backend", err, errLen, [&] {
     auto backend = std::make_unique<xpd::syclb::SyclBackend>();
     backend->init(options ? *options : xpd::Options{});
     return backend.release();
-  } catch (const xpd::Unavailable& e) {
-    // The addon turns this prefix into Unavailable, prefixed with "sycl: ": a skip.
-    xpd::syclb::writeError(err, errLen, std::string("unavailable: ") + e.what());
-  } catch (const std::exception& e) {
-    xpd::syclb::writeError(err, errLen, e.what());
-  } catch (...) {
-    xpd::syclb::writeError(err, errLen, "sycl backend: unknown exception during creation");
-  }
-  return nullptr;
+  });
 }
 
 __attribute__((visibility("default"))) void xpudiag_backend_destroy(xpd::Backend* backend) { delete backend; }
