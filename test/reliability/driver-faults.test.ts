@@ -36,7 +36,7 @@ describe.skipIf(!!why)(`broken drivers${why ? ` (skipped: ${why})` : ''}`, () =>
     expect(reportErrors(report)).toEqual([]);
     const by = Object.fromEntries(report.results.map((x: { id: string }) => [x.id, x]));
     expect(Object.keys(by)).toHaveLength(10);
-    expect(by['ok-before'].status).not.toBe('error');
+    expect(['pass', 'warn']).toContain(by['ok-before'].status);
     expect(by['crash-in-init'].error).toMatchObject({ kind: 'signal', signal: 'SIGSEGV' });
     expect(by['crash-in-property-query'].error).toMatchObject({ kind: 'signal', signal: 'SIGSEGV' });
     expect(by['out-of-memory-mid-loop'].error).toMatchObject({ kind: 'api', call: 'zeMemAllocDevice', codeName: 'ZE_RESULT_ERROR_OUT_OF_DEVICE_MEMORY' });
@@ -48,7 +48,9 @@ describe.skipIf(!!why)(`broken drivers${why ? ` (skipped: ${why})` : ''}`, () =>
     // No loader at all is a machine without Level Zero: skipped, saying how to install it.
     expect(by['loader-missing'].status).toBe('skip');
     expect(by['loader-missing'].reason).toMatch(/apt-get install libze1/);
-    expect(by['ok-after'].status).toBe('pass');
+    // The case after the faults ran to the end (its verdict on 32 MiB is the machine's).
+    expect(['pass', 'warn']).toContain(by['ok-after'].status);
+    expect(by['ok-after'].samples.length).toBeGreaterThan(3);
     expect(report.summary.error).toBe(7);
     expect(by['crash-in-init'].env).toEqual({ XPUDIAG_ZESIM_FAULT: 'crash@zeInit' });
   });

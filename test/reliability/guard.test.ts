@@ -47,7 +47,10 @@ describe('host-memory guard', () => {
       );
       expect(r.status).toBe('error');
       expect(r.reason).toMatch(/host-memory guard/);
-      expect(r.metrics.allocated as number).toBeLessThan(16);
+      // Stopped by the probe or by the runner's watch: either way short of the plan.
+      const reached = Math.max(...(r.samples as { deviceBytes: number }[]).map((s) => s.deviceBytes));
+      expect(reached).toBeGreaterThan(0);
+      expect(reached).toBeLessThan(16 * 128 * MiB);
     } finally {
       process.env = saved;
     }
