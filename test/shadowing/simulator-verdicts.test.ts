@@ -55,11 +55,12 @@ cases:
 
   it('marks every verdict untrustworthy when the negative control fails', () => {
     // Test-only: the "negative" control is a populated mapping, so it must read shadow.
+    // The device case's copies are 4x its bytes, so it reads shadow far above the noise.
     const { r, report } = run(`name: broken-control
 defaults: { ${quick} }
 cases:
   - { id: forced-negative, probe: alloc, backend: host, control: negative, params: { variant: mmap-populate, size: 128MiB, count: 8 } }
-  - { id: device, probe: alloc, backend: ze, expect: { verdict: shadow }, params: { variant: zeMemAllocDevice, size: 64MiB, count: 7 } }
+  - { id: device, probe: alloc, backend: ze, expect: { verdict: shadow }, env: { XPUDIAG_ZESIM_RATIO: "4" }, params: { variant: zeMemAllocDevice, size: 64MiB, count: 7 } }
 `, 'shadow-all');
     expect(report.trust.trusted).toBe(false);
     expect(report.trust.reasons[0]).toMatch(/negative control forced-negative read shadow instead of clean/);
