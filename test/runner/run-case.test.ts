@@ -33,8 +33,8 @@ describe('runCase on the host backend', () => {
     expect(lat.p99Us).toBeGreaterThanOrEqual(lat.meanUs * 0.5);
   });
 
-  it('fails a case whose expectation is not met', async () => {
-    const r = await runCase(allocCase('wrong', { variant: 'mmap-populate', count: 4 }, { expect: { verdict: 'clean' } }), { guardBytes: 0 });
+  it('fails a case whose expectation is not met', { retry: 2 }, async () => {
+    const r = await runCase(allocCase('wrong', { variant: 'mmap-populate', size: 128 * MiB, count: 6 }, { expect: { verdict: 'clean' } }), { guardBytes: 0 });
     expect(r.status).toBe('fail');
     expect(r.reason).toMatch(/expected clean, measured shadow/);
   });
