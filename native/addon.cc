@@ -80,6 +80,12 @@ Napi::Object stringMap(Napi::Env env, const std::map<std::string, std::string>& 
   return o;
 }
 
+Napi::Object numberMap(Napi::Env env, const std::map<std::string, double>& m) {
+  Napi::Object o = Napi::Object::New(env);
+  for (const auto& [k, v] : m) o.Set(k, Napi::Number::New(env, v));
+  return o;
+}
+
 Napi::Object factsToJs(Napi::Env env, const Facts& f) {
   Napi::Object o = Napi::Object::New(env);
   o.Set("backend", f.backend);
@@ -166,10 +172,7 @@ Napi::Value AllocProbe(const Napi::CallbackInfo& info) {
           onSample.Call({js});
         },
         [&](const std::map<std::string, double>& counters) {
-          if (!onCleanup.IsFunction()) return;
-          Napi::Object c = Napi::Object::New(env);
-          for (const auto& [k, v] : counters) c.Set(k, v);
-          onCleanup.As<Napi::Function>().Call({c});
+          if (onCleanup.IsFunction()) onCleanup.As<Napi::Function>().Call({numberMap(env, counters)});
         });
     Napi::Object o = Napi::Object::New(env);
     o.Set("allocated", out.allocated);
@@ -178,9 +181,7 @@ Napi::Value AllocProbe(const Napi::CallbackInfo& info) {
     o.Set("releaseSettled", out.releaseSettled);
     o.Set("backendCreateMs", out.backendCreateMs);
     o.Set("ballastBytes", Napi::Number::New(env, static_cast<double>(out.ballastBytes)));
-    Napi::Object counters = Napi::Object::New(env);
-    for (const auto& [k, v] : out.countersAfterRelease) counters.Set(k, v);
-    o.Set("countersAfterRelease", counters);
+    o.Set("countersAfterRelease", numberMap(env, out.countersAfterRelease));
     return o;
   });
 }

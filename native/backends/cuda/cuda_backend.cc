@@ -738,22 +738,4 @@ class CudaBackend final : public Backend {
 }  // namespace cuda
 }  // namespace xpd
 
-extern "C" {
-
-__attribute__((visibility("default"))) xpd::Backend* xpudiag_backend_create(const xpd::Options* options, char* err,
-                                                                             size_t errLen) {
-  return xpd::createPluginBackend("cuda backend", err, errLen, [&] {
-    auto backend = std::make_unique<xpd::cuda::CudaBackend>();
-    backend->init(options ? *options : xpd::Options{});
-    return backend.release();
-  });
-}
-
-__attribute__((visibility("default"))) void xpudiag_backend_destroy(xpd::Backend* backend) { delete backend; }
-
-}  // extern "C"
-
-static_assert(std::is_same<decltype(&xpudiag_backend_create), xpudiag_backend_create_fn>::value,
-              "xpudiag_backend_create must match plugin.h");
-static_assert(std::is_same<decltype(&xpudiag_backend_destroy), xpudiag_backend_destroy_fn>::value,
-              "xpudiag_backend_destroy must match plugin.h");
+XPUDIAG_DEFINE_PLUGIN(xpd::cuda::CudaBackend, "cuda backend");
