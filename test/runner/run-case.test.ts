@@ -14,10 +14,11 @@ function allocCase(id: string, params: Record<string, unknown>, extra: Partial<P
 
 describe('runCase on the host backend', () => {
   it('measures the natural controls', { retry: 2 }, async () => {
-    const lazy = await runCase(allocCase('lazy', { variant: 'mmap-lazy', touch: 'none' }, { expect: { verdict: 'clean' } }), { guardBytes: 0 });
+    // 1 GiB each, as in suites/controls.yaml: far above what the guest hides after a free.
+    const lazy = await runCase(allocCase('lazy', { variant: 'mmap-lazy', touch: 'none', size: 128 * MiB, count: 8 }, { expect: { verdict: 'clean' } }), { guardBytes: 0 });
     expect(lazy.status, lazy.reason).toBe('pass');
     expect(lazy.metrics.hostPerDevice as number).toBeLessThan(0.05);
-    const full = await runCase(allocCase('populate', { variant: 'mmap-populate', touch: 'none' }, { expect: { verdict: 'shadow' } }), { guardBytes: 0 });
+    const full = await runCase(allocCase('populate', { variant: 'mmap-populate', touch: 'none', size: 128 * MiB, count: 8 }, { expect: { verdict: 'shadow' } }), { guardBytes: 0 });
     expect(full.status, full.reason).toBe('pass');
     expect(full.metrics.hostPerDevice as number).toBeGreaterThan(0.9);
     expect(full.metrics.hostPerDevice as number).toBeLessThan(1.1);
