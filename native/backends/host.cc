@@ -34,6 +34,7 @@ enum class Fault {
   SkipLast,     // every add/sum primitive leaves the last element of its range alone
   NoWait,       // waitEvent orders nothing
   WorkerThrow,  // addF32 fails inside the worker thread
+  CopyFlip,     // copyPeer flips one bit of the last byte it copies
 };
 
 // A recorded event: completes when its queue reaches the marker.
@@ -161,7 +162,8 @@ class HostBackend : public Backend {
         else if (value == "skip-last") fault_ = Fault::SkipLast;
         else if (value == "no-wait") fault_ = Fault::NoWait;
         else if (value == "worker-throw") fault_ = Fault::WorkerThrow;
-        else throw std::invalid_argument("host backend: fault must be none, skip-last, no-wait or worker-throw, got '" + value + "'");
+        else if (value == "copy-flip") fault_ = Fault::CopyFlip;
+        else throw std::invalid_argument("host backend: fault must be none, skip-last, no-wait, worker-throw or copy-flip, got '" + value + "'");
       } else {
         throw std::invalid_argument("host backend: unknown option '" + key + "' (known: devices, fault)");
       }
@@ -311,7 +313,11 @@ class HostBackend : public Backend {
     checkRange(dstDevice, dst, bytes, "copyPeer destination");
     checkRange(srcDevice, src, bytes, "copyPeer source");
     if (bytes == 0) return;
-    push(dstDevice, queue, [dst, src, bytes] { memcpy(dst, src, bytes); });
+    const bool flip = fault_ == Fault::CopyFlip;
+    push(dstDevice, queue, [dst, src, bytes, flip] {
+      memcpy(dst, src, bytes);
+      if (flip) static_cast<unsigned char*>(dst)[bytes - 1] ^= 0x10;
+    });
   }
 
   void addF32(int device, int queue, float* out, const float* in, size_t n) override {
@@ -433,6 +439,7 @@ class HostBackend : public Backend {
       case Fault::SkipLast: return "skip-last";
       case Fault::NoWait: return "no-wait";
       case Fault::WorkerThrow: return "worker-throw";
+      case Fault::CopyFlip: return "copy-flip";
       case Fault::None: break;
     }
     return "none";

@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "core/bf16.h"
+#include "core/parallel.h"
 #include "core/sweep.h"
 
 namespace xpd {
@@ -68,7 +69,9 @@ class Probe {
       const std::vector<float>& h = host_[static_cast<size_t>(d)];
       if (a == Algo::NcclBf16) {
         stage16_.resize(count);
-        for (size_t i = 0; i < count; ++i) stage16_[i] = f32ToBf16Rne(h[i]);
+        parallelRanges(count, workersFor(count), [&](size_t lo, size_t hi, int) {
+          for (size_t i = lo; i < hi; ++i) stage16_[i] = f32ToBf16Rne(h[i]);
+        });
         b_.upload(d, dst[static_cast<size_t>(d)], stage16_.data(), count * 2);
       } else {
         b_.upload(d, dst[static_cast<size_t>(d)], h.data(), count * 4);
@@ -122,16 +125,30 @@ class Probe {
         stage16_.resize(total);
         b_.download(d, stage16_.data(), out[static_cast<size_t>(d)], total * 2);
         for (size_t i = guardFrom; i < total; ++i) c.overrun += stage16_[i] != kPoison16;
-        for (size_t i = 0; i < count; ++i) o[i] = bf16ToF32(stage16_[i]);
+        parallelRanges(count, workersFor(count), [&](size_t lo, size_t hi, int) {
+          for (size_t i = lo; i < hi; ++i) o[i] = bf16ToF32(stage16_[i]);
+        });
       } else {
         b_.download(d, o.data(), out[static_cast<size_t>(d)], total * 4);
         for (size_t i = guardFrom; i < total; ++i) c.overrun += f32Bits(o[i]) != kPoison;
       }
     }
     const bool exact = p_.input == Input::Exact;
+    const int workers = workersFor(count);
+    std::vector<Check> parts(static_cast<size_t>(workers));
+    parallelRanges(count, workers, [&](size_t lo, size_t hi, int w) {
+      judgeRange(ran, lo, hi, exact, parts[static_cast<size_t>(w)]);
+    });
+    for (const Check& part : parts) c.merge(part);
+    c.wrong += c.overrun;
+    return c;
+  }
+
+  // Judges elements [lo, hi) of the outputs read back into outs_ against host_.
+  void judgeRange(Algo ran, size_t lo, size_t hi, bool exact, Check& c) const {
     std::vector<float> partials(static_cast<size_t>(n_));
     std::vector<double> bound(static_cast<size_t>(n_));
-    for (size_t i = 0; i < count; ++i) {
+    for (size_t i = lo; i < hi; ++i) {
       double s = 0;
       for (int d = 0; d < n_; ++d) {
         partials[static_cast<size_t>(d)] = host_[static_cast<size_t>(d)][i];
@@ -161,8 +178,6 @@ class Probe {
       c.disagree += differ;
       c.maxDisagree = std::max(c.maxDisagree, worstDiff);
     }
-    c.wrong += c.overrun;
-    return c;
   }
 
   Backend& b_;
@@ -176,14 +191,10 @@ class Probe {
   std::pair<size_t, bool> loaded_{0, false};
 };
 
-}  // namespace
-
-void makeInputs(Input mode, uint64_t seed, uint64_t call, size_t count, std::vector<std::vector<float>>& out) {
+void makeInputRange(Input mode, uint64_t base, size_t lo, size_t hi, std::vector<std::vector<float>>& out) {
   const int n = static_cast<int>(out.size());
-  for (auto& v : out) v.resize(count);
-  const uint64_t base = mix64(seed ^ mix64(call + 0x5eed));
   std::vector<int> m(static_cast<size_t>(n));
-  for (size_t i = 0; i < count; ++i) {
+  for (size_t i = lo; i < hi; ++i) {
     const uint64_t h = mix64(base ^ i);
     if (mode == Input::Exact) {
       // m * 2^e with |m| <= 255 / n: every partial sum, in any order, is an integer of
@@ -228,6 +239,14 @@ void makeInputs(Input mode, uint64_t seed, uint64_t call, size_t count, std::vec
       }
     }
   }
+}
+
+}  // namespace
+
+void makeInputs(Input mode, uint64_t seed, uint64_t call, size_t count, std::vector<std::vector<float>>& out) {
+  for (auto& v : out) v.resize(count);
+  const uint64_t base = mix64(seed ^ mix64(call + 0x5eed));
+  parallelRanges(count, workersFor(count), [&](size_t lo, size_t hi, int) { makeInputRange(mode, base, lo, hi, out); });
 }
 
 double errorBound(Algo ran, int d, const float* partials, int devices) {

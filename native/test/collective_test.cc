@@ -8,6 +8,7 @@
 
 #include "core/allreduce_probe.h"
 #include "core/p2p_probe.h"
+#include "core/parallel.h"
 
 using namespace xpd;
 
@@ -114,6 +115,35 @@ int main(int argc, char** argv) {
     CHECK(r.gbps > 0, "p2p bandwidth");
   });
   CHECK(rows == (6 + 3) * 4, "p2p rows %d", rows);
+  // One flipped bit in the last byte of every copy: every row must see it, at sizes
+  // that end inside an 8-byte word (1000, 7000, ...) and on word boundaries alike.
+  pp.maxBytes = 64 << 20;  // several host staging rounds
+  int caught = 0, flipRows = 0;
+  runP2pProbe(host(2, "copy-flip"), pp, [&](const P2pRow& r) {
+    ++flipRows;
+    caught += r.wrong == (r.both ? 2u : 1u);
+  });
+  CHECK(caught == flipRows && flipRows > 0, "copy-flip caught in %d of %d p2p rows", caught, flipRows);
+
+  // parallelRanges: every index once, and an exception from any worker reaches the caller.
+  {
+    std::vector<int> seen(1000003, 0);
+    parallelRanges(seen.size(), 7, [&](size_t lo, size_t hi, int) {
+      for (size_t i = lo; i < hi; ++i) ++seen[i];
+    });
+    size_t once = 0;
+    for (int v : seen) once += v == 1;
+    CHECK(once == seen.size(), "parallelRanges covered %zu of %zu once", once, seen.size());
+    bool thrown = false;
+    try {
+      parallelRanges(100, 4, [&](size_t lo, size_t, int w) {
+        if (w == 3) throw std::runtime_error("from worker " + std::to_string(w) + " at " + std::to_string(lo));
+      });
+    } catch (const std::runtime_error& e) {
+      thrown = std::string(e.what()) == "from worker 3 at 75";
+    }
+    CHECK(thrown, "parallelRanges lost a worker's exception");
+  }
   LinkCeiling l;
   {
     BackendPtr b = host(2)();
