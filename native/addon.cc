@@ -203,6 +203,7 @@ Napi::Value AllReduceProbe(const Napi::CallbackInfo& info) {
     p.cfg.threshold = static_cast<size_t>(num(spec, "threshold", static_cast<double>(p.cfg.threshold)));
     p.cfg.autoVariant = parseAlgo(str(spec, "autoVariant", algoName(p.cfg.autoVariant)));
     p.cfg.chunkBytes = static_cast<size_t>(num(spec, "chunkBytes", static_cast<double>(p.cfg.chunkBytes)));
+    p.cfg.exchange = parseExchange(str(spec, "exchange", exchangeName(p.cfg.exchange)));
     const std::string input = str(spec, "input", "exact");
     if (input != "exact" && input != "random") throw std::invalid_argument("allreduceProbe: input must be exact or random, got '" + input + "'");
     p.input = input == "exact" ? Input::Exact : Input::Random;
@@ -231,6 +232,7 @@ Napi::Value AllReduceProbe(const Napi::CallbackInfo& info) {
           js.Set("count", n(static_cast<double>(r.count)));
           js.Set("bytes", n(static_cast<double>(r.bytes)));
           js.Set("chunks", n(static_cast<double>(r.chunks)));
+          if (!r.exchange.empty()) js.Set("exchange", r.exchange);
           js.Set("wireBytes", n(static_cast<double>(r.wireBytes)));
           js.Set("timeUs", n(r.timeUs));
           js.Set("minUs", n(r.minUs));

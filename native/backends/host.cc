@@ -164,8 +164,11 @@ class HostBackend : public Backend {
         else if (value == "worker-throw") fault_ = Fault::WorkerThrow;
         else if (value == "copy-flip") fault_ = Fault::CopyFlip;
         else throw std::invalid_argument("host backend: fault must be none, skip-last, no-wait, worker-throw or copy-flip, got '" + value + "'");
+      } else if (key == "peerKernels") {
+        if (value != "on" && value != "off") throw std::invalid_argument("host backend: option peerKernels must be on or off, got '" + value + "'");
+        peerKernels_ = value == "on";
       } else {
-        throw std::invalid_argument("host backend: unknown option '" + key + "' (known: devices, fault)");
+        throw std::invalid_argument("host backend: unknown option '" + key + "' (known: devices, fault, peerKernels)");
       }
     }
   }
@@ -198,6 +201,7 @@ class HostBackend : public Backend {
       f.devices.push_back(std::move(d));
     }
     if (fault_ != Fault::None) f.extra["fault"] = faultName();
+    f.extra["peerKernels"] = peerKernels_ ? "on" : "off";
     return f;
   }
 
@@ -374,6 +378,50 @@ class HostBackend : public Backend {
     });
   }
 
+  // The simulated devices share one address space, as NVLink peers with peer access
+  // do: a device's worker may touch a peer's buffers (option peerKernels=off models a
+  // backend without, so that auto falls back to the copy engines).
+  bool peerKernelAccess(int device, int peer) override {
+    checkDevice(device);
+    checkDevice(peer);
+    return peerKernels_ && device != peer;
+  }
+
+  void sumF32Shared(int device, int queue, float* outMine, const float* mine, int peer, float* outTheirs, const float* theirs, size_t n) override {
+    checkRange(device, outMine, n * 4, "sumF32Shared outMine");
+    checkRange(device, mine, n * 4, "sumF32Shared mine");
+    checkRange(peer, outTheirs, n * 4, "sumF32Shared outTheirs");
+    checkRange(peer, theirs, n * 4, "sumF32Shared theirs");
+    const size_t m = effective(n);
+    push(device, queue, [outMine, mine, outTheirs, theirs, m] {
+      for (size_t i = 0; i < m; ++i) {
+        const float s = mine[i] + theirs[i];
+        outMine[i] = s;
+        outTheirs[i] = s;
+      }
+    });
+  }
+
+  void sumF32Bf16FromPeer(int device, int queue, float* out, const float* mine, int peer, const uint16_t* theirs, size_t n) override {
+    checkRange(device, out, n * 4, "sumF32Bf16FromPeer out");
+    checkRange(device, mine, n * 4, "sumF32Bf16FromPeer mine");
+    checkRange(peer, theirs, n * 2, "sumF32Bf16FromPeer theirs");
+    const size_t m = effective(n);
+    push(device, queue, [out, mine, theirs, m] {
+      for (size_t i = 0; i < m; ++i) out[i] = mine[i] + bf16ToF32(theirs[i]);
+    });
+  }
+
+  void sumBf16PairFromPeer(int device, int queue, float* out, const uint16_t* mine, int peer, const uint16_t* theirs, size_t n) override {
+    checkRange(device, out, n * 4, "sumBf16PairFromPeer out");
+    checkRange(device, mine, n * 2, "sumBf16PairFromPeer mine");
+    checkRange(peer, theirs, n * 2, "sumBf16PairFromPeer theirs");
+    const size_t m = effective(n);
+    push(device, queue, [out, mine, theirs, m] {
+      for (size_t i = 0; i < m; ++i) out[i] = bf16ToF32(mine[i]) + bf16ToF32(theirs[i]);
+    });
+  }
+
   Event recordEvent(int device, int queue) override {
     Queue& q = at(device, queue);
     auto ev = std::make_shared<EventState>();
@@ -495,6 +543,7 @@ class HostBackend : public Backend {
 
   int devices_ = 2;
   Fault fault_ = Fault::None;
+  bool peerKernels_ = true;
   unsigned sink_ = 0;
   // Touched by the calling thread only; the workers see nothing but their tasks.
   std::map<uintptr_t, Buffer> buffers_;

@@ -74,11 +74,27 @@ const char* algoName(Algo a) {
 
 bool isLibrary(Algo a) { return a == Algo::NcclF32 || a == Algo::NcclBf16; }
 
-AllReducePlan planAllReduce(Algo a, int devices, size_t count, const AllReduceConfig& cfg) {
+Exchange parseExchange(const std::string& s) {
+  if (s == "auto") return Exchange::Auto;
+  if (s == "copy-engine") return Exchange::CopyEngine;
+  if (s == "peer-kernel") return Exchange::PeerKernel;
+  throw std::invalid_argument("unknown exchange '" + s + "' (known: auto, copy-engine, peer-kernel)");
+}
+
+const char* exchangeName(Exchange e) {
+  switch (e) {
+    case Exchange::Auto: return "auto";
+    case Exchange::CopyEngine: return "copy-engine";
+    case Exchange::PeerKernel: return "peer-kernel";
+  }
+  return "?";
+}
+
+AllReducePlan planAllReduce(Algo a, int devices, size_t count, const AllReduceConfig& cfg, bool peerKernels) {
   if (devices < 2) throw std::invalid_argument("all-reduce needs at least 2 devices, got " + std::to_string(devices));
   if (cfg.autoVariant != Algo::Bf16Trunc && cfg.autoVariant != Algo::Bf16Rne)
     throw std::invalid_argument("autoVariant must be bf16-trunc or bf16-rne");
-  AllReducePlan p{a, a, false, 1, false, 0};
+  AllReducePlan p{a, a, false, 1, false, 0, Exchange::CopyEngine};
   if (a == Algo::Auto) p.ran = count < cfg.threshold ? Algo::DirectF32 : cfg.autoVariant;
   // The two-device paths exist for N = 2 only, as in the shipped code; anything else
   // takes the generic exact path.
@@ -86,7 +102,11 @@ AllReducePlan planAllReduce(Algo a, int devices, size_t count, const AllReduceCo
     p.ran = Algo::Ring;
     p.fellBack = true;
   }
-  const bool pipelined = p.ran == Algo::DirectF32 || p.ran == Algo::Bf16Trunc || p.ran == Algo::Bf16Rne;
+  const bool twoDevice = p.ran == Algo::DirectF32 || p.ran == Algo::Bf16Trunc || p.ran == Algo::Bf16Rne;
+  if (twoDevice && cfg.exchange == Exchange::PeerKernel && !peerKernels)
+    throw Unsupported("exchange peer-kernel: this backend's kernels cannot reach the peer's memory (use copy-engine or auto)");
+  if (twoDevice && cfg.exchange != Exchange::CopyEngine && peerKernels) p.exchange = Exchange::PeerKernel;
+  const bool pipelined = twoDevice && p.exchange == Exchange::CopyEngine;
   if (pipelined && cfg.chunkBytes > 0 && static_cast<uint64_t>(count) * 4 >= 2 * static_cast<uint64_t>(cfg.chunkBytes)) {
     const size_t elems = chunkElems(cfg, count);
     p.chunks = (count + elems - 1) / elems;
@@ -126,6 +146,7 @@ AllReduce::AllReduce(Backend& b, int devices, AllReduceConfig cfg) : b_(b), n_(d
     throw std::invalid_argument("all-reduce over " + std::to_string(devices) + " devices, but the " + b.name() + " backend has " +
                                 std::to_string(b.deviceCount()));
   scratch_.assign(static_cast<size_t>(devices), nullptr);
+  peerKernels_ = devices == 2 && b.peerKernelAccess(0, 1) && b.peerKernelAccess(1, 0);
 }
 
 AllReduce::~AllReduce() {
@@ -151,6 +172,13 @@ AllReduce::~AllReduce() {
 
 Event AllReduce::record(int d, int q) {
   // Room first, so that push_back below cannot throw and leak the recorded event.
+  if (events_.size() == events_.capacity()) events_.reserve(std::max<size_t>(64, 2 * events_.capacity()));
+  Event e = b_.recordMarker(d, q);
+  events_.push_back(e);
+  return e;
+}
+
+Event AllReduce::recordTimed(int d, int q) {
   if (events_.size() == events_.capacity()) events_.reserve(std::max<size_t>(64, 2 * events_.capacity()));
   Event e = b_.recordEvent(d, q);
   events_.push_back(e);
@@ -188,24 +216,26 @@ void AllReduce::poisonScratch(uint32_t pattern) {
   joined_ = false;
 }
 
-void AllReduce::barrierBegin(CallEvents& ev) {
+void AllReduce::barrierBegin(CallEvents& ev, bool copyQueues) {
   if (!joined_) {
     for (int d = 0; d < n_; ++d)
       for (int q : kQueues)
         if (d != 0 || q != kComputeQueue) wait(0, kComputeQueue, record(d, q));
   }
-  ev.start = record(0, kComputeQueue);
+  ev.start = recordTimed(0, kComputeQueue);
   for (int d = 0; d < n_; ++d)
     for (int q : kQueues)
-      if (d != 0 || q != kComputeQueue) wait(d, q, ev.start);
+      if ((d != 0 || q != kComputeQueue) && (copyQueues || q == kComputeQueue)) wait(d, q, ev.start);
   joined_ = false;
 }
 
-void AllReduce::barrierEnd(CallEvents& ev) {
+// A queue left out of the call (copyQueues false) got no work since the last join, so
+// after this end it is still ordered before `end`: joined_ holds for it too.
+void AllReduce::barrierEnd(CallEvents& ev, bool copyQueues) {
   for (int d = 0; d < n_; ++d)
     for (int q : kQueues)
-      if (d != 0 || q != kComputeQueue) wait(0, kComputeQueue, record(d, q));
-  ev.end = record(0, kComputeQueue);
+      if ((d != 0 || q != kComputeQueue) && (copyQueues || q == kComputeQueue)) wait(0, kComputeQueue, record(d, q));
+  ev.end = recordTimed(0, kComputeQueue);
   joined_ = true;
 }
 
@@ -222,10 +252,10 @@ CallEvents AllReduce::enqueue(Algo a, const std::vector<void*>& in, const std::v
     const uintptr_t ia = reinterpret_cast<uintptr_t>(i), oa = reinterpret_cast<uintptr_t>(o);
     if (ia != oa && ia < oa + bytes && oa < ia + bytes) throw std::invalid_argument("all-reduce: input and output overlap partially");
   }
-  const AllReducePlan plan = planAllReduce(a, n_, count, cfg_);
+  const AllReducePlan plan = planAllReduce(a, n_, count, cfg_, peerKernels_);
   CallEvents ev;
   if (isLibrary(plan.ran)) {
-    barrierBegin(ev);
+    barrierBegin(ev);  // the library's own work on the compute queues; the copy queues are joined as before
     if (!b_.libraryAllReduce("nccl", plan.ran == Algo::NcclBf16 ? "bf16" : "f32", in, out, count))
       throw Unsupported(b_.name() + " backend: no NCCL library all-reduce");
     barrierEnd(ev);
@@ -237,15 +267,16 @@ CallEvents AllReduce::enqueue(Algo a, const std::vector<void*>& in, const std::v
     fin[d] = static_cast<float*>(in[d]);
     fout[d] = static_cast<float*>(out[d]);
   }
-  barrierBegin(ev);
+  const bool kernels = plan.exchange == Exchange::PeerKernel && plan.ran != Algo::Ring;
+  barrierBegin(ev, !kernels);
   switch (plan.ran) {
-    case Algo::DirectF32: direct(fin, fout, count, plan.chunks); break;
-    case Algo::Bf16Trunc: bf16(false, fin, fout, count, plan.chunks); break;
-    case Algo::Bf16Rne: bf16(true, fin, fout, count, plan.chunks); break;
+    case Algo::DirectF32: kernels ? directKernel(fin, fout, count) : direct(fin, fout, count, plan.chunks); break;
+    case Algo::Bf16Trunc: kernels ? bf16Kernel(false, fin, fout, count) : bf16(false, fin, fout, count, plan.chunks); break;
+    case Algo::Bf16Rne: kernels ? bf16Kernel(true, fin, fout, count) : bf16(true, fin, fout, count, plan.chunks); break;
     case Algo::Ring: ring(fin, fout, count); break;
     default: throw std::logic_error("all-reduce: unplanned algorithm");
   }
-  barrierEnd(ev);
+  barrierEnd(ev, !kernels);
   return ev;
 }
 
@@ -320,6 +351,39 @@ void AllReduce::bf16(bool rne, const std::vector<float*>& in, const std::vector<
         b_.addBf16(d, kComputeQueue, out[di] + c.lo, inbox(d) + c.lo, c.len);
       }
     }
+  }
+}
+
+// Direct with peer kernels: device d sums its half of the tensor, reading the peer's
+// partial over the link and writing the sum to both devices (two-shot). No scratch and
+// no event between the devices: neither touches an element of the other's half, in
+// place or not, and the barrier orders the call against what came before and after.
+void AllReduce::directKernel(const std::vector<float*>& in, const std::vector<float*>& out, size_t count) {
+  for (int d = 0; d < 2; ++d) {
+    const size_t di = static_cast<size_t>(d), pi = static_cast<size_t>(1 - d);
+    const Seg h = segment(count, 2, d);
+    if (h.len)
+      b_.sumF32Shared(d, kComputeQueue, out[di] + h.lo, in[di] + h.lo, 1 - d, out[pi] + h.lo, in[pi] + h.lo, h.len);
+  }
+}
+
+// BF16 with peer kernels (one-shot): each device converts its partial into its outbox,
+// then reads the peer's outbox over the link as it adds. Half the link bytes of FP32,
+// two launches per device, no copy. In place is safe: a device writes only its own
+// out, and the peer reads only the outbox.
+void AllReduce::bf16Kernel(bool rne, const std::vector<float*>& in, const std::vector<float*>& out, size_t count) {
+  auto outbox = [&](int d) { return static_cast<uint16_t*>(scratch_[static_cast<size_t>(d)]); };
+  Event converted[2];
+  for (int d = 0; d < 2; ++d) {
+    b_.f32ToBf16(d, kComputeQueue, outbox(d), in[static_cast<size_t>(d)], count, rne);
+    converted[d] = record(d, kComputeQueue);
+  }
+  for (int d = 0; d < 2; ++d) {
+    const int p = 1 - d;
+    const size_t di = static_cast<size_t>(d);
+    wait(d, kComputeQueue, converted[p]);
+    if (rne) b_.sumBf16PairFromPeer(d, kComputeQueue, out[di], outbox(d), p, outbox(p), count);
+    else b_.sumF32Bf16FromPeer(d, kComputeQueue, out[di], in[di], p, outbox(p), count);
   }
 }
 

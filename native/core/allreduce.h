@@ -28,6 +28,14 @@ bool isLibrary(Algo a);
 // Element type of in/out buffers: library bf16 works on BF16 tensors, all else FP32.
 inline size_t elemBytes(Algo a) { return a == Algo::NcclBf16 ? 2 : 4; }
 
+// How the two-device paths (direct-f32, bf16-*) move data: the copy engines
+// (copyPeer, chunked so that the exchange of chunk k+1 overlaps the add of chunk k)
+// or kernels that load and store the peer's memory themselves (one launch per device).
+// Auto takes peer kernels where the backend offers them.
+enum class Exchange { Auto, CopyEngine, PeerKernel };
+Exchange parseExchange(const std::string& s);  // throws std::invalid_argument
+const char* exchangeName(Exchange e);
+
 struct AllReduceConfig {
   size_t threshold = 32768;            // auto: direct-f32 below this many elements
   Algo autoVariant = Algo::Bf16Trunc;  // auto: at or above the threshold (the shipped SYCL path)
@@ -38,6 +46,7 @@ struct AllReduceConfig {
   // hundreds of them starve a GPU that copies 4 MiB in 11 us (seen on two H200: 1 GiB
   // in 4 MiB chunks ran at 149 GB/s, host-bound). Chunks grow past chunkBytes instead.
   size_t maxChunks = 8;
+  Exchange exchange = Exchange::Auto;
 };
 
 // What a call of `requested` on `devices` devices and `count` elements does.
@@ -50,9 +59,12 @@ struct AllReducePlan {
   // The bytes each device sends, at most (for a library collective: the nominal
   // 2(N-1)/N of the tensor that ring and tree all-reduce send).
   uint64_t wireBytes;
+  // The two-device paths: CopyEngine or PeerKernel (never Auto); the ring copies.
+  Exchange exchange;
 };
 
-AllReducePlan planAllReduce(Algo a, int devices, size_t count, const AllReduceConfig& cfg);
+// peerKernels: whether the backend's kernels reach the peer's memory (both ways).
+AllReducePlan planAllReduce(Algo a, int devices, size_t count, const AllReduceConfig& cfg, bool peerKernels = false);
 
 // Bytes of scratch per device the algorithm needs for `count` elements on `devices`.
 size_t scratchBytesFor(Algo ran, int devices, size_t count);
@@ -90,17 +102,24 @@ class AllReduce {
   void markExternalWork() { joined_ = false; }
 
   const AllReduceConfig& config() const { return cfg_; }
+  // Whether kernels on the two devices reach each other's memory (two devices only).
+  bool peerKernels() const { return peerKernels_; }
   int devices() const { return n_; }
 
  private:
-  Event record(int d, int q);
+  Event record(int d, int q);  // a marker: waited on, not timed
+  Event recordTimed(int d, int q);
   void wait(int d, int q, Event e) { b_.waitEvent(d, q, e); }
   void ensureScratch(size_t bytes);
-  void barrierBegin(CallEvents& ev);
-  void barrierEnd(CallEvents& ev);
+  // copyQueues: whether the call uses the copy queues; a call on the compute queues
+  // alone joins only those (fewer enqueue calls: the small sizes are host-bound).
+  void barrierBegin(CallEvents& ev, bool copyQueues = true);
+  void barrierEnd(CallEvents& ev, bool copyQueues = true);
 
   void direct(const std::vector<float*>& in, const std::vector<float*>& out, size_t count, size_t chunks);
+  void directKernel(const std::vector<float*>& in, const std::vector<float*>& out, size_t count);
   void bf16(bool rne, const std::vector<float*>& in, const std::vector<float*>& out, size_t count, size_t chunks);
+  void bf16Kernel(bool rne, const std::vector<float*>& in, const std::vector<float*>& out, size_t count);
   void ring(const std::vector<float*>& in, const std::vector<float*>& out, size_t count);
 
   Backend& b_;
@@ -110,6 +129,7 @@ class AllReduce {
   size_t scratchBytes_ = 0;
   std::vector<Event> events_;
   bool joined_ = false;  // every queue's work so far is ordered before device 0's last `end`
+  bool peerKernels_ = false;
 };
 
 }  // namespace xpd

@@ -375,7 +375,7 @@ AllReduceProbeOutcome runAllReduceProbe(const std::function<BackendPtr()>& make,
   for (uint64_t count : counts) {
     const size_t c = static_cast<size_t>(count);
     for (Algo a : algos) {
-      const AllReducePlan plan = planAllReduce(a, n, c, p.cfg);
+      const AllReducePlan plan = planAllReduce(a, n, c, p.cfg, ar.peerKernels());
       AllReduceRow row;
       row.algorithm = algoName(a);
       row.ran = algoName(plan.ran);
@@ -384,6 +384,7 @@ AllReduceProbeOutcome runAllReduceProbe(const std::function<BackendPtr()>& make,
       row.count = count;
       row.bytes = count * elemBytes(a);
       row.chunks = plan.chunks;
+      if (!isLibrary(plan.ran)) row.exchange = exchangeName(plan.exchange);
       row.wireBytes = plan.wireBytes;
       row.mayDisagree = plan.mayDisagree;
 
@@ -396,7 +397,7 @@ AllReduceProbeOutcome runAllReduceProbe(const std::function<BackendPtr()>& make,
           row.checked += 1;
         } else if (it == 2) {
           const size_t m = static_cast<size_t>(staleCount(count));
-          const AllReducePlan planM = planAllReduce(a, n, m, p.cfg);
+          const AllReducePlan planM = planAllReduce(a, n, m, p.cfg, ar.peerKernels());
           Check stale = probe.checked(a, planM.ran, m, callId(count, it, 0), false, false);
           // `auto` may take another path at the other size; its disagreement is by
           // design there and says nothing about this row's path.

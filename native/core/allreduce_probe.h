@@ -45,6 +45,7 @@ struct AllReduceRow {
   uint64_t count = 0;
   uint64_t bytes = 0;  // count * element size (4, or 2 for nccl-bf16)
   uint64_t chunks = 1;
+  std::string exchange;  // copy-engine or peer-kernel for the two-device paths and the ring; empty for a library
   uint64_t wireBytes = 0;
   double timeUs = 0, minUs = 0, p90Us = 0;
   int iters = 0;

@@ -24,15 +24,16 @@ static int failures = 0;
     }                                                       \
   } while (0)
 
-static std::function<BackendPtr()> host(int devices, const std::string& fault = "") {
+static std::function<BackendPtr()> host(int devices, const std::string& fault = "", bool peerKernels = true) {
   return [=] {
     Options o{{"devices", std::to_string(devices)}};
     if (!fault.empty()) o["fault"] = fault;
+    if (!peerKernels) o["peerKernels"] = "off";
     return createBackend("host", o);
   };
 }
 
-static AllReduceProbeParams params(Input input, std::vector<uint64_t> counts) {
+static AllReduceProbeParams params(Input input, std::vector<uint64_t> counts, Exchange exchange = Exchange::CopyEngine) {
   AllReduceProbeParams p;
   p.algorithms = {"direct-f32", "bf16-trunc", "bf16-rne", "auto", "ring"};
   p.input = input;
@@ -43,12 +44,18 @@ static AllReduceProbeParams params(Input input, std::vector<uint64_t> counts) {
   p.check = 3;
   p.measureLink = false;
   p.cfg.chunkBytes = 16 << 10;  // many chunks even at small sizes: exercises the pipeline
+  p.cfg.exchange = exchange;
   return p;
 }
 
-static void correctness(int devices, Input input, const std::vector<uint64_t>& counts) {
+static void correctness(int devices, Input input, const std::vector<uint64_t>& counts, Exchange exchange) {
   uint64_t truncDisagree = 0;
-  AllReduceProbeOutcome o = runAllReduceProbe(host(devices), params(input, counts), [&](const AllReduceRow& r) {
+  AllReduceProbeOutcome o = runAllReduceProbe(host(devices), params(input, counts, exchange), [&](const AllReduceRow& r) {
+    // The ring always copies; the two-device paths take the exchange asked for.
+    const char* want = r.ran == "ring" || exchange == Exchange::Auto ? (r.ran == "ring" ? "copy-engine" : "peer-kernel") : exchangeName(exchange);
+    CHECK(r.exchange == want, "devices=%d %s count=%llu exchange %s, want %s", devices, r.algorithm.c_str(), (unsigned long long)r.count,
+          r.exchange.c_str(), want);
+    CHECK(r.exchange != "peer-kernel" || r.chunks == 1, "peer-kernel rows are not chunked");
     CHECK(r.wrong == 0, "devices=%d %s count=%llu wrong=%llu (in place %llu, stale %llu, overrun %llu) maxError=%g", devices,
           r.algorithm.c_str(), (unsigned long long)r.count, (unsigned long long)r.wrong, (unsigned long long)r.wrongInPlace,
           (unsigned long long)r.wrongStale, (unsigned long long)r.overrun, r.maxError);
@@ -60,11 +67,11 @@ static void correctness(int devices, Input input, const std::vector<uint64_t>& c
     CHECK((devices > 2) == r.fellBack || r.algorithm == "ring", "fallback flag");
   });
   if (input == Input::Random && devices == 2) CHECK(truncDisagree > 0, "bf16-trunc never disagreed on random inputs");
-  std::printf("ok: devices=%d %s, %d rows\n", devices, input == Input::Exact ? "exact" : "random", o.rows);
+  std::printf("ok: devices=%d %s %s, %d rows\n", devices, input == Input::Exact ? "exact" : "random", exchangeName(exchange), o.rows);
 }
 
-static uint64_t wrongWithFault(const std::string& fault, const std::string& algo) {
-  AllReduceProbeParams p = params(Input::Exact, {1000, 40000});
+static uint64_t wrongWithFault(const std::string& fault, const std::string& algo, Exchange exchange = Exchange::CopyEngine) {
+  AllReduceProbeParams p = params(Input::Exact, {1000, 40000}, exchange);
   p.algorithms = {algo};
   p.check = 1;
   uint64_t wrong = 0;
@@ -77,7 +84,30 @@ int main(int argc, char** argv) {
   const std::vector<uint64_t> counts = quick ? std::vector<uint64_t>{1, 2, 3, 1000, 32767, 32768, 32769}
                                              : std::vector<uint64_t>{1, 2, 3, 1000, 32767, 32768, 32769, 1000003};
   for (int devices : {2, 3})
-    for (Input input : {Input::Exact, Input::Random}) correctness(devices, input, counts);
+    for (Input input : {Input::Exact, Input::Random})
+      for (Exchange e : {Exchange::CopyEngine, Exchange::PeerKernel, Exchange::Auto}) correctness(devices, input, counts, e);
+
+  // Peer kernels: an add that skips an element is caught on every path.
+  for (const char* algo : {"direct-f32", "bf16-trunc", "bf16-rne"}) {
+    const uint64_t skip = wrongWithFault("skip-last", algo, Exchange::PeerKernel);
+    CHECK(skip > 0, "skip-last not caught for %s with peer kernels", algo);
+    std::printf("ok: peer-kernel %s: skip-last %llu wrong\n", algo, (unsigned long long)skip);
+  }
+  // A backend whose kernels cannot reach the peer: auto copies, peer-kernel is refused.
+  {
+    AllReduceProbeParams p = params(Input::Exact, {1000}, Exchange::Auto);
+    p.algorithms = {"direct-f32"};
+    std::string exchange;
+    runAllReduceProbe(host(2, "", false), p, [&](const AllReduceRow& r) { exchange = r.exchange; });
+    CHECK(exchange == "copy-engine", "auto without peer kernels took %s", exchange.c_str());
+    p.cfg.exchange = Exchange::PeerKernel;
+    try {
+      runAllReduceProbe(host(2, "", false), p, [](const AllReduceRow&) {});
+      CHECK(false, "peer-kernel without peer access was not refused");
+    } catch (const Unsupported& e) {
+      CHECK(std::string(e.what()).find("peer-kernel") != std::string::npos, "%s", e.what());
+    }
+  }
 
   for (const char* algo : {"direct-f32", "bf16-trunc", "bf16-rne", "ring"}) {
     const uint64_t skip = wrongWithFault("skip-last", algo), nowait = wrongWithFault("no-wait", algo);

@@ -5,38 +5,24 @@ import type { AllreduceProbeOutcome, AllreduceSample } from '../native/addon.js'
 
 export const BF16_PATHS = ['bf16-trunc', 'bf16-rne'] as const;
 
-/** One row of `metrics.sizes[]`. */
-export interface AllreduceSize {
-  algorithm: string;
-  ran: string;
-  fellBack: boolean;
-  /** threshold - 1, threshold or threshold + 1 elements. */
-  threshold: boolean;
-  count: number;
-  bytes: number;
+/** The sample's fields a size row carries over as measured. */
+type Measured = Pick<
+  AllreduceSample,
+  'algorithm' | 'ran' | 'fellBack' | 'threshold' | 'count' | 'bytes' | 'chunks' | 'exchange' | 'wireBytes' | 'timeUs' | 'minUs' | 'p90Us' | 'iters' | 'checked' | 'mayDisagree'
+>;
+const CHECK_FIELDS = ['wrong', 'wrongInPlace', 'wrongStale', 'overrun', 'maxError', 'disagree', 'maxDisagree'] as const;
+/** The check results: null where the row was not checked (never a misleading 0). */
+type Checks = { [K in (typeof CHECK_FIELDS)[number]]: number | null };
+
+/** One row of `metrics.sizes[]`. wireBytes: bytes each device sends at most (half the tensor for the BF16 paths). */
+export interface AllreduceSize extends Measured, Checks {
   type: 'float' | 'bfloat16';
-  chunks: number;
-  timeUs: number;
-  minUs: number;
-  p90Us: number;
-  iters: number;
   /** GB/s (1e9 bytes/s) of the user's tensor. */
   algbw: number;
   /** algbw * 2(n-1)/n: comparable to the link's peak whatever n is. */
   busbw: number;
-  /** Bytes each device sends at most (half the tensor for the BF16 paths). */
-  wireBytes: number;
   /** busbw as a fraction of the measured link ceiling (per direction, both ways at once). */
   linkFraction: number | null;
-  checked: number;
-  wrong: number | null;
-  wrongInPlace: number | null;
-  wrongStale: number | null;
-  overrun: number | null;
-  maxError: number | null;
-  disagree: number | null;
-  maxDisagree: number | null;
-  mayDisagree: boolean;
 }
 
 export interface Crossover {
@@ -111,8 +97,7 @@ const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFi
 export function toSize(r: AllreduceSample, devices: number, linkGBps: number | null): AllreduceSize {
   const a = algbw(r.bytes, r.timeUs);
   const b = busbw(a, devices);
-  const checked = r.checked > 0;
-  const ck = (v: number | undefined): number | null => (checked ? num(v) : null);
+  const checks = Object.fromEntries(CHECK_FIELDS.map((k) => [k, r.checked > 0 ? num(r[k]) : null])) as Checks;
   return {
     algorithm: r.algorithm,
     ran: r.ran,
@@ -122,6 +107,7 @@ export function toSize(r: AllreduceSample, devices: number, linkGBps: number | n
     bytes: r.bytes,
     type: r.algorithm === 'nccl-bf16' ? 'bfloat16' : 'float',
     chunks: r.chunks,
+    ...(r.exchange ? { exchange: r.exchange } : {}),
     timeUs: r.timeUs,
     minUs: r.minUs,
     p90Us: r.p90Us,
@@ -131,14 +117,8 @@ export function toSize(r: AllreduceSample, devices: number, linkGBps: number | n
     wireBytes: r.wireBytes,
     linkFraction: linkGBps && linkGBps > 0 ? b / linkGBps : null,
     checked: r.checked,
-    wrong: ck(r.wrong),
-    wrongInPlace: ck(r.wrongInPlace),
-    wrongStale: ck(r.wrongStale),
-    overrun: ck(r.overrun),
-    maxError: ck(r.maxError),
-    disagree: ck(r.disagree),
-    maxDisagree: ck(r.maxDisagree),
     mayDisagree: r.mayDisagree,
+    ...checks,
   };
 }
 
@@ -272,7 +252,14 @@ export function renderAllreduceTable(m: AllreduceMetrics): string {
   m.sizes.forEach((s, i) => {
     out.push(line(rows[i]!) + (s.threshold ? `  <- ${s.count < m.threshold ? 'threshold-1' : s.count === m.threshold ? 'threshold' : 'threshold+1'}` : ''));
   });
-  out.push(`# ${m.devices} devices, ${m.input} inputs (seed ${m.seed}), ${m.timing}; auto switches to ${m.autoVariant} at ${m.threshold} elements (${formatBytesShort(m.thresholdBytes)})`);
+  // The two-device paths exist for N = 2 only: on more devices auto always ran the ring.
+  const autoPath =
+    m.devices > 2
+      ? 'auto and the two-device paths fall back to ring on more than two devices'
+      : `auto switches to ${m.autoVariant} at ${m.threshold} elements (${formatBytesShort(m.thresholdBytes)})`;
+  out.push(`# ${m.devices} devices, ${m.input} inputs (seed ${m.seed}), ${m.timing}; ${autoPath}`);
+  const twoDevice = new Set(m.sizes.filter((s) => s.ran === 'direct-f32' || s.ran.startsWith('bf16')).map((s) => s.exchange));
+  if (twoDevice.size) out.push(`# exchange of direct-f32 and the bf16 paths: ${[...twoDevice].join(', ')}`);
   for (const [alg, b] of Object.entries(m.busbw)) {
     out.push(`# ${alg}: avg bus bandwidth ${b.avg.toFixed(2)} GB/s, peak ${b.peak.toFixed(2)} GB/s at ${formatBytesShort(b.peakBytes)}`);
   }

@@ -94,6 +94,8 @@ export interface AllreduceProbeSpec {
   threshold?: number;
   autoVariant?: 'bf16-trunc' | 'bf16-rne';
   chunkBytes?: number;
+  /** How direct-f32 and the bf16 paths move data; auto: peer kernels where the backend has them. */
+  exchange?: 'auto' | 'copy-engine' | 'peer-kernel';
   input?: 'exact' | 'random';
   seed?: number;
   counts?: number[];
@@ -118,6 +120,8 @@ export interface AllreduceSample {
   count: number;
   bytes: number;
   chunks: number;
+  /** copy-engine or peer-kernel (never auto); absent for a library collective. */
+  exchange?: 'copy-engine' | 'peer-kernel';
   wireBytes: number;
   timeUs: number;
   minUs: number;

@@ -10,6 +10,7 @@ import {
   renderAllreduceTable,
   type AllreduceMetrics,
 } from '../analysis/allreduce.js';
+import { ALLREDUCE_EXCHANGES } from '../suite/spec.js';
 import type { ChildContext, Judgement, ProbeCase, ProbeModule } from './types.js';
 
 const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : undefined);
@@ -32,6 +33,8 @@ function run(ctx: ChildContext): AllreduceProbeOutcome {
   }
   if (p.autoVariant === 'bf16-trunc' || p.autoVariant === 'bf16-rne') spec.autoVariant = p.autoVariant;
   if (p.input === 'exact' || p.input === 'random') spec.input = p.input;
+  const exchange = ALLREDUCE_EXCHANGES.find((e) => e === p.exchange);
+  if (exchange) spec.exchange = exchange;
   if (Array.isArray(p.counts)) spec.counts = p.counts.filter((c): c is number => typeof c === 'number');
   return ctx.addon.allreduceProbe(spec, (r) => ctx.sample(r));
 }

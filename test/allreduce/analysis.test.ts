@@ -123,6 +123,7 @@ describe('table', () => {
     expect(lines[2]).toMatch(/131068\s+32767\s+float\s+sum\s+auto\s+direct-f32\s+10\.00\s+13\.11\s+13\.11\s+0\s+0\s+13%\s+<- threshold-1$/);
     expect(lines[3]).toMatch(/<- threshold$/);
     expect(t).toMatch(/auto: avg bus bandwidth/);
+    expect(t).toMatch(/2 devices, .*auto switches to bf16-trunc at 32768 elements \(128 KiB\)/);
     expect(t).toMatch(/link ceiling: 100\.00 GB\/s/);
   });
 });
@@ -147,5 +148,9 @@ describe('more than two devices', () => {
     expect(m.crossovers).toEqual({});
     expect(m.crossoverBytes).toBeNull();
     expect(m.sizes[0]!.busbw).toBeCloseTo((m.sizes[0]!.algbw * 4) / 3, 10);
+    // The footer must not promise a switch to BF16 that never happens on three devices.
+    const t = renderAllreduceTable(m);
+    expect(t).toMatch(/3 devices, .*fall back to ring on more than two devices/);
+    expect(t).not.toMatch(/auto switches/);
   });
 });

@@ -80,11 +80,24 @@ describe('the checks catch real bugs', () => {
   const faulty = (fault: string, extra: Partial<ProbeCase> = {}) =>
     arCase(`fault-${fault}`, { fault, counts: [1000, 40000], check: 1, chunkBytes: 16384 }, extra);
 
-  it.each(['skip-last', 'no-wait'])('an algorithm with the %s bug fails with wrong elements, in every algorithm', async (fault) => {
-    const r = await runCase(faulty(fault), { guardBytes: 0 });
+  // The copy-engine paths order chunks with waits that no-wait drops; the peer-kernel
+  // direct path has no wait between devices to drop, so no-wait is a copy-engine test.
+  it.each([
+    ['skip-last', 'copy-engine'],
+    ['skip-last', 'peer-kernel'],
+    ['no-wait', 'copy-engine'],
+  ])('an algorithm with the %s bug fails with wrong elements, in every algorithm (%s)', async (fault, exchange) => {
+    const c = faulty(fault);
+    c.params.exchange = exchange;
+    const r = await runCase(c, { guardBytes: 0 });
     expect(r.status).toBe('fail');
     expect(r.options).toMatchObject({ fault });
-    for (const row of sizes(r)) expect(row.wrong, `${row.algorithm} at ${row.count}`).toBeGreaterThan(0);
+    const rows = sizes(r);
+    expect(rows.length).toBeGreaterThan(0);
+    for (const row of rows) {
+      expect(row.wrong, `${row.algorithm} at ${row.count}`).toBeGreaterThan(0);
+      if (row.ran !== 'ring') expect(row.exchange).toBe(exchange);
+    }
     expect(r.reason).toMatch(/wrong/);
   });
 

@@ -110,6 +110,7 @@ describe('good suites', () => {
       devices: 8,
       algorithm: 'ring',
       threshold: 32768,
+      exchange: 'auto',
       input: 'random',
       seed: 42,
       minBytes: 1024,

@@ -212,8 +212,8 @@ class CudaBackend final : public Backend {
       (void)cudaSetDevice(ev.device);
       (void)cudaEventDestroy(ev.event);
     }
-    for (const auto& [device, pool] : eventPool_) {
-      (void)cudaSetDevice(device);
+    for (const auto& [key, pool] : eventPool_) {
+      (void)cudaSetDevice(key.first);
       for (cudaEvent_t ev : pool) (void)cudaEventDestroy(ev);
     }
     for (const auto& [ptr, device] : buffers_) {
@@ -490,18 +490,49 @@ class CudaBackend final : public Backend {
     check(cuda::sumBf16Pair(launch(device, q), out, a, b, n), "sumBf16Pair kernel launch");
   }
 
-  Event recordEvent(int device, int q) override {
+  // Kernels reach a peer's buffers where this instance (or another user of the
+  // context) enabled peer access; anything else would fault.
+  bool peerKernelAccess(int device, int peer) override {
+    checkDevice(device);
+    checkDevice(peer);
+    const auto& access = devs_[static_cast<size_t>(device)].peerAccess;
+    const auto it = access.find(peer);
+    return it != access.end() && it->second.rfind("enabled", 0) == 0;
+  }
+
+  void sumF32Shared(int device, int q, float* outMine, const float* mine, int peer, float* outTheirs, const float* theirs, size_t n) override {
+    requirePeer(device, peer);
+    check(cuda::sumF32Shared(launch(device, q), outMine, outTheirs, mine, theirs, n), "sumF32Shared kernel launch");
+  }
+
+  void sumF32Bf16FromPeer(int device, int q, float* out, const float* mine, int peer, const uint16_t* theirs, size_t n) override {
+    requirePeer(device, peer);
+    check(cuda::sumF32Bf16(launch(device, q), out, mine, theirs, n), "sumF32Bf16 kernel launch");
+  }
+
+  void sumBf16PairFromPeer(int device, int q, float* out, const uint16_t* mine, int peer, const uint16_t* theirs, size_t n) override {
+    requirePeer(device, peer);
+    check(cuda::sumBf16Pair(launch(device, q), out, mine, theirs, n), "sumBf16Pair kernel launch");
+  }
+
+  // Events that are only waited on skip the timestamp (cudaEventDisableTiming): cheaper
+  // to record and to wait on, and an all-reduce call records a dozen of them.
+  Event recordMarker(int device, int q) override { return record(device, q, false); }
+
+  Event recordEvent(int device, int q) override { return record(device, q, true); }
+
+  Event record(int device, int q, bool timing) {
     cudaStream_t s = queue(device, q);
     use(device);
     // Events are pooled per device: an all-reduce call records about ten at small
     // sizes, and creating each one anew would cost more than a small call itself.
     cudaEvent_t ev = nullptr;
-    auto& pool = eventPool_[device];
+    auto& pool = eventPool_[{device, timing}];
     if (!pool.empty()) {
       ev = pool.back();
       pool.pop_back();
     } else {
-      check(cudaEventCreate(&ev), "cudaEventCreate");  // default flags: timing enabled
+      check(cudaEventCreateWithFlags(&ev, timing ? cudaEventDefault : cudaEventDisableTiming), "cudaEventCreateWithFlags");
     }
     const cudaError_t e = cudaEventRecord(ev, s);
     if (e != cudaSuccess) {
@@ -509,7 +540,7 @@ class CudaBackend final : public Backend {
       check(e, "cudaEventRecord");
     }
     const Event handle = reinterpret_cast<Event>(ev);
-    events_[handle] = EventRec{ev, device};
+    events_[handle] = EventRec{ev, device, timing};
     return handle;
   }
 
@@ -526,8 +557,9 @@ class CudaBackend final : public Backend {
     use(it->second.device);
     const cudaEvent_t ev = it->second.event;
     const int device = it->second.device;
+    const bool timing = it->second.timing;
     events_.erase(it);
-    eventPool_[device].push_back(ev);
+    eventPool_[{device, timing}].push_back(ev);
   }
 
   double elapsedMs(Event start, Event end) override {
@@ -603,7 +635,14 @@ class CudaBackend final : public Backend {
   struct EventRec {
     cudaEvent_t event;
     int device;
+    bool timing;
   };
+
+  void requirePeer(int device, int peer) {
+    if (!peerKernelAccess(device, peer))
+      throw Unsupported("cuda backend: a kernel on device " + std::to_string(device) + " cannot reach device " + std::to_string(peer) +
+                        "'s memory (peer access not enabled)");
+  }
 
   void checkDevice(int device) const {
     if (device < 0 || device >= static_cast<int>(devs_.size())) {
@@ -728,7 +767,7 @@ class CudaBackend final : public Backend {
   std::map<void*, AllocRec> allocs_;  // allocate() results not yet released
   std::map<void*, int> buffers_;      // deviceAlloc() buffers not yet freed -> device
   std::map<Event, EventRec> events_;  // recorded events not yet destroyed
-  std::map<int, std::vector<cudaEvent_t>> eventPool_;  // destroyed events, for reuse per device
+  std::map<std::pair<int, bool>, std::vector<cudaEvent_t>> eventPool_;  // destroyed events, for reuse per (device, timing)
   NcclLoader nccl_;
   std::vector<NcclComm> comms_;
   unsigned sink_ = 0;  // keeps host reads of touch(Read) observable

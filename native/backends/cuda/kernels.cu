@@ -106,6 +106,37 @@ __global__ void sumBf16PairKernel(float* out, const uint16_t* a, const uint16_t*
   for (size_t i = 4 * nvec + firstIndex(); i < n; i += gridStride()) out[i] = bf16Bits(a[i]) + bf16Bits(b[i]);
 }
 
+__global__ void sumF32SharedKernel(float* outA, float* outB, const float* a, const float* b, size_t nvec, size_t n) {
+  float4* oa = reinterpret_cast<float4*>(outA);
+  float4* ob = reinterpret_cast<float4*>(outB);
+  const float4* x = reinterpret_cast<const float4*>(a);
+  const float4* y = reinterpret_cast<const float4*>(b);
+  for (size_t i = firstIndex(); i < nvec; i += gridStride()) {
+    const float4 p = x[i];
+    const float4 q = y[i];
+    const float4 s = make_float4(p.x + q.x, p.y + q.y, p.z + q.z, p.w + q.w);
+    oa[i] = s;
+    ob[i] = s;
+  }
+  for (size_t i = 4 * nvec + firstIndex(); i < n; i += gridStride()) {
+    const float s = a[i] + b[i];
+    outA[i] = s;
+    outB[i] = s;
+  }
+}
+
+__global__ void sumF32Bf16Kernel(float* out, const float* a, const uint16_t* b, size_t nvec, size_t n) {
+  float4* o = reinterpret_cast<float4*>(out);
+  const float4* x = reinterpret_cast<const float4*>(a);
+  const uint2* y = reinterpret_cast<const uint2*>(b);
+  for (size_t i = firstIndex(); i < nvec; i += gridStride()) {
+    const float4 p = x[i];
+    const uint2 h = y[i];
+    o[i] = make_float4(p.x + bf16Bits(h.x), p.y + bf16Bits(h.x >> 16), p.z + bf16Bits(h.y), p.w + bf16Bits(h.y >> 16));
+  }
+  for (size_t i = 4 * nvec + firstIndex(); i < n; i += gridStride()) out[i] = a[i] + bf16Bits(b[i]);
+}
+
 bool aligned(const void* p, size_t alignment) { return reinterpret_cast<uintptr_t>(p) % alignment == 0; }
 
 // Enough blocks for the larger of the two loops, capped so a huge array does not
@@ -159,6 +190,20 @@ cudaError_t sumBf16Pair(const Launch& l, float* out, const uint16_t* a, const ui
   if (n == 0) return cudaSuccess;
   const size_t nvec = aligned(out, 16) && aligned(a, 8) && aligned(b, 8) ? n / 4 : 0;
   sumBf16PairKernel<<<blocksFor(l, nvec, n), kThreads, 0, l.stream>>>(out, a, b, nvec, n);
+  return cudaGetLastError();
+}
+
+cudaError_t sumF32Shared(const Launch& l, float* outA, float* outB, const float* a, const float* b, size_t n) {
+  if (n == 0) return cudaSuccess;
+  const size_t nvec = aligned(outA, 16) && aligned(outB, 16) && aligned(a, 16) && aligned(b, 16) ? n / 4 : 0;
+  sumF32SharedKernel<<<blocksFor(l, nvec, n), kThreads, 0, l.stream>>>(outA, outB, a, b, nvec, n);
+  return cudaGetLastError();
+}
+
+cudaError_t sumF32Bf16(const Launch& l, float* out, const float* a, const uint16_t* b, size_t n) {
+  if (n == 0) return cudaSuccess;
+  const size_t nvec = aligned(out, 16) && aligned(a, 16) && aligned(b, 8) ? n / 4 : 0;
+  sumF32Bf16Kernel<<<blocksFor(l, nvec, n), kThreads, 0, l.stream>>>(out, a, b, nvec, n);
   return cudaGetLastError();
 }
 

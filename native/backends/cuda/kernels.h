@@ -29,6 +29,11 @@ cudaError_t sumF32(const Launch& l, float* out, const float* a, const float* b, 
 cudaError_t f32ToBf16(const Launch& l, uint16_t* out, const float* in, size_t n, bool rne);
 cudaError_t addBf16(const Launch& l, float* out, const uint16_t* in, size_t n);
 cudaError_t sumBf16Pair(const Launch& l, float* out, const uint16_t* a, const uint16_t* b, size_t n);
+// s = a[i] + b[i]; outA[i] = outB[i] = s. Any of the pointers may be a peer's (peer
+// access enabled): the two-shot exchange writes the sum to both devices.
+cudaError_t sumF32Shared(const Launch& l, float* outA, float* outB, const float* a, const float* b, size_t n);
+// out[i] = a[i] + float(b[i])
+cudaError_t sumF32Bf16(const Launch& l, float* out, const float* a, const uint16_t* b, size_t n);
 
 }  // namespace cuda
 }  // namespace xpd

@@ -139,7 +139,36 @@ class Backend {
   // out[i] = float(a[i]) + float(b[i])
   virtual void sumBf16Pair(int device, int queue, float* out, const uint16_t* a, const uint16_t* b, size_t n) { (void)device; (void)queue; (void)out; (void)a; (void)b; (void)n; throw Unsupported(name() + ": bf16 pair sum"); }
 
+  // ---- kernels that reach into a peer's memory (CUDA peer access over NVLink) --
+  // Whether a kernel on `device` may read and write `peer`'s device buffers directly.
+  // The three primitives below are only called where this holds both ways. They take
+  // the place of a copy engine plus a local kernel: one launch instead of a copy, an
+  // event and an add per chunk, which at 64 MiB decided whether the host's enqueue
+  // rate or the link bounded a call (two H200, see README).
+  virtual bool peerKernelAccess(int device, int peer) { (void)device; (void)peer; return false; }
+  // For i < n: s = mine[i] + theirs[i]; outMine[i] = outTheirs[i] = s. theirs and
+  // outTheirs are buffers of `peer`. Two devices that each take half of a tensor
+  // all-reduce it with one kernel each; every element is summed once, so both hold the
+  // same bits, and in place is safe because no element is touched by both devices.
+  virtual void sumF32Shared(int device, int queue, float* outMine, const float* mine, int peer, float* outTheirs, const float* theirs, size_t n) {
+    (void)device; (void)queue; (void)outMine; (void)mine; (void)peer; (void)outTheirs; (void)theirs; (void)n;
+    throw Unsupported(name() + ": peer kernels");
+  }
+  // out[i] = mine[i] + float(theirs[i]); theirs (BF16) is a buffer of `peer`; mine may be out.
+  virtual void sumF32Bf16FromPeer(int device, int queue, float* out, const float* mine, int peer, const uint16_t* theirs, size_t n) {
+    (void)device; (void)queue; (void)out; (void)mine; (void)peer; (void)theirs; (void)n;
+    throw Unsupported(name() + ": peer kernels");
+  }
+  // out[i] = float(mine[i]) + float(theirs[i]); theirs is a buffer of `peer`.
+  virtual void sumBf16PairFromPeer(int device, int queue, float* out, const uint16_t* mine, int peer, const uint16_t* theirs, size_t n) {
+    (void)device; (void)queue; (void)out; (void)mine; (void)peer; (void)theirs; (void)n;
+    throw Unsupported(name() + ": peer kernels");
+  }
+
   virtual Event recordEvent(int device, int queue) { (void)device; (void)queue; throw Unsupported(name() + ": events"); }
+  // An event only waited on, never timed: backends where timing costs extra (CUDA)
+  // record a cheaper one.
+  virtual Event recordMarker(int device, int queue) { return recordEvent(device, queue); }
   virtual void waitEvent(int device, int queue, Event e) { (void)device; (void)queue; (void)e; throw Unsupported(name() + ": events"); }
   virtual void destroyEvent(Event e) { (void)e; }
   // Milliseconds between two recorded (and completed) events of the same device.
