@@ -106,7 +106,9 @@ AllReducePlan planAllReduce(Algo a, int devices, size_t count, const AllReduceCo
   if (twoDevice && cfg.exchange == Exchange::PeerKernel && !peerKernels)
     throw Unsupported("exchange peer-kernel: this backend's kernels cannot reach the peer's memory (use copy-engine or auto)");
   if (twoDevice && cfg.exchange != Exchange::CopyEngine && peerKernels) p.exchange = Exchange::PeerKernel;
-  const bool pipelined = twoDevice && p.exchange == Exchange::CopyEngine;
+  // The peer-kernel direct path is one pass with nothing to overlap; its BF16 path has
+  // a conversion to hide.
+  const bool pipelined = twoDevice && (p.exchange == Exchange::CopyEngine || p.ran != Algo::DirectF32);
   if (pipelined && cfg.chunkBytes > 0 && static_cast<uint64_t>(count) * 4 >= 2 * static_cast<uint64_t>(cfg.chunkBytes)) {
     const size_t elems = chunkElems(cfg, count);
     p.chunks = (count + elems - 1) / elems;
@@ -268,15 +270,16 @@ CallEvents AllReduce::enqueue(Algo a, const std::vector<void*>& in, const std::v
     fout[d] = static_cast<float*>(out[d]);
   }
   const bool kernels = plan.exchange == Exchange::PeerKernel && plan.ran != Algo::Ring;
-  barrierBegin(ev, !kernels);
+  const bool copyQueues = !kernels || plan.chunks > 1;
+  barrierBegin(ev, copyQueues);
   switch (plan.ran) {
     case Algo::DirectF32: kernels ? directKernel(fin, fout, count) : direct(fin, fout, count, plan.chunks); break;
-    case Algo::Bf16Trunc: kernels ? bf16Kernel(false, fin, fout, count) : bf16(false, fin, fout, count, plan.chunks); break;
-    case Algo::Bf16Rne: kernels ? bf16Kernel(true, fin, fout, count) : bf16(true, fin, fout, count, plan.chunks); break;
+    case Algo::Bf16Trunc: kernels ? bf16Kernel(false, fin, fout, count, plan.chunks) : bf16(false, fin, fout, count, plan.chunks); break;
+    case Algo::Bf16Rne: kernels ? bf16Kernel(true, fin, fout, count, plan.chunks) : bf16(true, fin, fout, count, plan.chunks); break;
     case Algo::Ring: ring(fin, fout, count); break;
     default: throw std::logic_error("all-reduce: unplanned algorithm");
   }
-  barrierEnd(ev, !kernels);
+  barrierEnd(ev, copyQueues);
   return ev;
 }
 
@@ -369,21 +372,32 @@ void AllReduce::directKernel(const std::vector<float*>& in, const std::vector<fl
 
 // BF16 with peer kernels (one-shot): each device converts its partial into its outbox,
 // then reads the peer's outbox over the link as it adds. Half the link bytes of FP32,
-// two launches per device, no copy. In place is safe: a device writes only its own
-// out, and the peer reads only the outbox.
-void AllReduce::bf16Kernel(bool rne, const std::vector<float*>& in, const std::vector<float*>& out, size_t count) {
+// no copy. In chunks, the conversion runs on the second queue one chunk ahead of the
+// adds. A chunk's add waits for both conversions of that chunk: the peer's, whose
+// outbox it reads, and its own, which reads `in` that an in-place add overwrites. The
+// peer reads only the outbox, never `out`.
+void AllReduce::bf16Kernel(bool rne, const std::vector<float*>& in, const std::vector<float*>& out, size_t count, size_t chunks) {
+  const size_t elems = chunkElems(cfg_, count);
+  const int convQueue = chunks > 1 ? kCopyQueue : kComputeQueue;
   auto outbox = [&](int d) { return static_cast<uint16_t*>(scratch_[static_cast<size_t>(d)]); };
-  Event converted[2];
+  std::vector<std::vector<Event>> converted(2, std::vector<Event>(chunks));
   for (int d = 0; d < 2; ++d) {
-    b_.f32ToBf16(d, kComputeQueue, outbox(d), in[static_cast<size_t>(d)], count, rne);
-    converted[d] = record(d, kComputeQueue);
+    for (size_t k = 0; k < chunks; ++k) {
+      const Seg c = chunk(count, chunks, elems, k);
+      b_.f32ToBf16(d, convQueue, outbox(d) + c.lo, in[static_cast<size_t>(d)] + c.lo, c.len, rne);
+      converted[static_cast<size_t>(d)][k] = record(d, convQueue);
+    }
   }
   for (int d = 0; d < 2; ++d) {
     const int p = 1 - d;
     const size_t di = static_cast<size_t>(d);
-    wait(d, kComputeQueue, converted[p]);
-    if (rne) b_.sumBf16PairFromPeer(d, kComputeQueue, out[di], outbox(d), p, outbox(p), count);
-    else b_.sumF32Bf16FromPeer(d, kComputeQueue, out[di], in[di], p, outbox(p), count);
+    for (size_t k = 0; k < chunks; ++k) {
+      const Seg c = chunk(count, chunks, elems, k);
+      wait(d, kComputeQueue, converted[static_cast<size_t>(p)][k]);
+      if (convQueue != kComputeQueue) wait(d, kComputeQueue, converted[di][k]);
+      if (rne) b_.sumBf16PairFromPeer(d, kComputeQueue, out[di] + c.lo, outbox(d) + c.lo, p, outbox(p) + c.lo, c.len);
+      else b_.sumF32Bf16FromPeer(d, kComputeQueue, out[di] + c.lo, in[di] + c.lo, p, outbox(p) + c.lo, c.len);
+    }
   }
 }
 

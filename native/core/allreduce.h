@@ -39,13 +39,15 @@ const char* exchangeName(Exchange e);
 struct AllReduceConfig {
   size_t threshold = 32768;            // auto: direct-f32 below this many elements
   Algo autoVariant = Algo::Bf16Trunc;  // auto: at or above the threshold (the shipped SYCL path)
-  // Pipelining: above 2 chunks' worth, direct-f32 and the BF16 paths exchange chunk k+1
-  // on the copy queue while the compute queue adds chunk k. Counted in FP32 bytes.
-  size_t chunkBytes = 4u << 20;
-  // At most this many chunks: every chunk costs a few enqueue calls on the host, and
-  // hundreds of them starve a GPU that copies 4 MiB in 11 us (seen on two H200: 1 GiB
-  // in 4 MiB chunks ran at 149 GB/s, host-bound). Chunks grow past chunkBytes instead.
-  size_t maxChunks = 8;
+  // Pipelining: above 2 chunks' worth, the copy-engine paths exchange chunk k+1 on the
+  // copy queue while the compute queue adds chunk k, and the peer-kernel BF16 path
+  // converts chunk k+1 while it adds chunk k. Counted in FP32 bytes. Every chunk costs
+  // 4 to 7 enqueue calls per device (a few us each) and exposes one chunk's add at the
+  // end: on two H200 4 MiB chunks left 1 GiB host-bound at 149 GB/s, and 8 chunks of
+  // 128 MiB exposed ~10% of a 1 GiB call. 32 MiB, at most 16, keeps the host ahead of
+  // the link from 64 MiB up.
+  size_t chunkBytes = 32u << 20;
+  size_t maxChunks = 16;  // chunks grow past chunkBytes beyond this many
   Exchange exchange = Exchange::Auto;
 };
 
@@ -119,7 +121,7 @@ class AllReduce {
   void direct(const std::vector<float*>& in, const std::vector<float*>& out, size_t count, size_t chunks);
   void directKernel(const std::vector<float*>& in, const std::vector<float*>& out, size_t count);
   void bf16(bool rne, const std::vector<float*>& in, const std::vector<float*>& out, size_t count, size_t chunks);
-  void bf16Kernel(bool rne, const std::vector<float*>& in, const std::vector<float*>& out, size_t count);
+  void bf16Kernel(bool rne, const std::vector<float*>& in, const std::vector<float*>& out, size_t count, size_t chunks);
   void ring(const std::vector<float*>& in, const std::vector<float*>& out, size_t count);
 
   Backend& b_;
