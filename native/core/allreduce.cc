@@ -78,7 +78,8 @@ Exchange parseExchange(const std::string& s) {
   if (s == "auto") return Exchange::Auto;
   if (s == "copy-engine") return Exchange::CopyEngine;
   if (s == "peer-kernel") return Exchange::PeerKernel;
-  throw std::invalid_argument("unknown exchange '" + s + "' (known: auto, copy-engine, peer-kernel)");
+  if (s == "split") return Exchange::Split;
+  throw std::invalid_argument("unknown exchange '" + s + "' (known: auto, copy-engine, peer-kernel, split)");
 }
 
 const char* exchangeName(Exchange e) {
@@ -86,6 +87,7 @@ const char* exchangeName(Exchange e) {
     case Exchange::Auto: return "auto";
     case Exchange::CopyEngine: return "copy-engine";
     case Exchange::PeerKernel: return "peer-kernel";
+    case Exchange::Split: return "split";
   }
   return "?";
 }
@@ -94,7 +96,7 @@ AllReducePlan planAllReduce(Algo a, int devices, size_t count, const AllReduceCo
   if (devices < 2) throw std::invalid_argument("all-reduce needs at least 2 devices, got " + std::to_string(devices));
   if (cfg.autoVariant != Algo::Bf16Trunc && cfg.autoVariant != Algo::Bf16Rne)
     throw std::invalid_argument("autoVariant must be bf16-trunc or bf16-rne");
-  AllReducePlan p{a, a, false, 1, false, 0, Exchange::CopyEngine};
+  AllReducePlan p{a, a, false, 1, false, 0, Exchange::CopyEngine, 0};
   if (a == Algo::Auto) p.ran = count < cfg.threshold ? Algo::DirectF32 : cfg.autoVariant;
   // The two-device paths exist for N = 2 only, as in the shipped code; anything else
   // takes the generic exact path.
@@ -103,15 +105,24 @@ AllReducePlan planAllReduce(Algo a, int devices, size_t count, const AllReduceCo
     p.fellBack = true;
   }
   const bool twoDevice = p.ran == Algo::DirectF32 || p.ran == Algo::Bf16Trunc || p.ran == Algo::Bf16Rne;
-  if (twoDevice && cfg.exchange == Exchange::PeerKernel && !peerKernels)
-    throw Unsupported("exchange peer-kernel: this backend's kernels cannot reach the peer's memory (use copy-engine or auto)");
-  if (twoDevice && cfg.exchange != Exchange::CopyEngine && peerKernels) p.exchange = Exchange::PeerKernel;
-  // The peer-kernel direct path is one pass with nothing to overlap; its BF16 path has
-  // a conversion to hide.
-  const bool pipelined = twoDevice && (p.exchange == Exchange::CopyEngine || p.ran != Algo::DirectF32);
-  if (pipelined && cfg.chunkBytes > 0 && static_cast<uint64_t>(count) * 4 >= 2 * static_cast<uint64_t>(cfg.chunkBytes)) {
-    const size_t elems = chunkElems(cfg, count);
-    p.chunks = (count + elems - 1) / elems;
+  if (twoDevice && (cfg.exchange == Exchange::PeerKernel || cfg.exchange == Exchange::Split) && !peerKernels)
+    throw Unsupported(std::string("exchange ") + exchangeName(cfg.exchange) +
+                      ": this backend's kernels cannot reach the peer's memory (use copy-engine or auto)");
+  if (twoDevice && peerKernels) {
+    if (cfg.exchange == Exchange::Auto || cfg.exchange == Exchange::PeerKernel) p.exchange = Exchange::PeerKernel;
+    if (cfg.exchange == Exchange::Split && p.ran == Algo::DirectF32) p.exchange = Exchange::Split;
+  }
+  if (p.exchange == Exchange::Split) {
+    if (!(cfg.splitCopyShare >= 0 && cfg.splitCopyShare <= 1)) throw std::invalid_argument("splitCopyShare must be within [0, 1]");
+    p.copyElems = static_cast<size_t>(static_cast<double>(count) * cfg.splitCopyShare) / 4 * 4;
+  } else if (p.exchange == Exchange::CopyEngine) {
+    p.copyElems = count;
+  }
+  // Only the copy engines pipeline: a peer kernel is one pass with nothing to overlap.
+  const size_t piped = twoDevice ? p.copyElems : 0;
+  if (piped && cfg.chunkBytes > 0 && static_cast<uint64_t>(piped) * 4 >= 2 * static_cast<uint64_t>(cfg.chunkBytes)) {
+    const size_t elems = chunkElems(cfg, piped);
+    p.chunks = (piped + elems - 1) / elems;
   }
   p.mayDisagree = p.ran == Algo::Bf16Trunc;
   switch (p.ran) {
@@ -270,16 +281,32 @@ CallEvents AllReduce::enqueue(Algo a, const std::vector<void*>& in, const std::v
     fout[d] = static_cast<float*>(out[d]);
   }
   const bool kernels = plan.exchange == Exchange::PeerKernel && plan.ran != Algo::Ring;
-  const bool copyQueues = !kernels || plan.chunks > 1;
-  barrierBegin(ev, copyQueues);
+  barrierBegin(ev, !kernels);
   switch (plan.ran) {
-    case Algo::DirectF32: kernels ? directKernel(fin, fout, count) : direct(fin, fout, count, plan.chunks); break;
-    case Algo::Bf16Trunc: kernels ? bf16Kernel(false, fin, fout, count, plan.chunks) : bf16(false, fin, fout, count, plan.chunks); break;
-    case Algo::Bf16Rne: kernels ? bf16Kernel(true, fin, fout, count, plan.chunks) : bf16(true, fin, fout, count, plan.chunks); break;
+    case Algo::DirectF32:
+      if (kernels) {
+        directKernel(fin, fout, count);
+      } else if (plan.exchange == Exchange::Split) {
+        // The kernel's part first: it runs on the compute queue while the copy queue
+        // moves the other part; the adds of that part queue up behind the kernel.
+        const size_t m = plan.copyElems;
+        std::vector<float*> kin(fin), kout(fout);
+        for (size_t d = 0; d < kin.size(); ++d) {
+          kin[d] += m;
+          kout[d] += m;
+        }
+        if (m < count) directKernel(kin, kout, count - m);
+        if (m > 0) direct(fin, fout, m, plan.chunks);
+      } else {
+        direct(fin, fout, count, plan.chunks);
+      }
+      break;
+    case Algo::Bf16Trunc: kernels ? bf16Kernel(false, fin, fout, count) : bf16(false, fin, fout, count, plan.chunks); break;
+    case Algo::Bf16Rne: kernels ? bf16Kernel(true, fin, fout, count) : bf16(true, fin, fout, count, plan.chunks); break;
     case Algo::Ring: ring(fin, fout, count); break;
     default: throw std::logic_error("all-reduce: unplanned algorithm");
   }
-  barrierEnd(ev, copyQueues);
+  barrierEnd(ev, !kernels);
   return ev;
 }
 
@@ -362,9 +389,11 @@ void AllReduce::bf16(bool rne, const std::vector<float*>& in, const std::vector<
 // no event between the devices: neither touches an element of the other's half, in
 // place or not, and the barrier orders the call against what came before and after.
 void AllReduce::directKernel(const std::vector<float*>& in, const std::vector<float*>& out, size_t count) {
+  // Halves split on a 16-byte boundary, so that both take the kernels' vector path.
+  const size_t mid = count / 2 / 4 * 4;
   for (int d = 0; d < 2; ++d) {
     const size_t di = static_cast<size_t>(d), pi = static_cast<size_t>(1 - d);
-    const Seg h = segment(count, 2, d);
+    const Seg h = d == 0 ? Seg{0, mid} : Seg{mid, count - mid};
     if (h.len)
       b_.sumF32Shared(d, kComputeQueue, out[di] + h.lo, in[di] + h.lo, 1 - d, out[pi] + h.lo, in[pi] + h.lo, h.len);
   }
@@ -372,32 +401,22 @@ void AllReduce::directKernel(const std::vector<float*>& in, const std::vector<fl
 
 // BF16 with peer kernels (one-shot): each device converts its partial into its outbox,
 // then reads the peer's outbox over the link as it adds. Half the link bytes of FP32,
-// no copy. In chunks, the conversion runs on the second queue one chunk ahead of the
-// adds. A chunk's add waits for both conversions of that chunk: the peer's, whose
-// outbox it reads, and its own, which reads `in` that an in-place add overwrites. The
-// peer reads only the outbox, never `out`.
-void AllReduce::bf16Kernel(bool rne, const std::vector<float*>& in, const std::vector<float*>& out, size_t count, size_t chunks) {
-  const size_t elems = chunkElems(cfg_, count);
-  const int convQueue = chunks > 1 ? kCopyQueue : kComputeQueue;
+// two launches per device, no copy. In place is safe: a device writes only its own
+// out, and the peer reads only the outbox. (Converting one chunk ahead on the second
+// queue measured no faster on two H200: the reads over the link bound it.)
+void AllReduce::bf16Kernel(bool rne, const std::vector<float*>& in, const std::vector<float*>& out, size_t count) {
   auto outbox = [&](int d) { return static_cast<uint16_t*>(scratch_[static_cast<size_t>(d)]); };
-  std::vector<std::vector<Event>> converted(2, std::vector<Event>(chunks));
+  Event converted[2];
   for (int d = 0; d < 2; ++d) {
-    for (size_t k = 0; k < chunks; ++k) {
-      const Seg c = chunk(count, chunks, elems, k);
-      b_.f32ToBf16(d, convQueue, outbox(d) + c.lo, in[static_cast<size_t>(d)] + c.lo, c.len, rne);
-      converted[static_cast<size_t>(d)][k] = record(d, convQueue);
-    }
+    b_.f32ToBf16(d, kComputeQueue, outbox(d), in[static_cast<size_t>(d)], count, rne);
+    converted[d] = record(d, kComputeQueue);
   }
   for (int d = 0; d < 2; ++d) {
     const int p = 1 - d;
     const size_t di = static_cast<size_t>(d);
-    for (size_t k = 0; k < chunks; ++k) {
-      const Seg c = chunk(count, chunks, elems, k);
-      wait(d, kComputeQueue, converted[static_cast<size_t>(p)][k]);
-      if (convQueue != kComputeQueue) wait(d, kComputeQueue, converted[di][k]);
-      if (rne) b_.sumBf16PairFromPeer(d, kComputeQueue, out[di] + c.lo, outbox(d) + c.lo, p, outbox(p) + c.lo, c.len);
-      else b_.sumF32Bf16FromPeer(d, kComputeQueue, out[di] + c.lo, in[di] + c.lo, p, outbox(p) + c.lo, c.len);
-    }
+    wait(d, kComputeQueue, converted[p]);
+    if (rne) b_.sumBf16PairFromPeer(d, kComputeQueue, out[di], outbox(d), p, outbox(p), count);
+    else b_.sumF32Bf16FromPeer(d, kComputeQueue, out[di], in[di], p, outbox(p), count);
   }
 }
 

@@ -29,10 +29,11 @@ bool isLibrary(Algo a);
 inline size_t elemBytes(Algo a) { return a == Algo::NcclBf16 ? 2 : 4; }
 
 // How the two-device paths (direct-f32, bf16-*) move data: the copy engines
-// (copyPeer, chunked so that the exchange of chunk k+1 overlaps the add of chunk k)
-// or kernels that load and store the peer's memory themselves (one launch per device).
+// (copyPeer, chunked so that the exchange of chunk k+1 overlaps the add of chunk k),
+// kernels that load and store the peer's memory themselves (one launch per device), or
+// for direct-f32 both at once on two parts of the tensor (split; the BF16 paths copy).
 // Auto takes peer kernels where the backend offers them.
-enum class Exchange { Auto, CopyEngine, PeerKernel };
+enum class Exchange { Auto, CopyEngine, PeerKernel, Split };
 Exchange parseExchange(const std::string& s);  // throws std::invalid_argument
 const char* exchangeName(Exchange e);
 
@@ -40,15 +41,16 @@ struct AllReduceConfig {
   size_t threshold = 32768;            // auto: direct-f32 below this many elements
   Algo autoVariant = Algo::Bf16Trunc;  // auto: at or above the threshold (the shipped SYCL path)
   // Pipelining: above 2 chunks' worth, the copy-engine paths exchange chunk k+1 on the
-  // copy queue while the compute queue adds chunk k, and the peer-kernel BF16 path
-  // converts chunk k+1 while it adds chunk k. Counted in FP32 bytes. Every chunk costs
-  // 4 to 7 enqueue calls per device (a few us each) and exposes one chunk's add at the
-  // end: on two H200 4 MiB chunks left 1 GiB host-bound at 149 GB/s, and 8 chunks of
-  // 128 MiB exposed ~10% of a 1 GiB call. 32 MiB, at most 16, keeps the host ahead of
-  // the link from 64 MiB up.
-  size_t chunkBytes = 32u << 20;
-  size_t maxChunks = 16;  // chunks grow past chunkBytes beyond this many
+  // copy queue while the compute queue adds chunk k. Counted in FP32 bytes.
+  size_t chunkBytes = 4u << 20;
+  // At most this many chunks: every chunk costs a few enqueue calls on the host. On two
+  // H200, 1 GiB in 256 chunks of 4 MiB ran host-bound at 149 GB/s, and 16 chunks were
+  // slower than 8 at 1 GiB (direct-f32 348 vs 353 GB/s, bf16-rne 577 vs 612 algbw).
+  // Chunks grow past chunkBytes instead.
+  size_t maxChunks = 8;
   Exchange exchange = Exchange::Auto;
+  // Split: the share of the tensor's elements that goes through the copy engines.
+  double splitCopyShare = 0.5;
 };
 
 // What a call of `requested` on `devices` devices and `count` elements does.
@@ -61,8 +63,11 @@ struct AllReducePlan {
   // The bytes each device sends, at most (for a library collective: the nominal
   // 2(N-1)/N of the tensor that ring and tree all-reduce send).
   uint64_t wireBytes;
-  // The two-device paths: CopyEngine or PeerKernel (never Auto); the ring copies.
+  // The two-device paths: CopyEngine, PeerKernel or Split (never Auto); the ring copies.
   Exchange exchange;
+  // Split: elements [0, copyElems) go through the copy engines (in `chunks` chunks),
+  // the rest through peer kernels. A multiple of 4, so both parts stay 16-byte aligned.
+  size_t copyElems;
 };
 
 // peerKernels: whether the backend's kernels reach the peer's memory (both ways).
@@ -121,7 +126,7 @@ class AllReduce {
   void direct(const std::vector<float*>& in, const std::vector<float*>& out, size_t count, size_t chunks);
   void directKernel(const std::vector<float*>& in, const std::vector<float*>& out, size_t count);
   void bf16(bool rne, const std::vector<float*>& in, const std::vector<float*>& out, size_t count, size_t chunks);
-  void bf16Kernel(bool rne, const std::vector<float*>& in, const std::vector<float*>& out, size_t count, size_t chunks);
+  void bf16Kernel(bool rne, const std::vector<float*>& in, const std::vector<float*>& out, size_t count);
   void ring(const std::vector<float*>& in, const std::vector<float*>& out, size_t count);
 
   Backend& b_;

@@ -52,12 +52,13 @@ static void correctness(int devices, Input input, const std::vector<uint64_t>& c
   uint64_t truncDisagree = 0;
   AllReduceProbeOutcome o = runAllReduceProbe(host(devices), params(input, counts, exchange), [&](const AllReduceRow& r) {
     // The ring always copies; the two-device paths take the exchange asked for.
-    const char* want = r.ran == "ring" || exchange == Exchange::Auto ? (r.ran == "ring" ? "copy-engine" : "peer-kernel") : exchangeName(exchange);
+    const char* want = r.ran == "ring" ? "copy-engine"
+                       : exchange == Exchange::Auto ? "peer-kernel"
+                       : exchange == Exchange::Split && r.ran != "direct-f32" ? "copy-engine"  // split is direct-f32's
+                                                                             : exchangeName(exchange);
     CHECK(r.exchange == want, "devices=%d %s count=%llu exchange %s, want %s", devices, r.algorithm.c_str(), (unsigned long long)r.count,
           r.exchange.c_str(), want);
-    // Peer-kernel direct-f32 is one pass; its BF16 paths pipeline the conversion.
-    CHECK(r.exchange != "peer-kernel" || r.ran != "direct-f32" || r.chunks == 1, "peer-kernel direct-f32 is not chunked");
-    if (r.exchange == "peer-kernel" && r.ran != "direct-f32" && r.count >= 40000) CHECK(r.chunks > 1, "peer-kernel bf16 pipelines");
+    CHECK(r.exchange != "peer-kernel" || r.chunks == 1, "peer kernels are not chunked");
     CHECK(r.wrong == 0, "devices=%d %s count=%llu wrong=%llu (in place %llu, stale %llu, overrun %llu) maxError=%g", devices,
           r.algorithm.c_str(), (unsigned long long)r.count, (unsigned long long)r.wrong, (unsigned long long)r.wrongInPlace,
           (unsigned long long)r.wrongStale, (unsigned long long)r.overrun, r.maxError);
@@ -87,13 +88,18 @@ int main(int argc, char** argv) {
                                              : std::vector<uint64_t>{1, 2, 3, 1000, 32767, 32768, 32769, 1000003};
   for (int devices : {2, 3})
     for (Input input : {Input::Exact, Input::Random})
-      for (Exchange e : {Exchange::CopyEngine, Exchange::PeerKernel, Exchange::Auto}) correctness(devices, input, counts, e);
+      for (Exchange e : {Exchange::CopyEngine, Exchange::PeerKernel, Exchange::Split, Exchange::Auto}) correctness(devices, input, counts, e);
 
   // Peer kernels: an add that skips an element is caught on every path.
   for (const char* algo : {"direct-f32", "bf16-trunc", "bf16-rne"}) {
     const uint64_t skip = wrongWithFault("skip-last", algo, Exchange::PeerKernel);
     CHECK(skip > 0, "skip-last not caught for %s with peer kernels", algo);
     std::printf("ok: peer-kernel %s: skip-last %llu wrong\n", algo, (unsigned long long)skip);
+  }
+  for (const char* fault : {"skip-last", "no-wait"}) {
+    const uint64_t wrong = wrongWithFault(fault, "direct-f32", Exchange::Split);
+    CHECK(wrong > 0, "%s not caught for direct-f32 split", fault);
+    std::printf("ok: split direct-f32: %s %llu wrong\n", fault, (unsigned long long)wrong);
   }
   // A backend whose kernels cannot reach the peer: auto copies, peer-kernel is refused.
   {
