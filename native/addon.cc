@@ -204,7 +204,9 @@ Napi::Value AllReduceProbe(const Napi::CallbackInfo& info) {
     p.cfg.autoVariant = parseAlgo(str(spec, "autoVariant", algoName(p.cfg.autoVariant)));
     p.cfg.chunkBytes = static_cast<size_t>(num(spec, "chunkBytes", static_cast<double>(p.cfg.chunkBytes)));
     p.cfg.exchange = parseExchange(str(spec, "exchange", exchangeName(p.cfg.exchange)));
-    p.cfg.splitCopyShare = num(spec, "splitCopyShare", p.cfg.splitCopyShare);
+    const double kernelBelow = num(spec, "autoKernelBelowBytes", static_cast<double>(p.cfg.autoKernelBelowBytes));
+    if (!(kernelBelow >= 0)) throw std::invalid_argument("allreduceProbe: autoKernelBelowBytes must be >= 0");
+    p.cfg.autoKernelBelowBytes = static_cast<uint64_t>(kernelBelow);
     const std::string input = str(spec, "input", "exact");
     if (input != "exact" && input != "random") throw std::invalid_argument("allreduceProbe: input must be exact or random, got '" + input + "'");
     p.input = input == "exact" ? Input::Exact : Input::Random;

@@ -78,8 +78,7 @@ Exchange parseExchange(const std::string& s) {
   if (s == "auto") return Exchange::Auto;
   if (s == "copy-engine") return Exchange::CopyEngine;
   if (s == "peer-kernel") return Exchange::PeerKernel;
-  if (s == "split") return Exchange::Split;
-  throw std::invalid_argument("unknown exchange '" + s + "' (known: auto, copy-engine, peer-kernel, split)");
+  throw std::invalid_argument("unknown exchange '" + s + "' (known: auto, copy-engine, peer-kernel)");
 }
 
 const char* exchangeName(Exchange e) {
@@ -87,7 +86,6 @@ const char* exchangeName(Exchange e) {
     case Exchange::Auto: return "auto";
     case Exchange::CopyEngine: return "copy-engine";
     case Exchange::PeerKernel: return "peer-kernel";
-    case Exchange::Split: return "split";
   }
   return "?";
 }
@@ -96,7 +94,7 @@ AllReducePlan planAllReduce(Algo a, int devices, size_t count, const AllReduceCo
   if (devices < 2) throw std::invalid_argument("all-reduce needs at least 2 devices, got " + std::to_string(devices));
   if (cfg.autoVariant != Algo::Bf16Trunc && cfg.autoVariant != Algo::Bf16Rne)
     throw std::invalid_argument("autoVariant must be bf16-trunc or bf16-rne");
-  AllReducePlan p{a, a, false, 1, false, 0, Exchange::CopyEngine, 0};
+  AllReducePlan p{a, a, false, 1, false, 0, Exchange::CopyEngine};
   if (a == Algo::Auto) p.ran = count < cfg.threshold ? Algo::DirectF32 : cfg.autoVariant;
   // The two-device paths exist for N = 2 only, as in the shipped code; anything else
   // takes the generic exact path.
@@ -105,24 +103,16 @@ AllReducePlan planAllReduce(Algo a, int devices, size_t count, const AllReduceCo
     p.fellBack = true;
   }
   const bool twoDevice = p.ran == Algo::DirectF32 || p.ran == Algo::Bf16Trunc || p.ran == Algo::Bf16Rne;
-  if (twoDevice && (cfg.exchange == Exchange::PeerKernel || cfg.exchange == Exchange::Split) && !peerKernels)
-    throw Unsupported(std::string("exchange ") + exchangeName(cfg.exchange) +
-                      ": this backend's kernels cannot reach the peer's memory (use copy-engine or auto)");
-  if (twoDevice && peerKernels) {
-    if (cfg.exchange == Exchange::Auto || cfg.exchange == Exchange::PeerKernel) p.exchange = Exchange::PeerKernel;
-    if (cfg.exchange == Exchange::Split && p.ran == Algo::DirectF32) p.exchange = Exchange::Split;
-  }
-  if (p.exchange == Exchange::Split) {
-    if (!(cfg.splitCopyShare >= 0 && cfg.splitCopyShare <= 1)) throw std::invalid_argument("splitCopyShare must be within [0, 1]");
-    p.copyElems = static_cast<size_t>(static_cast<double>(count) * cfg.splitCopyShare) / 4 * 4;
-  } else if (p.exchange == Exchange::CopyEngine) {
-    p.copyElems = count;
-  }
+  if (twoDevice && cfg.exchange == Exchange::PeerKernel && !peerKernels)
+    throw Unsupported("exchange peer-kernel: this backend's kernels cannot reach the peer's memory (use copy-engine or auto)");
+  const bool kernelSize = static_cast<uint64_t>(count) * 4 < cfg.autoKernelBelowBytes;
+  if (twoDevice && peerKernels && (cfg.exchange == Exchange::PeerKernel || (cfg.exchange == Exchange::Auto && kernelSize)))
+    p.exchange = Exchange::PeerKernel;
   // Only the copy engines pipeline: a peer kernel is one pass with nothing to overlap.
-  const size_t piped = twoDevice ? p.copyElems : 0;
-  if (piped && cfg.chunkBytes > 0 && static_cast<uint64_t>(piped) * 4 >= 2 * static_cast<uint64_t>(cfg.chunkBytes)) {
-    const size_t elems = chunkElems(cfg, piped);
-    p.chunks = (piped + elems - 1) / elems;
+  const bool pipelined = twoDevice && p.exchange == Exchange::CopyEngine;
+  if (pipelined && cfg.chunkBytes > 0 && static_cast<uint64_t>(count) * 4 >= 2 * static_cast<uint64_t>(cfg.chunkBytes)) {
+    const size_t elems = chunkElems(cfg, count);
+    p.chunks = (count + elems - 1) / elems;
   }
   p.mayDisagree = p.ran == Algo::Bf16Trunc;
   switch (p.ran) {
@@ -283,24 +273,7 @@ CallEvents AllReduce::enqueue(Algo a, const std::vector<void*>& in, const std::v
   const bool kernels = plan.exchange == Exchange::PeerKernel && plan.ran != Algo::Ring;
   barrierBegin(ev, !kernels);
   switch (plan.ran) {
-    case Algo::DirectF32:
-      if (kernels) {
-        directKernel(fin, fout, count);
-      } else if (plan.exchange == Exchange::Split) {
-        // The kernel's part first: it runs on the compute queue while the copy queue
-        // moves the other part; the adds of that part queue up behind the kernel.
-        const size_t m = plan.copyElems;
-        std::vector<float*> kin(fin), kout(fout);
-        for (size_t d = 0; d < kin.size(); ++d) {
-          kin[d] += m;
-          kout[d] += m;
-        }
-        if (m < count) directKernel(kin, kout, count - m);
-        if (m > 0) direct(fin, fout, m, plan.chunks);
-      } else {
-        direct(fin, fout, count, plan.chunks);
-      }
-      break;
+    case Algo::DirectF32: kernels ? directKernel(fin, fout, count) : direct(fin, fout, count, plan.chunks); break;
     case Algo::Bf16Trunc: kernels ? bf16Kernel(false, fin, fout, count) : bf16(false, fin, fout, count, plan.chunks); break;
     case Algo::Bf16Rne: kernels ? bf16Kernel(true, fin, fout, count) : bf16(true, fin, fout, count, plan.chunks); break;
     case Algo::Ring: ring(fin, fout, count); break;

@@ -29,11 +29,11 @@ bool isLibrary(Algo a);
 inline size_t elemBytes(Algo a) { return a == Algo::NcclBf16 ? 2 : 4; }
 
 // How the two-device paths (direct-f32, bf16-*) move data: the copy engines
-// (copyPeer, chunked so that the exchange of chunk k+1 overlaps the add of chunk k),
-// kernels that load and store the peer's memory themselves (one launch per device), or
-// for direct-f32 both at once on two parts of the tensor (split; the BF16 paths copy).
-// Auto takes peer kernels where the backend offers them.
-enum class Exchange { Auto, CopyEngine, PeerKernel, Split };
+// (copyPeer, chunked so that the exchange of chunk k+1 overlaps the add of chunk k) or
+// kernels that load and store the peer's memory themselves (one launch per device).
+// Auto takes peer kernels where the backend offers them, for tensors below
+// AllReduceConfig::autoKernelBelowBytes.
+enum class Exchange { Auto, CopyEngine, PeerKernel };
 Exchange parseExchange(const std::string& s);  // throws std::invalid_argument
 const char* exchangeName(Exchange e);
 
@@ -49,8 +49,11 @@ struct AllReduceConfig {
   // Chunks grow past chunkBytes instead.
   size_t maxChunks = 8;
   Exchange exchange = Exchange::Auto;
-  // Split: the share of the tensor's elements that goes through the copy engines.
-  double splitCopyShare = 0.5;
+  // Auto: peer kernels below this many FP32 bytes, the copy engines from here up. On two
+  // H200 (NV18) peer kernels won everywhere below 512 MiB (direct-f32 1.26x NCCL at 64
+  // MiB against 0.92x copying, 12 us against 22 us at 32767 elements), and the copy
+  // engines from 512 MiB (bf16-rne 612 against 534 GB/s algbw at 1 GiB): README.
+  uint64_t autoKernelBelowBytes = uint64_t{512} << 20;
 };
 
 // What a call of `requested` on `devices` devices and `count` elements does.
@@ -63,11 +66,8 @@ struct AllReducePlan {
   // The bytes each device sends, at most (for a library collective: the nominal
   // 2(N-1)/N of the tensor that ring and tree all-reduce send).
   uint64_t wireBytes;
-  // The two-device paths: CopyEngine, PeerKernel or Split (never Auto); the ring copies.
+  // The two-device paths: CopyEngine or PeerKernel (never Auto); the ring copies.
   Exchange exchange;
-  // Split: elements [0, copyElems) go through the copy engines (in `chunks` chunks),
-  // the rest through peer kernels. A multiple of 4, so both parts stay 16-byte aligned.
-  size_t copyElems;
 };
 
 // peerKernels: whether the backend's kernels reach the peer's memory (both ways).

@@ -52,10 +52,7 @@ static void correctness(int devices, Input input, const std::vector<uint64_t>& c
   uint64_t truncDisagree = 0;
   AllReduceProbeOutcome o = runAllReduceProbe(host(devices), params(input, counts, exchange), [&](const AllReduceRow& r) {
     // The ring always copies; the two-device paths take the exchange asked for.
-    const char* want = r.ran == "ring" ? "copy-engine"
-                       : exchange == Exchange::Auto ? "peer-kernel"
-                       : exchange == Exchange::Split && r.ran != "direct-f32" ? "copy-engine"  // split is direct-f32's
-                                                                             : exchangeName(exchange);
+    const char* want = r.ran == "ring" ? "copy-engine" : exchange == Exchange::Auto ? "peer-kernel" : exchangeName(exchange);
     CHECK(r.exchange == want, "devices=%d %s count=%llu exchange %s, want %s", devices, r.algorithm.c_str(), (unsigned long long)r.count,
           r.exchange.c_str(), want);
     CHECK(r.exchange != "peer-kernel" || r.chunks == 1, "peer kernels are not chunked");
@@ -88,7 +85,7 @@ int main(int argc, char** argv) {
                                              : std::vector<uint64_t>{1, 2, 3, 1000, 32767, 32768, 32769, 1000003};
   for (int devices : {2, 3})
     for (Input input : {Input::Exact, Input::Random})
-      for (Exchange e : {Exchange::CopyEngine, Exchange::PeerKernel, Exchange::Split, Exchange::Auto}) correctness(devices, input, counts, e);
+      for (Exchange e : {Exchange::CopyEngine, Exchange::PeerKernel, Exchange::Auto}) correctness(devices, input, counts, e);
 
   // Peer kernels: an add that skips an element is caught on every path.
   for (const char* algo : {"direct-f32", "bf16-trunc", "bf16-rne"}) {
@@ -96,10 +93,15 @@ int main(int argc, char** argv) {
     CHECK(skip > 0, "skip-last not caught for %s with peer kernels", algo);
     std::printf("ok: peer-kernel %s: skip-last %llu wrong\n", algo, (unsigned long long)skip);
   }
-  for (const char* fault : {"skip-last", "no-wait"}) {
-    const uint64_t wrong = wrongWithFault(fault, "direct-f32", Exchange::Split);
-    CHECK(wrong > 0, "%s not caught for direct-f32 split", fault);
-    std::printf("ok: split direct-f32: %s %llu wrong\n", fault, (unsigned long long)wrong);
+  // Auto by size: peer kernels below autoKernelBelowBytes, the copy engines from there.
+  {
+    AllReduceConfig cfg;
+    cfg.autoKernelBelowBytes = 4000;
+    CHECK(planAllReduce(Algo::Bf16Rne, 2, 999, cfg, true).exchange == Exchange::PeerKernel, "auto below the size");
+    CHECK(planAllReduce(Algo::Bf16Rne, 2, 1000, cfg, true).exchange == Exchange::CopyEngine, "auto at the size");
+    CHECK(planAllReduce(Algo::DirectF32, 2, 999, cfg, false).exchange == Exchange::CopyEngine, "auto without peer kernels");
+    cfg.exchange = Exchange::PeerKernel;
+    CHECK(planAllReduce(Algo::DirectF32, 2, 1 << 20, cfg, true).exchange == Exchange::PeerKernel, "explicit peer-kernel at any size");
   }
   // A backend whose kernels cannot reach the peer: auto copies, peer-kernel is refused.
   {

@@ -95,9 +95,9 @@ export interface AllreduceProbeSpec {
   autoVariant?: 'bf16-trunc' | 'bf16-rne';
   chunkBytes?: number;
   /** How direct-f32 and the bf16 paths move data; auto: peer kernels where the backend has them. */
-  exchange?: 'auto' | 'copy-engine' | 'peer-kernel' | 'split';
-  /** exchange split: share of the elements through the copy engines (0..1). */
-  splitCopyShare?: number;
+  exchange?: 'auto' | 'copy-engine' | 'peer-kernel';
+  /** exchange auto: peer kernels below this many FP32 bytes, copy engines from there. */
+  autoKernelBelowBytes?: number;
   input?: 'exact' | 'random';
   seed?: number;
   counts?: number[];
@@ -122,8 +122,8 @@ export interface AllreduceSample {
   count: number;
   bytes: number;
   chunks: number;
-  /** copy-engine, peer-kernel or split (never auto); absent for a library collective. */
-  exchange?: 'copy-engine' | 'peer-kernel' | 'split';
+  /** copy-engine or peer-kernel (never auto); absent for a library collective. */
+  exchange?: 'copy-engine' | 'peer-kernel';
   wireBytes: number;
   timeUs: number;
   minUs: number;

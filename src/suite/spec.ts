@@ -81,7 +81,7 @@ const bytesSweep = {
 } satisfies Record<string, ParamSpec>;
 
 export const ALLREDUCE_ALGORITHMS = ['direct-f32', 'bf16-trunc', 'bf16-rne', 'auto', 'ring', 'nccl-f32', 'nccl-bf16'] as const;
-export const ALLREDUCE_EXCHANGES = ['auto', 'copy-engine', 'peer-kernel', 'split'] as const;
+export const ALLREDUCE_EXCHANGES = ['auto', 'copy-engine', 'peer-kernel'] as const;
 
 export const PROBE_PARAMS: Record<Probe, Record<string, ParamSpec>> = {
   alloc: {
@@ -123,11 +123,11 @@ export const PROBE_PARAMS: Record<Probe, Record<string, ParamSpec>> = {
     exchange: {
       schema: oneOfStrings(
         [...ALLREDUCE_EXCHANGES],
-        'how direct-f32 and the bf16 paths move data: copy engines (chunked), kernels that read and write the peer, or split (direct-f32 both at once on two parts; auto: kernels where the backend has them)',
+        'how direct-f32 and the bf16 paths move data: copy engines (chunked) or kernels that read and write the peer (auto: kernels where the backend has them, below autoKernelBelowBytes)',
       ),
       default: 'auto',
     },
-    splitCopyShare: { schema: { type: 'number', minimum: 0, maximum: 1, description: 'exchange split: share of the elements through the copy engines' } },
+    autoKernelBelowBytes: { schema: size('exchange auto: peer kernels below this tensor size (FP32 bytes), copy engines from it; default 512MiB'), size: true },
     threshold: { schema: int(1, Number.MAX_SAFE_INTEGER, 'element count where `auto` switches (elements)'), default: 32768 },
     input: { schema: oneOfStrings(['exact', 'random'], 'input data'), default: 'exact' },
     seed: { schema: int(0, Number.MAX_SAFE_INTEGER, 'random seed') },
