@@ -127,6 +127,7 @@ Napi::Object memToJs(Napi::Env env, const MemSample& m) {
   set("gpuActive", m.gpuActive);
   set("vmRSS", m.vmRSS);
   set("rssAnon", m.rssAnon);
+  set("pcpFree", m.pcpFree);
   return o;
 }
 
@@ -160,7 +161,7 @@ Napi::Value AllocProbe(const Napi::CallbackInfo& info) {
     p.samplesPerStep = static_cast<int>(num(spec, "samplesPerStep", p.samplesPerStep));
     p.cycles = static_cast<int>(num(spec, "cycles", 0));
     p.guardBytes = static_cast<int64_t>(num(spec, "guardBytes", 0));
-    p.ballastBytes = static_cast<uint64_t>(num(spec, "ballastBytes", static_cast<double>(p.ballastBytes)));
+    p.ballastBytes = static_cast<int64_t>(num(spec, "ballastBytes", static_cast<double>(p.ballastBytes)));
     Napi::Value onCleanup = info[2];
     AllocProbeOutcome out = runAllocProbe(
         [&]() { return createBackend(backendName, options); }, p,

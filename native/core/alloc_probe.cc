@@ -37,7 +37,7 @@ bool waitStable(const char* phase, double maxMs, const AllocProbeParams& p, cons
   const double start = monotonicMs();
   for (;;) {
     MemSample m = take(phase, 0, 0, sink);
-    window.push_back({m.tMs, m.memAvailable});
+    window.push_back({m.tMs, hostAvailable(m)});
     while (!window.empty() && m.tMs - window.front().t > p.stableWindowMs) window.erase(window.begin());
     if (m.tMs - start >= p.stableWindowMs) {
       auto [lo, hi] = std::minmax_element(window.begin(), window.end(), [](const Point& a, const Point& b) { return a.avail < b.avail; });
@@ -120,11 +120,11 @@ AllocProbeOutcome runAllocProbe(const BackendFactory& make, const AllocProbePara
   double t0 = monotonicMs();
   BackendPtr backend = make();
   out.backendCreateMs = monotonicMs() - t0;
-  uint64_t ballastBytes = p.ballastBytes;
+  MemSample now;
+  if (!sampleMemory(now)) throw std::runtime_error("cannot read /proc/meminfo");
+  uint64_t ballastBytes = p.ballastBytes >= 0 ? static_cast<uint64_t>(p.ballastBytes) : now.pcpFree >= 0 ? 0 : 512ull << 20;
   if (ballastBytes) {
     // Never let the ballast itself bring the machine near the guard.
-    MemSample now;
-    if (!sampleMemory(now)) throw std::runtime_error("cannot read /proc/meminfo");
     const int64_t room = now.memAvailable - 2 * p.guardBytes - static_cast<int64_t>(p.size) * p.count;
     if (room < static_cast<int64_t>(ballastBytes)) ballastBytes = room > 0 ? static_cast<uint64_t>(room) / 2 : 0;
   }

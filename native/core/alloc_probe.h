@@ -31,12 +31,13 @@ struct AllocProbeParams {
   int samplesPerStep = 3;       // samples after each allocation (their median is used)
   int cycles = 0;               // alloc/free cycles after the release phase
   int64_t guardBytes = 0;       // never allocate past MemAvailable - size < guardBytes
-  // Host memory touched and held through the measurement. On kernels that hand recently
-  // freed pages back out without MemFree/MemAvailable ever seeing them (seen on the
-  // virtual machines this is built on: the first hundreds of MiB of new allocations
-  // after a large free did not move MemAvailable at all), holding a ballast larger than
-  // what was recently freed uses those pages up, so the probe's own allocations show.
-  uint64_t ballastBytes = 512ull << 20;
+  // Host memory touched and held through the measurement. Recently freed pages wait on
+  // the per-CPU lists, invisible to MemFree/MemAvailable, and the next allocations take
+  // them without MemAvailable moving (seen on this project's VMs: hundreds of MiB).
+  // Where /proc/zoneinfo shows those lists the probe reads them (MemSample::pcpFree)
+  // and needs no ballast; elsewhere holding a ballast larger than what was recently
+  // freed uses those pages up. -1: 512 MiB only where the lists cannot be read.
+  int64_t ballastBytes = -1;
 };
 
 struct ProbeSample {

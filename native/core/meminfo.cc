@@ -6,6 +6,7 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <mutex>
 
 namespace xpd {
 
@@ -87,13 +88,46 @@ void parseProcStatus(const char* text, MemSample& out) {
   parseKeyed(text, kStatusFields, sizeof kStatusFields / sizeof kStatusFields[0], out);
 }
 
+int64_t parseZoneinfoPcpPages(const char* text) {
+  int64_t pages = 0;
+  bool any = false;
+  for (const char* line = text; *line;) {
+    const char* eol = strchr(line, '\n');
+    if (!eol) eol = line + strlen(line);
+    const char* p = line;
+    while (p < eol && (*p == ' ' || *p == '\t')) ++p;
+    if (eol - p > 6 && strncmp(p, "count:", 6) == 0) {
+      char* end = nullptr;
+      const long long v = strtoll(p + 6, &end, 10);
+      if (end != p + 6 && v >= 0) {
+        pages += v;
+        any = true;
+      }
+    }
+    line = *eol ? eol + 1 : eol;
+  }
+  return any ? pages : -1;
+}
+
 bool sampleMemory(MemSample& out) {
   static thread_local char buf[16384];
+  // zoneinfo has a pageset per CPU and zone: tens of KiB on large hosts. One buffer in
+  // static storage (not per thread), so the sampler still never allocates.
+  static char zoneinfo[1 << 20];
+  static std::mutex zoneinfoLock;
+  static const long pageSize = sysconf(_SC_PAGESIZE);
   out = MemSample{};
   out.tMs = monotonicMs();
   if (!readSmallFile("/proc/meminfo", buf, sizeof buf)) return false;
   parseMeminfo(buf, out);
   if (readSmallFile("/proc/self/status", buf, sizeof buf)) parseProcStatus(buf, out);
+  {
+    std::lock_guard<std::mutex> lock(zoneinfoLock);
+    if (pageSize > 0 && readSmallFile("/proc/zoneinfo", zoneinfo, sizeof zoneinfo)) {
+      const int64_t pages = parseZoneinfoPcpPages(zoneinfo);
+      if (pages >= 0) out.pcpFree = pages * pageSize;
+    }
+  }
   return true;
 }
 

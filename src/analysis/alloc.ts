@@ -5,8 +5,14 @@ import { linearFit, median, quantile, stddev } from './stats.js';
 
 export type ShadowVerdict = 'shadow' | 'clean' | 'inconclusive';
 
-/** Host instruments whose growth is fitted against device bytes, each a slope in host bytes per device byte. */
-export const INSTRUMENTS = ['memAvailable', 'memFree', 'committedAS', 'anonPages', 'vmRSS', 'rssAnon', 'gpuActive'] as const;
+/**
+ * Host instruments whose growth is fitted against device bytes, each a slope in host
+ * bytes per device byte. hostAvailable is MemAvailable plus the free pages parked on
+ * the per-CPU lists (see native/core/meminfo.h): the verdict's instrument wherever the
+ * kernel prints them, because MemAvailable alone misses allocations served from those
+ * lists (up to 1.3 GiB per CPU on this project's VMs).
+ */
+export const INSTRUMENTS = ['hostAvailable', 'memAvailable', 'memFree', 'committedAS', 'anonPages', 'vmRSS', 'rssAnon', 'gpuActive'] as const;
 export type Instrument = (typeof INSTRUMENTS)[number];
 
 export interface AllocMetrics {
@@ -18,6 +24,8 @@ export interface AllocMetrics {
   releasedFraction: number | null;
   verdict: ShadowVerdict;
   verdictReason: string;
+  /** The instrument hostPerDevice, the noise and the release are read from. */
+  fittedInstrument: 'hostAvailable' | 'memAvailable';
   threshold: number;
   noiseBytes: number;
   baselineStable: boolean;
@@ -40,10 +48,11 @@ export interface AllocMetrics {
 
 /** Consumed = a drop for the "available/free" readings, a rise for the usage counters. */
 function consumed(inst: Instrument, base: number, now: number): number {
-  return inst === 'memAvailable' || inst === 'memFree' ? base - now : now - base;
+  return inst === 'hostAvailable' || inst === 'memAvailable' || inst === 'memFree' ? base - now : now - base;
 }
 
 function field(s: MemReading, inst: Instrument): number | undefined {
+  if (inst === 'hostAvailable') return s.memAvailable === undefined || s.pcpFree === undefined ? undefined : s.memAvailable + s.pcpFree;
   return s[inst];
 }
 
@@ -67,11 +76,15 @@ export function analyzeAlloc({ samples, outcome, planned, threshold = 0.1 }: All
     const v = tail.map((s) => field(s, inst)).filter((x): x is number => x !== undefined);
     return v.length ? median(v) : undefined;
   };
-  const base = baseOf('memAvailable');
-  const noiseSD = stddev(baseline.map((s) => s.memAvailable ?? NaN).filter(Number.isFinite));
-  const noiseBytes = baseline.length
-    ? quantile(baseline.map((s) => s.memAvailable!), 0.95) - quantile(baseline.map((s) => s.memAvailable!), 0.05)
-    : 0;
+  const primary: AllocMetrics['fittedInstrument'] = samples.length && samples.every((s) => s.pcpFree !== undefined) ? 'hostAvailable' : 'memAvailable';
+  const avail = (s: AllocSample): number => field(s, primary) ?? NaN;
+  const base = baseOf(primary);
+  // Noise over the same stable tail the base is read from: the drift before the
+  // baseline settled (per-CPU lists draining after the previous case) is not the
+  // instrument's noise during the measurement.
+  const baseReadings = tail.map(avail).filter(Number.isFinite);
+  const noiseSD = stddev(baseReadings);
+  const noiseBytes = baseReadings.length ? quantile(baseReadings, 0.95) - quantile(baseReadings, 0.05) : 0;
 
   const stepList = [...steps.entries()].sort((a, b) => a[0] - b[0]);
   const xs = [0, ...stepList.map(([, ss]) => ss[0]!.deviceBytes)];
@@ -86,18 +99,18 @@ export function analyzeAlloc({ samples, outcome, planned, threshold = 0.1 }: All
       if (!v.length) return null;
       ys.push(consumed(inst, b, median(v)));
     }
-    return linearFit(xs, ys, inst === 'memAvailable' ? noiseSD : 0);
+    return linearFit(xs, ys, inst === primary ? noiseSD : 0);
   };
 
   const instruments: AllocMetrics['instruments'] = {};
   for (const inst of INSTRUMENTS) instruments[inst] = fitFor(inst)?.slope ?? null;
-  const fit = fitFor('memAvailable');
+  const fit = fitFor(primary);
 
   let releasedFraction: number | null = null;
   if (base !== undefined && stepList.length && release.length) {
-    const peak = median(stepList.at(-1)![1].map((s) => s.memAvailable!));
+    const peak = median(stepList.at(-1)![1].map(avail));
     const consumedAtPeak = base - peak;
-    const end = median(release.slice(Math.floor((release.length * 2) / 3)).map((s) => s.memAvailable!));
+    const end = median(release.slice(Math.floor((release.length * 2) / 3)).map(avail));
     // Release is only meaningful when something measurable was consumed.
     if (consumedAtPeak > Math.max(4 * noiseSD, 16 << 20)) releasedFraction = (end - peak) / consumedAtPeak;
   }
@@ -106,7 +119,7 @@ export function analyzeAlloc({ samples, outcome, planned, threshold = 0.1 }: All
   let cycleCostBytes: number[] | undefined;
   let cycleGrowthPerCycle: number | null | undefined;
   if (cycles.length && base !== undefined) {
-    cycleCostBytes = cycles.map((s) => base - s.memAvailable!);
+    cycleCostBytes = cycles.map((s) => base - avail(s));
     cycleGrowthPerCycle = cycles.length >= 2 ? linearFit(cycles.map((s) => s.step), cycleCostBytes).slope : null;
   }
 
@@ -116,11 +129,12 @@ export function analyzeAlloc({ samples, outcome, planned, threshold = 0.1 }: All
   return {
     hostPerDevice: fit?.slope ?? null,
     hostPerDeviceCI: fit?.slopeCI ?? null,
-    hostFixedBytes: pre?.memAvailable !== undefined && base !== undefined ? pre.memAvailable - base : null,
+    hostFixedBytes: pre && Number.isFinite(avail(pre)) && base !== undefined ? avail(pre) - base : null,
     fitInterceptBytes: fit?.intercept ?? null,
     releasedFraction,
     verdict,
     verdictReason: reason,
+    fittedInstrument: primary,
     threshold,
     noiseBytes,
     baselineStable: outcome.baselineStable,

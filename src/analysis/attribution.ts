@@ -107,7 +107,7 @@ export function attribute(group: string, all: FactorCase[]): Attribution {
   }
 
   const condition = findCondition(cases, switching);
-  return { group, cases: cases.length, switching, inert, condition, mainEffects, interactions, statement: statement(cases, switching, inert, condition, all.length - cases.length) };
+  return { group, cases: cases.length, switching, inert, condition, mainEffects, interactions, statement: statement(cases, switching, inert, condition, all.filter((c) => c.verdict !== 'skip').length - cases.length, all.filter((c) => c.verdict === 'skip').length) };
 }
 
 /** The smallest set of factor levels (over the switching factors) true exactly for the shadow cases. */
@@ -129,9 +129,13 @@ function findCondition(cases: FactorCase[], switching: string[]): Record<string,
   return null;
 }
 
-function statement(cases: FactorCase[], switching: string[], inert: string[], condition: Record<string, string> | null, undecided: number): string {
-  const tail = undecided ? ` (${undecided} inconclusive or failed case${undecided === 1 ? '' : 's'} left out)` : '';
-  if (!cases.length) return `no case reached a verdict${tail}`;
+function statement(cases: FactorCase[], switching: string[], inert: string[], condition: Record<string, string> | null, undecided: number, skipped = 0): string {
+  const left = [
+    ...(undecided ? [`${undecided} inconclusive or failed case${undecided === 1 ? '' : 's'}`] : []),
+    ...(skipped ? [`${skipped} skipped`] : []),
+  ];
+  const tail = left.length ? ` (${left.join(', ')} left out)` : '';
+  if (!cases.length) return undecided ? `no case reached a verdict${tail}` : skipped ? `not run: all ${skipped} cases skipped` : 'no case reached a verdict';
   const shadows = cases.filter((c) => c.verdict === 'shadow').length;
   const inertText = inert.length ? `; ${inert.join(', ')} ${inert.length === 1 ? 'does' : 'do'} not matter` : '';
   if (shadows === 0) return `no shadow in any of ${cases.length} cases${tail}`;

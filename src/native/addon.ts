@@ -41,6 +41,8 @@ export interface MemReading {
   gpuActive?: number;
   vmRSS?: number;
   rssAnon?: number;
+  /** Free pages on the per-CPU lists (/proc/zoneinfo), which MemFree and MemAvailable leave out. */
+  pcpFree?: number;
 }
 
 export type AllocPhase = 'pre' | 'baseline' | 'alloc' | 'release' | 'cycle';

@@ -92,7 +92,7 @@ export const PROBE_PARAMS: Record<Probe, Record<string, ParamSpec>> = {
     touch: { schema: oneOfStrings(['none', 'fill', 'read'], 'how the allocations are touched'), default: 'none' },
     settleMs: { schema: int(0, 600_000, 'longest wait for host memory to settle after freeing (ms)') },
     baselineMs: { schema: int(0, 600_000, 'longest wait for a stable baseline before the first allocation (ms)') },
-    ballast: { schema: size('host memory held through the measurement so recently freed pages cannot hide allocations (default 512MiB)'), size: true },
+    ballast: { schema: size('host memory held through the measurement so recently freed pages cannot hide allocations (default: none where /proc/zoneinfo shows the per-CPU free pages, 512MiB elsewhere)'), size: true },
     stableWindowMs: { schema: int(50, 60_000, 'window over which MemAvailable must be stable (ms, default 600)') },
     intervalMs: { schema: int(5, 10_000, 'sampling period while waiting (ms, default 50)') },
     samplesPerStep: { schema: int(1, 100, 'samples after each allocation, their median is used (default 3)') },

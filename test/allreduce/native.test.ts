@@ -27,6 +27,12 @@ describe.skipIf(!configured)(`native tests (built in ${buildDir})`, () => {
     expect(r.out).toMatch(/ok: bf16 conversions \(0 failures\)/);
   });
 
+  it('meminfo: per-CPU free pages from /proc/zoneinfo (fixture and live)', () => {
+    const r = run(join(buildDir, 'native', 'test', 'meminfo_test'), [join(dirname(buildDir), 'fixtures', 'proc')]);
+    expect(r.code, r.out).toBe(0);
+    expect(r.out).toMatch(/ok: meminfo tests \(0 failures\)/);
+  });
+
   it('collectives and p2p on the host backend, faults caught', () => {
     const r = run(join(buildDir, 'native', 'test', 'collective_test'), ['quick']);
     expect(r.code, r.out).toBe(0);

@@ -28,6 +28,23 @@ describe('analyzeAlloc on synthetic samples', () => {
     expect(m.verdictReason).toMatch(/noise \d+ MiB .* allocate more or use a quieter machine/);
   });
 
+  it('adds back the per-CPU free pages: allocations served from those lists are invisible to MemAvailable alone', () => {
+    // The kernel hands the copy out of its per-CPU lists: MemAvailable stays flat while
+    // the lists shrink by exactly the copy, as on this project's VMs.
+    const { samples, outcome } = synthAllocSamples({ ratio: 0.02, noise: 0 });
+    const base = samples[0]!.memAvailable!;
+    const hidden = samples.map((s) => ({ ...s, pcpFree: (1 << 30) - (base - s.memAvailable!), memAvailable: base }));
+    const m = analyzeAlloc({ samples: hidden, outcome, planned: 8, threshold: 0.01 });
+    expect(m.fittedInstrument).toBe('hostAvailable');
+    expect(m.hostPerDevice!).toBeCloseTo(0.02, 4);
+    expect(m.verdict).toBe('shadow');
+    expect(m.instruments.memAvailable!).toBeCloseTo(0, 6);
+    // Without the per-CPU readings the old instrument is used, and it sees nothing.
+    const raw = analyzeAlloc({ samples: hidden.map(({ pcpFree: _, ...s }) => s), outcome, planned: 8, threshold: 0.01 });
+    expect(raw.fittedInstrument).toBe('memAvailable');
+    expect(raw.hostPerDevice!).toBeCloseTo(0, 6);
+  });
+
   it('sees a leak as a low released fraction', () => {
     const m = analyzeAlloc({ ...synthAllocSamples({ ratio: 1, released: 0 }), planned: 8 });
     expect(m.releasedFraction!).toBeLessThan(0.05);

@@ -44,6 +44,15 @@ describe('attribute', () => {
     expect(a.condition).toBeNull();
   });
 
+  it('calls skipped cases skipped, not inconclusive', () => {
+    const skipped = matrix(() => false).map((c) => ({ ...c, verdict: 'skip' }));
+    expect(attribute('g', skipped).statement).toBe('not run: all 24 cases skipped');
+    const some = matrix(() => false);
+    some[0]!.verdict = 'skip';
+    some[1]!.verdict = 'inconclusive';
+    expect(attribute('g', some).statement).toMatch(/no shadow in any of 22 cases \(1 inconclusive or failed case, 1 skipped left out\)/);
+  });
+
   it('admits when no simple condition describes the pattern', () => {
     // Exclusive-or of two factors: no conjunction of levels captures it.
     const a = attribute('g', matrix((f) => (f.api === 'zeMemAllocDevice') !== (f.touch === 'fill')));
