@@ -9,20 +9,9 @@
 #include "core/allreduce_probe.h"
 #include "core/p2p_probe.h"
 #include "core/parallel.h"
+#include "check.h"
 
 using namespace xpd;
-
-static int failures = 0;
-
-#define CHECK(cond, ...)                                    \
-  do {                                                      \
-    if (!(cond)) {                                          \
-      std::printf("FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond); \
-      std::printf(__VA_ARGS__);                             \
-      std::printf("\n");                                    \
-      ++failures;                                           \
-    }                                                       \
-  } while (0)
 
 static std::function<BackendPtr()> host(int devices, const std::string& fault = "", bool peerKernels = true) {
   return [=] {

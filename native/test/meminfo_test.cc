@@ -6,19 +6,9 @@
 #include <string>
 
 #include "core/meminfo.h"
+#include "check.h"
 
 using namespace xpd;
-
-static int failures = 0;
-#define CHECK(cond, ...)                                          \
-  do {                                                            \
-    if (!(cond)) {                                                \
-      std::printf("FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond); \
-      std::printf(__VA_ARGS__);                                   \
-      std::printf("\n");                                          \
-      ++failures;                                                 \
-    }                                                             \
-  } while (0)
 
 int main(int argc, char** argv) {
   if (argc < 2) {

@@ -1,7 +1,7 @@
 // Host cost of device allocations, from the allocation probe's raw samples.
 // Pure: samples in, metrics out; unit-tested on fixture samples without any device.
 import type { AllocProbeOutcome, AllocSample, MemReading } from '../native/addon.js';
-import { linearFit, median, quantile, stddev } from './stats.js';
+import { linearFit, median, medianCI, quantile, stddev } from './stats.js';
 
 export type ShadowVerdict = 'shadow' | 'clean' | 'inconclusive';
 
@@ -26,6 +26,16 @@ export interface AllocMetrics {
   verdictReason: string;
   /** The instrument hostPerDevice, the noise and the release are read from. */
   fittedInstrument: 'hostAvailable' | 'memAvailable';
+  /**
+   * least-squares over the steps; median-increment (the median of the per-step host
+   * cost, with an order-statistics interval) when the readings left the line by far more
+   * than the baseline's noise: something outside the allocations moved host memory
+   * during the staircase (on VMs, the balloon's free page reporting holds ~100 MiB
+   * blocks of free pages for a moment).
+   */
+  fitMethod: 'least-squares' | 'median-increment';
+  /** Residual standard deviation of the least-squares fit (bytes). */
+  fitResidualBytes: number | null;
   threshold: number;
   noiseBytes: number;
   baselineStable: boolean;
@@ -90,7 +100,8 @@ export function analyzeAlloc({ samples, outcome, planned, threshold = 0.1 }: All
   const xs = [0, ...stepList.map(([, ss]) => ss[0]!.deviceBytes)];
   const deviceBytes = xs.at(-1) ?? 0;
 
-  const fitFor = (inst: Instrument) => {
+  // Host memory consumed at x = 0 (the baseline) and after each step, per instrument.
+  const ysFor = (inst: Instrument): number[] | null => {
     const b = baseOf(inst);
     if (b === undefined || stepList.length < 1) return null;
     const ys = [0];
@@ -99,12 +110,19 @@ export function analyzeAlloc({ samples, outcome, planned, threshold = 0.1 }: All
       if (!v.length) return null;
       ys.push(consumed(inst, b, median(v)));
     }
-    return linearFit(xs, ys, inst === primary ? noiseSD : 0);
+    return ys;
+  };
+  const primaryYs = () => ysFor(primary)!;
+  const fitFor = (inst: Instrument) => {
+    const ys = ysFor(inst);
+    return ys ? linearFit(xs, ys, inst === primary ? noiseSD : 0) : null;
   };
 
   const instruments: AllocMetrics['instruments'] = {};
   for (const inst of INSTRUMENTS) instruments[inst] = fitFor(inst)?.slope ?? null;
-  const fit = fitFor(primary);
+  const lsq = fitFor(primary);
+  const robust = lsq && disturbed(lsq.residualSD, noiseSD) ? medianIncrementFit(xs, primaryYs()) : null;
+  const fit = robust ?? (lsq ? { slope: lsq.slope, slopeCI: lsq.slopeCI as [number, number] | null, intercept: lsq.intercept } : null);
 
   let releasedFraction: number | null = null;
   if (base !== undefined && stepList.length && release.length) {
@@ -125,7 +143,17 @@ export function analyzeAlloc({ samples, outcome, planned, threshold = 0.1 }: All
 
   const drmFdinfo = drmSlopes(baseline, stepList, xs);
 
-  const { verdict, reason } = judgeShadow(fit?.slopeCI ?? null, threshold, noiseBytes, deviceBytes);
+  let { verdict, reason } = judgeShadow(fit?.slopeCI ?? null, threshold, noiseBytes, deviceBytes);
+  if (robust && lsq && !robust.slopeCI) {
+    verdict = 'inconclusive';
+    reason =
+      `readings left the line by ${(lsq.residualSD / MiB).toFixed(1)} MiB against ${(noiseSD / MiB).toFixed(1)} MiB of baseline noise, ` +
+      `and ${xs.length - 1} steps are too few for an interval that ignores them: allocate in 6 or more steps`;
+  } else if (robust && lsq) {
+    reason +=
+      `; readings left the line by ${(lsq.residualSD / MiB).toFixed(1)} MiB against ${(noiseSD / MiB).toFixed(1)} MiB of baseline noise: ` +
+      `median of ${xs.length - 1} per-step costs used`;
+  }
   return {
     hostPerDevice: fit?.slope ?? null,
     hostPerDeviceCI: fit?.slopeCI ?? null,
@@ -135,6 +163,8 @@ export function analyzeAlloc({ samples, outcome, planned, threshold = 0.1 }: All
     verdict,
     verdictReason: reason,
     fittedInstrument: primary,
+    fitMethod: robust ? 'median-increment' : 'least-squares',
+    fitResidualBytes: lsq?.residualSD ?? null,
     threshold,
     noiseBytes,
     baselineStable: outcome.baselineStable,
@@ -161,6 +191,23 @@ function drmSlopes(baseline: AllocSample[], stepList: [number, AllocSample[]][],
 }
 
 const MiB = 1 << 20;
+
+/**
+ * Readings that left the fitted line by far more than the instrument's noise: 8 times
+ * the baseline's standard deviation, and at least 4 MiB so that a perfectly quiet
+ * baseline does not call ordinary page-table and allocator overheads a disturbance.
+ */
+function disturbed(residualSD: number, noiseSD: number): boolean {
+  return residualSD > Math.max(8 * noiseSD, 4 * MiB);
+}
+
+/** Median of the per-step host cost per device byte, with its order-statistics interval. */
+function medianIncrementFit(xs: number[], ys: number[]): { slope: number; slopeCI: [number, number] | null; intercept: number } {
+  const per: number[] = [];
+  for (let i = 1; i < xs.length; i++) if (xs[i]! > xs[i - 1]!) per.push((ys[i]! - ys[i - 1]!) / (xs[i]! - xs[i - 1]!));
+  const { median: slope, ci } = medianCI(per);
+  return { slope, slopeCI: ci, intercept: median(ys.map((y, i) => y - slope * xs[i]!)) };
+}
 
 /** The verdict the interval can carry, and never more. */
 export function judgeShadow(ci: [number, number] | null, threshold: number, noiseBytes: number, deviceBytes: number): { verdict: ShadowVerdict; reason: string } {

@@ -39,6 +39,29 @@ export function t975(df: number): number {
   return z + (z ** 3 + z) / (4 * df) + (5 * z ** 5 + 16 * z ** 3 + 3 * z) / (96 * df ** 2);
 }
 
+/**
+ * The median with a distribution-free interval: order statistics x(k) and x(n+1-k), k
+ * the largest rank whose two-sided binomial(n, 1/2) tail stays within 5%. Needs no
+ * assumption about the noise, and a few wild values cannot move it. Null bounds when n
+ * is too small for any such pair (n < 6).
+ */
+export function medianCI(xs: readonly number[]): { median: number; ci: [number, number] | null; coverage: number | null } {
+  const s = [...xs].sort((a, b) => a - b);
+  const n = s.length;
+  // P(Bin(n, 1/2) <= j), accumulated exactly.
+  let k = 0;
+  let tail = 0;
+  let term = 0.5 ** n;
+  for (let j = 0; j < n; j++) {
+    if (2 * (tail + term) > 0.05) break;
+    tail += term;
+    k = j + 1;
+    term = (term * (n - j)) / (j + 1);
+  }
+  if (k === 0) return { median: median(s), ci: null, coverage: null };
+  return { median: median(s), ci: [s[k - 1]!, s[n - k]!], coverage: 1 - 2 * tail };
+}
+
 export interface LinearFit {
   slope: number;
   intercept: number;
