@@ -30,8 +30,8 @@ export interface AllocMetrics {
    * least-squares over the steps; median-increment (the median of the per-step host
    * cost, with an order-statistics interval) when the readings left the line by far more
    * than the baseline's noise: something outside the allocations moved host memory
-   * during the staircase (on VMs, the balloon's free page reporting holds ~100 MiB
-   * blocks of free pages for a moment).
+   * during the staircase (on this project's VMs, 128 MiB dips over two steps, most
+   * likely the balloon's free page reporting).
    */
   fitMethod: 'least-squares' | 'median-increment';
   /** Residual standard deviation of the least-squares fit (bytes). */

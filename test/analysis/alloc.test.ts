@@ -45,7 +45,7 @@ describe('analyzeAlloc on synthetic samples', () => {
     expect(raw.hostPerDevice!).toBeCloseTo(0, 6);
   });
 
-  // Free page reporting on a VM holds ~128 MiB of free pages for a moment: two steps
+  // A transient dip (on this project's VMs, most likely free page reporting): two steps
   // read 128 MiB too high (as measured on this project's VMs, bench/ shadowing runs).
   const withDip = (count: number, ratio: number) => {
     const { samples, outcome } = synthAllocSamples({ ratio, size: 64 << 20, count, noise: 256 << 10 });
