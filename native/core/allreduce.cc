@@ -173,17 +173,10 @@ AllReduce::~AllReduce() {
   }
 }
 
-Event AllReduce::record(int d, int q) {
+Event AllReduce::record(int d, int q, bool timed) {
   // Room first, so that push_back below cannot throw and leak the recorded event.
   if (events_.size() == events_.capacity()) events_.reserve(std::max<size_t>(64, 2 * events_.capacity()));
-  Event e = b_.recordMarker(d, q);
-  events_.push_back(e);
-  return e;
-}
-
-Event AllReduce::recordTimed(int d, int q) {
-  if (events_.size() == events_.capacity()) events_.reserve(std::max<size_t>(64, 2 * events_.capacity()));
-  Event e = b_.recordEvent(d, q);
+  Event e = timed ? b_.recordEvent(d, q) : b_.recordMarker(d, q);
   events_.push_back(e);
   return e;
 }
@@ -225,7 +218,7 @@ void AllReduce::barrierBegin(CallEvents& ev, bool copyQueues) {
       for (int q : kQueues)
         if (d != 0 || q != kComputeQueue) wait(0, kComputeQueue, record(d, q));
   }
-  ev.start = recordTimed(0, kComputeQueue);
+  ev.start = record(0, kComputeQueue, true);
   for (int d = 0; d < n_; ++d)
     for (int q : kQueues)
       if ((d != 0 || q != kComputeQueue) && (copyQueues || q == kComputeQueue)) wait(d, q, ev.start);
@@ -238,7 +231,7 @@ void AllReduce::barrierEnd(CallEvents& ev, bool copyQueues) {
   for (int d = 0; d < n_; ++d)
     for (int q : kQueues)
       if ((d != 0 || q != kComputeQueue) && (copyQueues || q == kComputeQueue)) wait(0, kComputeQueue, record(d, q));
-  ev.end = recordTimed(0, kComputeQueue);
+  ev.end = record(0, kComputeQueue, true);
   joined_ = true;
 }
 
@@ -258,7 +251,7 @@ CallEvents AllReduce::enqueue(Algo a, const std::vector<void*>& in, const std::v
   const AllReducePlan plan = planAllReduce(a, n_, count, cfg_, peerKernels_);
   CallEvents ev;
   if (isLibrary(plan.ran)) {
-    barrierBegin(ev);  // the library's own work on the compute queues; the copy queues are joined as before
+    barrierBegin(ev);
     if (!b_.libraryAllReduce("nccl", plan.ran == Algo::NcclBf16 ? "bf16" : "f32", in, out, count))
       throw Unsupported(b_.name() + " backend: no NCCL library all-reduce");
     barrierEnd(ev);

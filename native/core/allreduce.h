@@ -114,8 +114,8 @@ class AllReduce {
   int devices() const { return n_; }
 
  private:
-  Event record(int d, int q);  // a marker: waited on, not timed
-  Event recordTimed(int d, int q);
+  // timed: an event elapsedMs may read (a call's start and end); others are only waited on.
+  Event record(int d, int q, bool timed = false);
   void wait(int d, int q, Event e) { b_.waitEvent(d, q, e); }
   void ensureScratch(size_t bytes);
   // copyQueues: whether the call uses the copy queues; a call on the compute queues

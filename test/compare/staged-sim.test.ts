@@ -16,7 +16,7 @@ cases:
   - id: device-alloc
     probe: alloc
     backend: ze
-    params: { variant: zeMemAllocDevice, size: 64MiB, count: 6, baselineMs: 3000, settleMs: 1500 }
+    params: { variant: zeMemAllocDevice, size: 32MiB, count: 12, baselineMs: 3000, settleMs: 1500 }
 `;
 
 describe.skipIf(!!why)(`compare on staged simulator runs${why ? ` (skipped: ${why})` : ''}`, { retry: 2 }, () => {
