@@ -521,29 +521,6 @@ class CudaBackend final : public Backend {
 
   Event recordEvent(int device, int q) override { return record(device, q, true); }
 
-  Event record(int device, int q, bool timing) {
-    cudaStream_t s = queue(device, q);
-    use(device);
-    // Events are pooled per device: an all-reduce call records about ten at small
-    // sizes, and creating each one anew would cost more than a small call itself.
-    cudaEvent_t ev = nullptr;
-    auto& pool = eventPool_[{device, timing}];
-    if (!pool.empty()) {
-      ev = pool.back();
-      pool.pop_back();
-    } else {
-      check(cudaEventCreateWithFlags(&ev, timing ? cudaEventDefault : cudaEventDisableTiming), "cudaEventCreateWithFlags");
-    }
-    const cudaError_t e = cudaEventRecord(ev, s);
-    if (e != cudaSuccess) {
-      (void)cudaEventDestroy(ev);
-      check(e, "cudaEventRecord");
-    }
-    const Event handle = reinterpret_cast<Event>(ev);
-    events_[handle] = EventRec{ev, device, timing};
-    return handle;
-  }
-
   void waitEvent(int device, int q, Event e) override {
     const EventRec& rec = findEvent(e);
     cudaStream_t s = queue(device, q);
@@ -621,6 +598,28 @@ class CudaBackend final : public Backend {
   }
 
  private:
+  Event record(int device, int q, bool timing) {
+    cudaStream_t s = queue(device, q);
+    use(device);
+    // Events are pooled per device and kind: an all-reduce call records about ten at small
+    // sizes, and creating each one anew would cost more than a small call itself.
+    cudaEvent_t ev = nullptr;
+    auto& pool = eventPool_[{device, timing}];
+    if (!pool.empty()) {
+      ev = pool.back();
+      pool.pop_back();
+    } else {
+      check(cudaEventCreateWithFlags(&ev, timing ? cudaEventDefault : cudaEventDisableTiming), "cudaEventCreateWithFlags");
+    }
+    const cudaError_t e = cudaEventRecord(ev, s);
+    if (e != cudaSuccess) {
+      (void)cudaEventDestroy(ev);
+      check(e, "cudaEventRecord");
+    }
+    const Event handle = reinterpret_cast<Event>(ev);
+    events_[handle] = EventRec{ev, device, timing};
+    return handle;
+  }
   struct Dev {
     cudaStream_t queue[2] = {nullptr, nullptr};  // kComputeQueue, kCopyQueue
     int smCount = 1;
