@@ -9,16 +9,16 @@ const MiB = 2 ** 20;
 const quick = { baselineMs: 2000, settleMs: 2000 };
 
 function allocCase(id: string, params: Record<string, unknown>, extra: Partial<ProbeCase> = {}): ProbeCase {
-  return { id, probe: 'alloc', backend: 'host', timeoutMs: 60_000, params: { size: 64 * MiB, count: 6, ...quick, ...params }, ...extra };
+  return { id, probe: 'alloc', backend: 'host', timeoutMs: 60_000, params: { size: 32 * MiB, count: 12, ...quick, ...params }, ...extra };
 }
 
 describe('runCase on the host backend', () => {
   it('measures the natural controls', { retry: 2 }, async () => {
     // 1 GiB each, as in suites/controls.yaml: far above what the guest hides after a free.
-    const lazy = await runCase(allocCase('lazy', { variant: 'mmap-lazy', touch: 'none', size: 128 * MiB, count: 8 }, { expect: { verdict: 'clean' } }), { guardBytes: 0 });
+    const lazy = await runCase(allocCase('lazy', { variant: 'mmap-lazy', touch: 'none', size: 64 * MiB, count: 16 }, { expect: { verdict: 'clean' } }), { guardBytes: 0 });
     expect(lazy.status, lazy.reason).toBe('pass');
     expect(lazy.metrics.hostPerDevice as number).toBeLessThan(0.05);
-    const full = await runCase(allocCase('populate', { variant: 'mmap-populate', touch: 'none', size: 128 * MiB, count: 8 }, { expect: { verdict: 'shadow' } }), { guardBytes: 0 });
+    const full = await runCase(allocCase('populate', { variant: 'mmap-populate', touch: 'none', size: 64 * MiB, count: 16 }, { expect: { verdict: 'shadow' } }), { guardBytes: 0 });
     expect(full.status, full.reason).toBe('pass');
     expect(full.metrics.hostPerDevice as number).toBeGreaterThan(0.9);
     expect(full.metrics.hostPerDevice as number).toBeLessThan(1.1);
@@ -35,7 +35,7 @@ describe('runCase on the host backend', () => {
   });
 
   it('fails a case whose expectation is not met', { retry: 2 }, async () => {
-    const r = await runCase(allocCase('wrong', { variant: 'mmap-populate', size: 128 * MiB, count: 6 }, { expect: { verdict: 'clean' } }), { guardBytes: 0 });
+    const r = await runCase(allocCase('wrong', { variant: 'mmap-populate', size: 64 * MiB, count: 12 }, { expect: { verdict: 'clean' } }), { guardBytes: 0 });
     expect(r.status).toBe('fail');
     expect(r.reason).toMatch(/expected clean, measured shadow/);
   });

@@ -29,7 +29,7 @@ cases:
   - id: device
     probe: alloc
     backend: ze
-    params: { variant: zeMemAllocDevice, size: 64MiB, count: 6 }
+    params: { variant: zeMemAllocDevice, size: 32MiB, count: 12 }
     matrix:
       contextDevices: [one, all]
       residency: [none, peers]
@@ -45,7 +45,7 @@ cases:
   it('reads the clean profile as clean with an interval below 0.05', () => {
     const { report } = run(`name: clean
 cases:
-  - { id: device, probe: alloc, backend: ze, expect: { verdict: clean }, params: { variant: zeMemAllocDevice, size: 64MiB, count: 7, contextDevices: all, residency: peers, touch: fill } }
+  - { id: device, probe: alloc, backend: ze, expect: { verdict: clean }, params: { variant: zeMemAllocDevice, size: 32MiB, count: 14, contextDevices: all, residency: peers, touch: fill } }
 `, 'clean');
     const m = report.results[0].metrics;
     expect(report.results[0].status).toBe('pass');
@@ -59,8 +59,8 @@ cases:
     const { r, report } = run(`name: broken-control
 defaults: { ${quick} }
 cases:
-  - { id: forced-negative, probe: alloc, backend: host, control: negative, params: { variant: mmap-populate, size: 128MiB, count: 8 } }
-  - { id: device, probe: alloc, backend: ze, expect: { verdict: shadow }, env: { XPUDIAG_ZESIM_RATIO: "4" }, params: { variant: zeMemAllocDevice, size: 64MiB, count: 7 } }
+  - { id: forced-negative, probe: alloc, backend: host, control: negative, params: { variant: mmap-populate, size: 64MiB, count: 16 } }
+  - { id: device, probe: alloc, backend: ze, expect: { verdict: shadow }, env: { XPUDIAG_ZESIM_RATIO: "4" }, params: { variant: zeMemAllocDevice, size: 32MiB, count: 14 } }
 `, 'shadow-all');
     expect(report.trust.trusted).toBe(false);
     expect(report.trust.reasons[0]).toMatch(/negative control forced-negative read shadow instead of clean/);
