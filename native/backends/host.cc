@@ -15,6 +15,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <thread>
 
 #include "core/bf16.h"
@@ -369,13 +370,7 @@ class HostBackend : public Backend {
   }
 
   void sumBf16Pair(int device, int queue, float* out, const uint16_t* a, const uint16_t* b, size_t n) override {
-    checkRange(device, out, n * 4, "sumBf16Pair out");
-    checkRange(device, a, n * 2, "sumBf16Pair a");
-    checkRange(device, b, n * 2, "sumBf16Pair b");
-    const size_t m = effective(n);
-    push(device, queue, [out, a, b, m] {
-      for (size_t i = 0; i < m; ++i) out[i] = bf16ToF32(a[i]) + bf16ToF32(b[i]);
-    });
+    sumBf16PairOf(device, queue, out, a, device, b, n, "sumBf16Pair");
   }
 
   // The simulated devices share one address space, as NVLink peers with peer access
@@ -413,13 +408,7 @@ class HostBackend : public Backend {
   }
 
   void sumBf16PairFromPeer(int device, int queue, float* out, const uint16_t* mine, int peer, const uint16_t* theirs, size_t n) override {
-    checkRange(device, out, n * 4, "sumBf16PairFromPeer out");
-    checkRange(device, mine, n * 2, "sumBf16PairFromPeer mine");
-    checkRange(peer, theirs, n * 2, "sumBf16PairFromPeer theirs");
-    const size_t m = effective(n);
-    push(device, queue, [out, mine, theirs, m] {
-      for (size_t i = 0; i < m; ++i) out[i] = bf16ToF32(mine[i]) + bf16ToF32(theirs[i]);
-    });
+    sumBf16PairOf(device, queue, out, mine, peer, theirs, n, "sumBf16PairFromPeer");
   }
 
   Event recordEvent(int device, int queue) override {
@@ -526,6 +515,18 @@ class HostBackend : public Backend {
     auto it = events_.find(e);
     if (it == events_.end()) throw std::invalid_argument("host backend: unknown or destroyed event " + std::to_string(e));
     return it->second;
+  }
+
+  // out = float(a) + float(b) on device's queue; b lives on bDevice (the device itself,
+  // or a peer for the peer-kernel exchange).
+  void sumBf16PairOf(int device, int queue, float* out, const uint16_t* a, int bDevice, const uint16_t* b, size_t n, const std::string& what) {
+    checkRange(device, out, n * 4, (what + " out").c_str());
+    checkRange(device, a, n * 2, (what + " a").c_str());
+    checkRange(bDevice, b, n * 2, (what + " b").c_str());
+    const size_t m = effective(n);
+    push(device, queue, [out, a, b, m] {
+      for (size_t i = 0; i < m; ++i) out[i] = bf16ToF32(a[i]) + bf16ToF32(b[i]);
+    });
   }
 
   void checkRange(int device, const void* p, size_t bytes, const char* what) const {
