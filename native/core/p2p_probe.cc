@@ -17,23 +17,19 @@ constexpr size_t kStage = 16u << 20;  // host staging for uploads and checks
 
 size_t round4(size_t n) { return (n + 3) / 4 * 4; }
 
-// The byte device d's source buffer holds at offset i: distinct per device, so a copy
-// from the wrong device or offset shows as wrong bytes.
-uint8_t patternByte(int d, uint64_t i) {
-  return static_cast<uint8_t>(mix64((static_cast<uint64_t>(d) << 48) ^ (i >> 3)) >> ((i & 7) * 8));
-}
+// Word w (bytes 8w .. 8w+7, little endian) of device d's source buffer: distinct per
+// device, so a copy from the wrong device or offset shows as wrong bytes.
+uint64_t patternWord(int d, uint64_t w) { return mix64((static_cast<uint64_t>(d) << 48) ^ w); }
+uint8_t patternByte(int d, uint64_t i) { return static_cast<uint8_t>(patternWord(d, i >> 3) >> ((i & 7) * 8)); }
 
-// The same pattern eight bytes at a time (one mix per word, not per byte): bytes
-// [off, off + n) of device d's source, written to (fill) or compared with (count) `p`.
-// An off that is not a multiple of 8 takes the per-byte path.
+// Bytes [off, off + n) of device d's source, written to (fill) or compared with
+// (count) `p`, a word at a time (one mix per word, not per byte). off is 0 or a
+// multiple of kStage: the staging loops below advance by whole stages.
+static_assert(kStage % 8 == 0, "stage offsets must stay word-aligned");
 void fillPattern(int d, uint64_t off, uint8_t* p, size_t n) {
-  if (off % 8) {
-    for (size_t i = 0; i < n; ++i) p[i] = patternByte(d, off + i);
-    return;
-  }
   parallelRanges(n / 8, workersFor(n / 8), [&](size_t lo, size_t hi, int) {
     for (size_t w = lo; w < hi; ++w) {
-      const uint64_t v = mix64((static_cast<uint64_t>(d) << 48) ^ ((off >> 3) + w));  // little-endian bytes
+      const uint64_t v = patternWord(d, (off >> 3) + w);
       std::memcpy(p + w * 8, &v, 8);
     }
   });
@@ -41,11 +37,6 @@ void fillPattern(int d, uint64_t off, uint8_t* p, size_t n) {
 }
 
 uint64_t countPatternMismatches(int d, uint64_t off, const uint8_t* p, size_t n) {
-  if (off % 8) {
-    uint64_t bad = 0;
-    for (size_t i = 0; i < n; ++i) bad += p[i] != patternByte(d, off + i);
-    return bad;
-  }
   const int workers = workersFor(n / 8);
   std::vector<uint64_t> wrong(static_cast<size_t>(workers), 0);
   parallelRanges(n / 8, workers, [&](size_t lo, size_t hi, int wk) {
@@ -53,7 +44,7 @@ uint64_t countPatternMismatches(int d, uint64_t off, const uint8_t* p, size_t n)
     for (size_t w = lo; w < hi; ++w) {
       uint64_t got;
       std::memcpy(&got, p + w * 8, 8);
-      const uint64_t want = mix64((static_cast<uint64_t>(d) << 48) ^ ((off >> 3) + w));
+      const uint64_t want = patternWord(d, (off >> 3) + w);
       if (got != want)
         for (int k = 0; k < 8; ++k) bad += ((got ^ want) >> (k * 8) & 0xFF) != 0;
     }
