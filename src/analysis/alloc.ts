@@ -112,16 +112,17 @@ export function analyzeAlloc({ samples, outcome, planned, threshold = 0.1 }: All
     }
     return ys;
   };
-  const primaryYs = () => ysFor(primary)!;
+  // The other instruments are reported beside the fitted one, without its noise floor.
   const fitFor = (inst: Instrument) => {
     const ys = ysFor(inst);
-    return ys ? linearFit(xs, ys, inst === primary ? noiseSD : 0) : null;
+    return ys ? linearFit(xs, ys) : null;
   };
 
+  const primaryYs = ysFor(primary);
+  const lsq = primaryYs ? linearFit(xs, primaryYs, noiseSD) : null;
   const instruments: AllocMetrics['instruments'] = {};
-  for (const inst of INSTRUMENTS) instruments[inst] = fitFor(inst)?.slope ?? null;
-  const lsq = fitFor(primary);
-  const robust = lsq && disturbed(lsq.residualSD, noiseSD) ? medianIncrementFit(xs, primaryYs()) : null;
+  for (const inst of INSTRUMENTS) instruments[inst] = (inst === primary ? lsq : fitFor(inst))?.slope ?? null;
+  const robust = lsq && primaryYs && disturbed(lsq.residualSD, noiseSD) ? medianIncrementFit(xs, primaryYs) : null;
   const fit = robust ?? (lsq ? { slope: lsq.slope, slopeCI: lsq.slopeCI as [number, number] | null, intercept: lsq.intercept } : null);
 
   let releasedFraction: number | null = null;
