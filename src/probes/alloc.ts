@@ -107,7 +107,9 @@ function describe(m: Record<string, unknown>): string {
   const ci = m.hostPerDeviceCI as [number, number] | null;
   if (slope === null || slope === undefined) return '';
   const rel = m.releasedFraction as number | null;
-  return `host/device ${slope.toFixed(3)} [${ci![0].toFixed(3)}, ${ci![1].toFixed(3)}] ${String(m.verdict)}` +
+  // A median-increment fit over too few steps has a slope but no interval.
+  const interval = ci ? `[${ci[0].toFixed(3)}, ${ci[1].toFixed(3)}]` : '(no interval)';
+  return `host/device ${slope.toFixed(3)} ${interval} ${String(m.verdict)}` +
     (rel !== null && rel !== undefined ? `, released ${rel.toFixed(2)}` : '');
 }
 

@@ -9,10 +9,22 @@ export function colorStatus(status: string, color: boolean): string {
   return color && COLORS[status] ? `\x1b[${COLORS[status]}m${padded}\x1b[0m` : padded;
 }
 
+/**
+ * The probe's one-line figures. A metrics shape its describe() did not foresee must
+ * not cost the user the table, the summary and the outputs written after it: the
+ * result's own reason stands in.
+ */
+function headline(r: Report['results'][number]): string {
+  try {
+    return PROBES[r.probe]?.describe?.(r.metrics) ?? '';
+  } catch {
+    return '';
+  }
+}
+
 export function renderResultsTable(report: Report, color = false): string {
   const rows = report.results.map((r) => {
-    const figures = PROBES[r.probe]?.describe?.(r.metrics) ?? '';
-    return [colorStatus(r.status, color), r.id, figures || r.reason];
+    return [colorStatus(r.status, color), r.id, headline(r) || r.reason];
   });
   const idWidth = Math.min(60, Math.max(4, ...rows.map((r) => r[1]!.length)));
   const lines = rows.map(([s, id, detail]) => `${s}  ${id!.padEnd(idWidth)}  ${detail}`);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { analyzeAlloc, judgeShadow } from '../../src/analysis/alloc.js';
+import { allocProbe } from '../../src/probes/alloc.js';
 import { synthAllocSamples } from '../helpers/samples.js';
 
 describe('analyzeAlloc on synthetic samples', () => {
@@ -71,6 +72,10 @@ describe('analyzeAlloc on synthetic samples', () => {
     const m = withDip(4, 0.05);
     expect(m.verdict).toBe('inconclusive');
     expect(m.verdictReason).toMatch(/4 steps are too few .* allocate in 6 or more steps/);
+    // A slope without an interval: the terminal line must still render (it once threw).
+    expect(m.hostPerDevice).not.toBeNull();
+    expect(m.hostPerDeviceCI).toBeNull();
+    expect(allocProbe.describe!(m as unknown as Record<string, unknown>)).toMatch(/^host\/device -?[\d.]+ \(no interval\) inconclusive/);
   });
 
   it('sees a leak as a low released fraction', () => {
