@@ -226,48 +226,61 @@ export function fractionOfBound(v: number | null): string {
   return (Math.floor(v * 1000) / 1000).toFixed(3);
 }
 
-/** The sweep as nccl-tests prints it (out of place), plus the columns this probe adds. */
+/** A figure, or 'n/a' where a report (older, newer or hand-made) lacks it. */
+function fixed(v: unknown, digits: number): string {
+  return typeof v === 'number' && Number.isFinite(v) ? v.toFixed(digits) : 'n/a';
+}
+
+/**
+ * The sweep as nccl-tests prints it (out of place), plus the columns this probe adds.
+ * Reports from other versions reach here through `xpudiag ticket` and `compare`, so
+ * every field may be missing: such a cell reads n/a and such a footer line is left out.
+ */
 export function renderAllreduceTable(m: AllreduceMetrics): string {
   const header1 = ['size', 'count', 'type', 'redop', 'algorithm', 'path', 'time', 'algbw', 'busbw', '#wrong', '#disagree', 'link'];
   const header2 = ['(B)', '(elements)', '', '', '', '', '(us)', '(GB/s)', '(GB/s)', '', '', '(busbw)'];
-  const rows = m.sizes.map((s) => [
+  const sizes = m.sizes.filter((s): s is AllreduceSize => !!s && typeof s === 'object');
+  const ran = (s: AllreduceSize): string => (typeof s.ran === 'string' ? s.ran : s.algorithm);
+  const rows = sizes.map((s) => [
     String(s.bytes),
     String(s.count),
-    s.type,
+    s.type ?? 'float',
     'sum',
-    s.algorithm,
-    s.ran !== s.algorithm ? s.ran : '',
-    s.timeUs.toFixed(s.timeUs < 1000 ? 2 : 1),
-    s.algbw.toFixed(2),
-    s.busbw.toFixed(2),
-    s.wrong === null ? 'n/a' : String(s.wrong),
-    s.disagree === null ? 'n/a' : String(s.disagree),
-    s.linkFraction === null ? '' : `${(s.linkFraction * 100).toFixed(0)}%`,
+    String(s.algorithm),
+    ran(s) !== s.algorithm ? ran(s) : '',
+    fixed(s.timeUs, s.timeUs < 1000 ? 2 : 1),
+    fixed(s.algbw, 2),
+    fixed(s.busbw, 2),
+    typeof s.wrong === 'number' ? String(s.wrong) : 'n/a',
+    typeof s.disagree === 'number' ? String(s.disagree) : 'n/a',
+    typeof s.linkFraction === 'number' ? `${(s.linkFraction * 100).toFixed(0)}%` : '',
   ]);
   const left = new Set([4, 5]);
   const widths = header1.map((h, i) => Math.max(h.length, header2[i]!.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[], marker = '') =>
     (marker || ' ') + ' ' + cells.map((c, i) => pad(c, widths[i]!, left.has(i))).join('  ').trimEnd();
   const out = [line(header1, '#'), line(header2, '#')];
-  m.sizes.forEach((s, i) => {
+  sizes.forEach((s, i) => {
     out.push(line(rows[i]!) + (s.threshold ? `  <- ${s.count < m.threshold ? 'threshold-1' : s.count === m.threshold ? 'threshold' : 'threshold+1'}` : ''));
   });
   // The two-device paths exist for N = 2 only: on more devices auto always ran the ring.
   const autoPath =
     m.devices > 2
       ? 'auto and the two-device paths fall back to ring on more than two devices'
-      : `auto switches to ${m.autoVariant} at ${m.threshold} elements (${formatBytesShort(m.thresholdBytes)})`;
-  out.push(`# ${m.devices} devices, ${m.input} inputs (seed ${m.seed}), ${m.timing}; ${autoPath}`);
-  const twoDevice = new Set(m.sizes.filter((s) => s.ran === 'direct-f32' || s.ran.startsWith('bf16')).map((s) => s.exchange));
+      : typeof m.threshold === 'number' && typeof m.thresholdBytes === 'number'
+        ? `auto switches to ${m.autoVariant} at ${m.threshold} elements (${formatBytesShort(m.thresholdBytes)})`
+        : null;
+  if (typeof m.devices === 'number') out.push(`# ${m.devices} devices, ${m.input} inputs (seed ${m.seed}), ${m.timing}${autoPath ? `; ${autoPath}` : ''}`);
+  const twoDevice = new Set(sizes.filter((s) => ran(s) === 'direct-f32' || ran(s).startsWith('bf16')).map((s) => s.exchange).filter(Boolean));
   if (twoDevice.size) out.push(`# exchange of direct-f32 and the bf16 paths: ${[...twoDevice].join(', ')}`);
-  for (const [alg, b] of Object.entries(m.busbw)) {
-    out.push(`# ${alg}: avg bus bandwidth ${b.avg.toFixed(2)} GB/s, peak ${b.peak.toFixed(2)} GB/s at ${formatBytesShort(b.peakBytes)}`);
+  for (const [alg, b] of Object.entries(m.busbw ?? {})) {
+    out.push(`# ${alg}: avg bus bandwidth ${fixed(b.avg, 2)} GB/s, peak ${fixed(b.peak, 2)} GB/s at ${formatBytesShort(b.peakBytes)}`);
   }
-  if (m.link) out.push(`# link ceiling: ${m.link.gbps.toFixed(2)} GB/s per direction, both ways at once (devices 0 and 1, ${formatBytesShort(m.link.bytes)})`);
-  for (const [v, c] of Object.entries(m.crossovers)) out.push(`# crossover ${v} vs direct-f32: ${describeCrossover(c)}`);
-  for (const u of m.unsupported) out.push(`# ${u.algorithm}: not run (${u.reason})`);
-  if (m.checked) out.push(`# wrong elements: ${m.wrong}; maximum error ${fractionOfBound(m.maxError)} of the bound`);
-  else out.push('# not checked (check: 0)');
+  if (m.link) out.push(`# link ceiling: ${fixed(m.link.gbps, 2)} GB/s per direction, both ways at once (devices 0 and 1, ${formatBytesShort(m.link.bytes)})`);
+  for (const [v, c] of Object.entries(m.crossovers ?? {})) out.push(`# crossover ${v} vs direct-f32: ${describeCrossover(c)}`);
+  for (const u of m.unsupported ?? []) out.push(`# ${u.algorithm}: not run (${u.reason})`);
+  if (m.checked) out.push(`# wrong elements: ${m.wrong}; maximum error ${fractionOfBound(m.maxError ?? null)} of the bound`);
+  else if (m.checked === false) out.push('# not checked (check: 0)');
   return out.join('\n');
 }
 

@@ -10,6 +10,7 @@ import {
   renderAllreduceTable,
   type AllreduceMetrics,
 } from '../analysis/allreduce.js';
+import { allreduceRows } from '../report/allreduce-rows.js';
 import { ALLREDUCE_EXCHANGES } from '../suite/spec.js';
 import type { ChildContext, Judgement, ProbeCase, ProbeModule } from './types.js';
 
@@ -69,14 +70,17 @@ function analyze(c: ProbeCase, samples: unknown[], outcome: unknown): Judgement 
 
 function describe(metrics: Record<string, unknown>): string {
   const m = metrics as unknown as AllreduceMetrics;
-  if (!Array.isArray(m.sizes) || m.sizes.length === 0) return '';
-  const peaks = Object.entries(m.busbw ?? {})
-    .map(([a, b]) => `${a} ${b.peak.toFixed(1)}`)
-    .join(', ');
-  const largest = m.sizes[m.sizes.length - 1]!;
-  const cross = m.crossoverVariant ? `; ${m.crossoverVariant} vs direct-f32: ${describeCrossover(m.crossovers[m.crossoverVariant]!)}` : '';
-  const wrong = m.checked ? `; wrong ${m.wrong}` : '; unchecked';
-  return `peak busbw GB/s ${peaks} (to ${formatBytesShort(largest.bytes)})${cross}${wrong}`;
+  // Read through allreduceRows: a report of another version may lack the summaries.
+  const rows = allreduceRows(metrics);
+  if (!rows.length) return '';
+  const peak = new Map<string, number>();
+  for (const r of rows) if (r.busbw !== null) peak.set(r.algorithm, Math.max(peak.get(r.algorithm) ?? 0, r.busbw));
+  const peaks = [...peak].map(([a, b]) => `${a} ${b.toFixed(1)}`).join(', ');
+  const largest = Math.max(...rows.map((r) => r.bytes));
+  const crossover = m.crossoverVariant ? m.crossovers?.[m.crossoverVariant] : undefined;
+  const cross = crossover ? `; ${m.crossoverVariant} vs direct-f32: ${describeCrossover(crossover)}` : '';
+  const wrong = m.checked === false ? '; unchecked' : typeof m.wrong === 'number' ? `; wrong ${m.wrong}` : '';
+  return `peak busbw GB/s ${peaks} (to ${formatBytesShort(largest)})${cross}${wrong}`;
 }
 
 function table(metrics: Record<string, unknown>): string | undefined {

@@ -22,6 +22,15 @@ function headline(r: Report['results'][number]): string {
   }
 }
 
+/** The probe's multi-line table, under the same rule as the headline. */
+function probeTable(r: Report['results'][number]): string | undefined {
+  try {
+    return PROBES[r.probe]?.table?.(r.metrics);
+  } catch (e) {
+    return `(not shown: this report's metrics do not have the shape this version of xpudiag reads: ${(e as Error).message})`;
+  }
+}
+
 export function renderResultsTable(report: Report, color = false): string {
   const rows = report.results.map((r) => {
     return [colorStatus(r.status, color), r.id, headline(r) || r.reason];
@@ -30,7 +39,7 @@ export function renderResultsTable(report: Report, color = false): string {
   const lines = rows.map(([s, id, detail]) => `${s}  ${id!.padEnd(idWidth)}  ${detail}`);
   const extra: string[] = [];
   for (const r of report.results) {
-    const table = PROBES[r.probe]?.table?.(r.metrics);
+    const table = probeTable(r);
     if (table) extra.push('', `${r.id}:`, table);
   }
   const s = report.summary;
