@@ -13,7 +13,8 @@ import { toolVersion } from '../version.js';
 const HELP = `xpudiag ${toolVersion}: accelerator memory and collectives diagnostics
 
 Usage:
-  xpudiag run [SUITE...] [--out DIR] [--backend NAME] [--json] [--redact] [--junit FILE] [--html FILE]
+  xpudiag run [SUITE...] [--out DIR] [--backend NAME] [--level quick|medium|long] [--json] [--redact]
+              [--junit FILE] [--html FILE]
                                    run suites (default: the shipped default suite)
   xpudiag run --resume JOURNAL     finish a run whose runner was killed, from its journal
   xpudiag validate SUITE...        check suites without running them
@@ -24,6 +25,8 @@ Usage:
   xpudiag ticket REPORT.json [--redact] [--html FILE]
                                    Markdown for a bug ticket (GitHub, GitLab) on stdout
 
+  --level    how deep: quick runs the cases a suite marks quick (its default), medium adds
+             those marked medium, long (the default) runs every case; the rest are skipped
   --redact   host, user names, home paths, serials, UUIDs, MAC and IP addresses become
              placeholders (<host>, <user>, <uuid-1>...) in every output
   --junit    JUnit XML for CI dashboards; --html: one self-contained page with charts

@@ -6,6 +6,7 @@ import { exitCodeFor } from '../report/build.js';
 import { renderResultsTable } from '../report/render-text.js';
 import { resumeSuite, ResumeError, runSuite } from '../runner/run-suite.js';
 import { loadSuite } from '../suite/index.js';
+import { LEVELS, type Level } from '../suite/spec.js';
 import { machineIdentifiers } from '../report/machine-identifiers.js';
 import { Redactor } from '../report/redact.js';
 import { writeHtml, writeJunit } from './outputs.js';
@@ -21,6 +22,7 @@ export async function runCommand(args: string[]): Promise<number> {
     options: {
       out: { type: 'string', default: 'reports' },
       backend: { type: 'string' },
+      level: { type: 'string' },
       json: { type: 'boolean', default: false },
       resume: { type: 'string' },
       redact: { type: 'boolean', default: false },
@@ -28,7 +30,8 @@ export async function runCommand(args: string[]): Promise<number> {
       html: { type: 'string' },
     },
   });
-  if (values.resume) return resumeCommand(values.resume, positionals, values.backend, !!values.json);
+  const level = parseLevel(values.level);
+  if (values.resume) return resumeCommand(values.resume, positionals, values.backend, level, !!values.json);
   const files = positionals.length ? positionals : [defaultSuite];
   // Every suite is checked before anything runs: a typo in the third file must not
   // surface after an hour of measurements.
@@ -62,6 +65,7 @@ export async function runCommand(args: string[]): Promise<number> {
       const { report, reportPath, journalPath } = await runSuite(suite, {
         outDir: values.out!,
         backend: values.backend,
+        level,
         command: ['xpudiag', 'run', ...args].join(' '),
         signal: controller.signal,
         onProgress: values.json ? undefined : progressPrinter(),
@@ -85,12 +89,20 @@ export async function runCommand(args: string[]): Promise<number> {
   return signalExit || exit;
 }
 
-async function resumeCommand(journal: string, positionals: string[], backend: string | undefined, json: boolean): Promise<number> {
+function parseLevel(v: string | undefined): Level | undefined {
+  if (v === undefined) return undefined;
+  if (!(LEVELS as readonly string[]).includes(v)) {
+    throw new UsageError(`--level must be one of ${LEVELS.join(', ')} (got '${v}'): quick runs only the cases marked quick (or not marked), long (the default) runs every case`);
+  }
+  return v as Level;
+}
+
+async function resumeCommand(journal: string, positionals: string[], backend: string | undefined, level: Level | undefined, json: boolean): Promise<number> {
   if (positionals.length) throw new UsageError('--resume takes the journal alone: the suite is the one the journal names');
   if (!existsSync(journal)) throw new UsageError(`--resume: no such journal: ${journal}`);
   try {
     const { report, reportPath } = await resumeSuite(journal, {
-      outDir: '.', backend, command: `xpudiag run --resume ${journal}`, onProgress: json ? undefined : progressPrinter(),
+      outDir: '.', backend, level, command: `xpudiag run --resume ${journal}`, onProgress: json ? undefined : progressPrinter(),
     });
     if (json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
     else process.stdout.write(renderResultsTable(report, !!process.stdout.isTTY && !process.env.CI) + `\nreport: ${reportPath}\n`);

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { loadSuite, SuiteError } from '../suite/index.js';
+import { LEVELS } from '../suite/spec.js';
 import { UsageError } from './errors.js';
 
 export async function validateCommand(args: string[]): Promise<number> {
@@ -9,7 +10,10 @@ export async function validateCommand(args: string[]): Promise<number> {
   for (const file of positionals) {
     try {
       const s = loadSuite(file);
-      process.stdout.write(`${file}: ok (${s.cases.length} case${s.cases.length === 1 ? '' : 's'})\n`);
+      // Per level only where the suite uses levels: how much --level quick would run.
+      const perLevel = LEVELS.map((l) => [l, s.cases.filter((c) => c.level === l).length] as const).filter(([, n]) => n > 0);
+      const levels = perLevel.length > 1 ? `: ${perLevel.map(([l, n]) => `${n} ${l}`).join(', ')}` : '';
+      process.stdout.write(`${file}: ok (${s.cases.length} case${s.cases.length === 1 ? '' : 's'}${levels})\n`);
     } catch (e) {
       if (!(e instanceof SuiteError)) throw e;
       process.stderr.write(`${e.message}\n`);

@@ -9,6 +9,7 @@ import { buildReport, type Report } from '../report/build.js';
 import { reportErrors } from '../report/schema.js';
 import { writeNewFile } from '../report/write.js';
 import { loadSuite, type Suite } from '../suite/index.js';
+import { LEVELS, type Level } from '../suite/spec.js';
 import { Journal, readJournal, type JournalEntry } from './journal.js';
 import { defaultGuardBytes } from './meminfo.js';
 import { runCase, type CaseResult } from './run-case.js';
@@ -24,6 +25,8 @@ export interface RunSuiteOptions {
   outDir: string;
   /** Run only cases of this backend; others are reported as skipped. */
   backend?: string;
+  /** Run only cases at or below this depth (default: every case); deeper ones are reported as skipped. */
+  level?: Level;
   command?: string;
   signal?: AbortSignal;
   onProgress?: (p: Progress) => void;
@@ -63,7 +66,7 @@ export async function runSuite(suite: Suite, opts: RunSuiteOptions): Promise<Run
   const guardBytes = suite.guard?.minAvailableBytes ?? defaultGuardBytes();
   journal.append({
     type: 'start', version: 1, suiteFile: suite.file, suiteSha256: suite.sha256, argv: process.argv.slice(2),
-    startedAt: started.toISOString(), caseIds: suite.cases.map((c) => c.id), options: { backend: opts.backend ?? null, guardBytes },
+    startedAt: started.toISOString(), caseIds: suite.cases.map((c) => c.id), options: { backend: opts.backend ?? null, level: opts.level ?? null, guardBytes },
   });
   const environment: Environment = await hostEnvironment();
   journal.append({ type: 'environment', environment });
@@ -95,7 +98,11 @@ export async function resumeSuite(journalPath: string, opts: RunSuiteOptions): P
   return continueRun({
     suite: { ...suite, cases: suite.cases.filter((c) => !done.has(c.id)) },
     started: new Date(start.startedAt), base, journal, environment, results, guardBytes,
-    opts: { ...opts, backend: opts.backend ?? ((start.options.backend as string | null) ?? undefined) },
+    opts: {
+      ...opts,
+      backend: opts.backend ?? ((start.options.backend as string | null) ?? undefined),
+      level: opts.level ?? ((start.options.level as Level | null) ?? undefined),
+    },
     totalCases: suite.cases.length,
   });
 }
@@ -124,10 +131,16 @@ async function continueRun(args: {
     }
     opts.onProgress?.({ index: offset + i, total, id: c.id });
     let result: CaseResult;
-    if (opts.backend && c.backend !== opts.backend) {
+    const notSelected =
+      opts.backend && c.backend !== opts.backend
+        ? `not selected (--backend ${opts.backend})`
+        : opts.level && LEVELS.indexOf(c.level) > LEVELS.indexOf(opts.level)
+          ? `level ${c.level}: not run at --level ${opts.level} (run with --level ${c.level})`
+          : undefined;
+    if (notSelected) {
       result = {
         id: c.id, probe: c.probe, backend: c.backend, params: c.params, options: {}, status: 'skip',
-        reason: `not selected (--backend ${opts.backend})`, metrics: {}, samples: [], startedAt: new Date().toISOString(), durationMs: 0,
+        reason: notSelected, metrics: {}, samples: [], startedAt: new Date().toISOString(), durationMs: 0,
       };
     } else {
       result = await runCase(c, { guardBytes, signal: opts.signal });

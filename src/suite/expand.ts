@@ -3,7 +3,7 @@ import type { Checker } from './checker.js';
 import { didYouMean } from './didyoumean.js';
 import { caseLabel, describeAjvError, valueLabel } from './messages.js';
 import { paramValidator } from './schema.js';
-import { DEFAULT_TIMEOUT_MS, KNOWN_VARIANTS, PROBE_PARAMS, probesAccepting, type Backend, type Control, type Probe } from './spec.js';
+import { DEFAULT_TIMEOUT_MS, KNOWN_VARIANTS, PROBE_PARAMS, probesAccepting, type Backend, type Control, type Level, type Probe } from './spec.js';
 import type { Case, Reference } from './types.js';
 import { formatBytes, parseDuration, parseSize } from './units.js';
 import { code, dotted, has, isObject, list, valueText, type Json, type Seg } from './util.js';
@@ -221,6 +221,7 @@ export function expand(ck: Checker, exps: Expansion[]): Case[] {
         backend: e.backend,
         params,
         timeoutMs,
+        level: (e.raw['level'] as Level | undefined) ?? 'quick',
       };
       if (combo.length > 0) {
         const m: Record<string, unknown> = {};

@@ -10,6 +10,7 @@ import {
   BACKENDS,
   CASE_ID_PATTERN,
   CONTROLS,
+  LEVELS,
   MAX_TIMEOUT_MS,
   PROBE_PARAMS,
   PROBES,
@@ -95,7 +96,7 @@ const referenceSchema: JsonSchema = {
   },
 };
 
-export const CASE_KEYS = ['id', 'probe', 'backend', 'control', 'timeout', 'xfail', 'expect', 'references', 'env', 'params', 'matrix'] as const;
+export const CASE_KEYS = ['id', 'probe', 'backend', 'control', 'level', 'timeout', 'xfail', 'expect', 'references', 'env', 'params', 'matrix'] as const;
 
 export const caseSchema: JsonSchema = {
   type: 'object',
@@ -106,6 +107,7 @@ export const caseSchema: JsonSchema = {
     probe: { type: 'string', enum: [...PROBES] },
     backend: { type: 'string', enum: [...BACKENDS] },
     control: { type: 'string', enum: [...CONTROLS], description: 'negative/positive control case' },
+    level: { type: 'string', enum: [...LEVELS], description: 'the shallowest run depth (xpudiag run --level) this case runs at; default quick: every run' },
     timeout: { type: ['number', 'string'], 'x-duration': true, description: 'milliseconds, or e.g. 500ms, 30s, 5m; default 120s' },
     xfail: { type: 'string', pattern: '^https?://[^\\s]+$', description: 'URL of the known bug that makes this case fail' },
     expect: {

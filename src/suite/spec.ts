@@ -14,6 +14,13 @@ export const CONTROLS = ['negative', 'positive'] as const;
 export type Control = (typeof CONTROLS)[number];
 
 /**
+ * Depths of a run, shallowest first, as DCGM diag's levels: a case runs when the run's
+ * level (`xpudiag run --level`, default the deepest) is at or past the case's own.
+ */
+export const LEVELS = ['quick', 'medium', 'long'] as const;
+export type Level = (typeof LEVELS)[number];
+
+/**
  * Allocation variants known per backend, checked when a suite is loaded.
  * Mutable on purpose: plugins may push their own variants before loading.
  * The host `fault-*` variants are for testing the harness itself.

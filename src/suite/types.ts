@@ -1,4 +1,4 @@
-import type { Backend, Control, Probe } from './spec.js';
+import type { Backend, Control, Level, Probe } from './spec.js';
 
 /** ReFrame-style reference of one metric. */
 export interface Reference {
@@ -21,6 +21,8 @@ export interface Case {
   /** The matrix values of this case (normalised), when the case has a matrix. */
   matrix?: Record<string, unknown>;
   timeoutMs: number;
+  /** The shallowest run level this case runs at (`quick` when the suite does not say). */
+  level: Level;
   control?: Control;
   xfail?: string;
   /** Environment variables set for this case's probe process only. */

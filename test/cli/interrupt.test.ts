@@ -92,8 +92,16 @@ describe('interrupted runs', () => {
 
   it('after SIGKILL of the runner no child survives, and --resume finishes the run from the journal', async () => {
     const dir = tempDir();
-    // The same cases, with the middle one slow (a long settle) instead of stuck.
-    const suite = writeSuite(dir, 'k.yaml', SUITE.replace('{ variant: fault-hang, size: 1MiB }', '{ variant: mmap-lazy, size: 1MiB, count: 2, baselineMs: 1500, settleMs: 1500 }'));
+    // The same cases, with the middle one slow (a long settle) instead of stuck, and the
+    // last one deeper than the run's --level, which the resumed run must remember.
+    const suite = writeSuite(
+      dir,
+      'k.yaml',
+      SUITE.replace('{ variant: fault-hang, size: 1MiB }', '{ variant: mmap-lazy, size: 1MiB, count: 2, baselineMs: 1500, settleMs: 1500 }').replace(
+        '  - id: last\n',
+        '  - id: last\n    level: long\n',
+      ),
+    );
     const hangSuite = writeSuite(dir, 'h.yaml', SUITE.replace('name: interrupt', 'name: killed'));
     // 1. A runner killed while its child hangs in the driver: the child goes too.
     const hangOut = join(dir, 'hang-out');
@@ -107,7 +115,7 @@ describe('interrupted runs', () => {
 
     // 2. Resume a journal whose runner was killed after its first result.
     const out = join(dir, 'out');
-    const run = startRun(['run', suite, '--out', out]);
+    const run = startRun(['run', suite, '--out', out, '--level', 'medium']);
     const journal = await waitFor(() => journalIn(out));
     await waitFor(() => (journalResults(journal) >= 1 ? true : undefined));
     run.child.kill('SIGKILL');
@@ -119,6 +127,8 @@ describe('interrupted runs', () => {
     const report = JSON.parse(r.stdout);
     expect(reportErrors(report)).toEqual([]);
     expect(report.results.map((x: { id: string }) => x.id)).toEqual(['first', 'stuck', 'last']);
+    expect(report.results.map((x: { status: string }) => x.status === 'skip')).toEqual([false, false, true]);
+    expect(report.results[2].reason).toBe('level long: not run at --level medium (run with --level long)');
     expect(journalResults(journal)).toBe(3);
     expect(before).toBeGreaterThanOrEqual(1);
     // A finished run cannot be resumed twice.

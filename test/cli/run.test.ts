@@ -108,6 +108,43 @@ cases:
     expect(() => readdirSync(out)).toThrow();
   });
 
+  it('--level runs the cases at or above its depth and reports the deeper ones as skipped, with how to run them', () => {
+    const dir = tempDir();
+    const quick = '{ variant: mmap-lazy, size: 1MiB, count: 2, baselineMs: 0, settleMs: 0 }';
+    const suite = writeSuite(
+      dir,
+      'levels.yaml',
+      `name: levels
+cases:
+  - { id: unmarked, probe: alloc, backend: host, params: ${quick} }
+  - { id: marked-quick, probe: alloc, backend: host, level: quick, params: ${quick} }
+  - { id: marked-medium, probe: alloc, backend: host, level: medium, params: ${quick} }
+  - { id: marked-long, probe: alloc, backend: host, level: long, params: ${quick} }
+`,
+    );
+    const v = xpudiag(['validate', suite]);
+    expect(v.stdout).toContain('ok (4 cases: 2 quick, 1 medium, 1 long)');
+    const statuses = (level?: string) => {
+      const r = xpudiag(['run', suite, '--out', join(dir, `out-${level ?? 'none'}`), '--json', ...(level ? ['--level', level] : [])]);
+      expect(r.code, r.stderr).toBe(0);
+      const report = JSON.parse(r.stdout);
+      expect(reportErrors(report)).toEqual([]);
+      return Object.fromEntries(report.results.map((x: { id: string; status: string; reason: string }) => [x.id, x.status === 'skip' ? x.reason : 'ran']));
+    };
+    expect(statuses('quick')).toEqual({
+      unmarked: 'ran',
+      'marked-quick': 'ran',
+      'marked-medium': 'level medium: not run at --level quick (run with --level medium)',
+      'marked-long': 'level long: not run at --level quick (run with --level long)',
+    });
+    expect(statuses('medium')).toEqual({ unmarked: 'ran', 'marked-quick': 'ran', 'marked-medium': 'ran', 'marked-long': 'level long: not run at --level medium (run with --level long)' });
+    expect(Object.values(statuses())).toEqual(['ran', 'ran', 'ran', 'ran']);
+    const bad = xpudiag(['run', suite, '--level', 'deep']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--level must be one of quick, medium, long \(got 'deep'\)/);
+    expect(bad.stderr).not.toMatch(/\n\s+at /);
+  });
+
   it('unknown commands and flags exit 2 with a hint, never a stack trace', () => {
     const a = xpudiag(['frobnicate']);
     expect(a.code).toBe(2);

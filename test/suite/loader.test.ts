@@ -56,6 +56,7 @@ describe('good suites', () => {
       params: { device: 0, variant: 'mmap-lazy', size: 128 * MiB, count: 8, touch: 'none', settleMs: 500 },
       matrix: { touch: 'none' },
       timeoutMs: 60_000,
+      level: 'medium',
       control: 'negative',
       xfail: 'https://github.com/org/repo/issues/1',
       expect: { verdict: 'clean' },
@@ -68,6 +69,7 @@ describe('good suites', () => {
       id: 'populate',
       control: 'positive',
       timeoutMs: DEFAULT_TIMEOUT_MS,
+      level: 'quick',
       params: { variant: 'mmap-populate', size: 64 * MiB, settleMs: 0, count: 1, touch: 'none', device: 0 },
       line: posOf(text, 'id: populate').line,
     });
@@ -87,6 +89,7 @@ describe('good suites', () => {
       backend: 'host',
       params: { device: 0, variant: 'malloc', size: 4096, count: 1, touch: 'none' },
       timeoutMs: 120_000,
+      level: 'quick',
       line: 3,
     });
   });
