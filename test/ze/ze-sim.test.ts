@@ -66,7 +66,7 @@ for (const validation of [false, true]) {
       simEnv('shadow-peer-resident', layer);
       for (const contextDevices of ['one', 'all']) {
         for (const residency of ['none', 'owner', 'peers']) {
-          const r = await run(zeCase(`${contextDevices}-${residency}`, { contextDevices, residency, count: 4 }));
+          const r = await run(zeCase(`${contextDevices}-${residency}`, { contextDevices, residency }));
           const expected = contextDevices === 'all' && residency === 'peers';
           if (expected) {
             expect(slope(r), `${contextDevices}/${residency}`).toBeGreaterThan(0.9);
@@ -80,15 +80,15 @@ for (const validation of [false, true]) {
 
     it('shadow-on-touch: no copy untouched, a full copy once filled', async () => {
       simEnv('shadow-on-touch', layer);
-      expect(slope(await run(zeCase('untouched', { touch: 'none', count: 4 })))).toBeLessThan(0.05);
-      const filled = slope(await run(zeCase('filled', { touch: 'fill', count: 4 })));
+      expect(slope(await run(zeCase('untouched', { touch: 'none' })))).toBeLessThan(0.05);
+      const filled = slope(await run(zeCase('filled', { touch: 'fill' })));
       expect(filled).toBeGreaterThan(0.9);
       expect(filled).toBeLessThan(1.1);
     });
 
     it('leak: the host copy is not returned after free', async () => {
       simEnv('leak', layer);
-      const r = await run(zeCase('leak', { count: 4 }));
+      const r = await run(zeCase('leak', {}));
       expect(slope(r)).toBeGreaterThan(0.9);
       expect(r.metrics.releasedFraction as number).toBeLessThan(0.1);
     });
