@@ -2,6 +2,7 @@
 // allowed), 1 a check failed, 2 bad usage or a bad suite, 3 the harness itself failed.
 import { parseArgs } from 'node:util';
 import { runCommand } from './run.js';
+import { allreduceCommand } from './allreduce.js';
 import { validateCommand } from './validate.js';
 import { envCommand } from './env.js';
 import { compareCommand } from './compare.js';
@@ -17,6 +18,10 @@ Usage:
               [--junit FILE] [--html FILE]
                                    run suites (default: the shipped default suite)
   xpudiag run --resume JOURNAL     finish a run whose runner was killed, from its journal
+  xpudiag allreduce [-b 8] [-e 128M] [-f 2] [-n 20] [-w 5] [-c 1] [-g 2] [--backend NAME]
+              [--algorithm A] [--compare A,B] [--input exact|random] [--exchange E] [--out DIR] [--json]
+                                   an all-reduce sweep with nccl-tests' flags (K, M, G = 1024^n),
+                                   on the first GPU backend with enough devices, else the host's
   xpudiag validate SUITE...        check suites without running them
   xpudiag env [--json]             machine fingerprint, and which backends work here and why not
   xpudiag compare BEFORE.json AFTER.json [--json | --markdown]
@@ -38,6 +43,7 @@ type Handler = (args: string[]) => Promise<number>;
 
 const COMMANDS: Record<string, Handler> = {
   run: runCommand,
+  allreduce: allreduceCommand,
   validate: validateCommand,
   env: envCommand,
   compare: compareCommand,

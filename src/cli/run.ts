@@ -15,7 +15,8 @@ import { progressPrinter } from './progress.js';
 
 export const defaultSuite = join(packageRoot, 'suites', 'default.yaml');
 
-export async function runCommand(args: string[]): Promise<number> {
+/** `commandText`: the command the report records, where another command runs a suite it wrote. */
+export async function runCommand(args: string[], commandText?: string): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
@@ -61,12 +62,12 @@ export async function runCommand(args: string[]): Promise<number> {
   try {
     for (const suite of suites) {
       if (controller.signal.aborted) break;
-      if (!values.json) process.stderr.write(`xpudiag: suite ${suite.name} (${suite.cases.length} cases) from ${shown(suite.file)}\n`);
+      if (!values.json) process.stderr.write(`xpudiag: suite ${suite.name} (${suite.cases.length} case${suite.cases.length === 1 ? '' : 's'}) from ${shown(suite.file)}\n`);
       const { report, reportPath, journalPath } = await runSuite(suite, {
         outDir: values.out!,
         backend: values.backend,
         level,
-        command: ['xpudiag', 'run', ...args].join(' '),
+        command: commandText ?? ['xpudiag', 'run', ...args].join(' '),
         signal: controller.signal,
         onProgress: values.json ? undefined : progressPrinter(),
         ...(redactor ? { transform: (r) => redactor.value(r), journalTransform: (e) => redactor.value(e) } : {}),
