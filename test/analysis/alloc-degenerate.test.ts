@@ -18,7 +18,7 @@ function mutate(samples: AllocSample[], seed: number): AllocSample[] {
   if (pick() < 0.3) {
     // A dip: 128 MiB taken from host memory over a few readings, as the balloon does.
     const at = Math.floor(pick() * out.length);
-    for (let i = at; i < Math.min(out.length, at + 4); i++) out[i]!.memAvailable -= 128 << 20;
+    for (let i = at; i < Math.min(out.length, at + 4); i++) out[i]!.memAvailable = (out[i]!.memAvailable ?? 0) - (128 << 20);
   }
   if (pick() < 0.2) for (const s of out) s.pcpFree = Math.floor(pick() * (64 << 20));
   if (pick() < 0.1) for (const s of out.filter((s) => s.phase === 'alloc')) s.deviceBytes = 64 << 20;
