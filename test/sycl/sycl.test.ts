@@ -229,6 +229,8 @@ describe.skipIf(!cmake || !cxx)('the plugin, built by CMake with a stand-in icpx
     expect(r.facts?.runtimes.sycl).toMatch(/stub/);
     expect(r.facts?.extra.contextDevices).toBe(contextDevices);
     expect(r.facts?.devices).toHaveLength(2);
+    // Peer access, asked through the extension (the stub's devices are Level Zero ones).
+    expect(r.facts?.devices.map((d) => d.peers)).toEqual([[1], [0]]);
     const rows = r.metrics.sizes as AllreduceSize[];
     expect(rows).toHaveLength(counts.length * 5);
     for (const row of rows) expect(row.wrong, `${row.algorithm} at ${row.count}`).toBe(0);
@@ -268,6 +270,21 @@ describe.skipIf(!cmake || !cxx)('the plugin, built by CMake with a stand-in icpx
     expect(r.error?.call).toBe('sycl::aligned_alloc_device');
     expect(r.error?.codeName).toBe('memory_allocation');
     expect(r.reason).toMatch(/OUT_OF_DEVICE_MEMORY/);
+  });
+
+  it('a kernel that fails asynchronously is an API error naming the wait that reported it, not a crash', async () => {
+    // Every kernel fails; the errors reach the async_handler at wait_and_throw, and the
+    // probe's cleanup waits on every queue again before the backend goes.
+    const r = await runCase(
+      sycl('async', 'allreduce', { algorithm: 'direct-f32', counts: [1024], iters: 1, warmup: 0, check: 1, exchange: 'copy-engine' }, { XPD_SYCL_STUB_ASYNC_FAULT: '1' }),
+      { guardBytes: 0 },
+    );
+    expect(r.status, r.reason).toBe('error');
+    expect(r.error?.kind, r.reason).toBe('api');
+    expect(r.error?.signal).toBeUndefined();
+    expect(r.error?.call).toBe('sycl::queue::wait_and_throw');
+    expect(r.error?.codeName).toBe('kernel');
+    expect(r.reason).toMatch(/the kernel failed on the device/);
   });
 
   it('skips, saying why, where the SYCL runtime shows no GPU', async () => {

@@ -31,6 +31,7 @@
 #include <cstring>
 #include <exception>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -61,10 +62,66 @@ auto guarded(const std::string& call, F&& f) -> decltype(f()) {
   }
 }
 
-// Errors of work already running (a kernel, a copy) arrive asynchronously; rethrowing
-// the first makes queue::wait_and_throw throw it, where guarded() names the call.
-void asyncHandler(sycl::exception_list errors) {
-  for (const std::exception_ptr& e : errors) std::rethrow_exception(e);
+// Errors of work already running (a kernel, a copy) arrive asynchronously: at
+// wait_and_throw, and in some implementations when a queue or context is destroyed
+// (AdaptiveCpp's ~queue, DPC++'s before the unified runtime), where a handler that
+// threw would end the process. The handler only keeps them; waitAndThrow() rethrows
+// the first, inside guarded(), which names the call.
+class AsyncErrors {
+ public:
+  void add(const sycl::exception_list& errors) {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    for (const std::exception_ptr& e : errors) pending_.push_back(e);
+  }
+  void rethrowFirst() {
+    std::exception_ptr first;
+    {
+      const std::lock_guard<std::mutex> lock(mutex_);
+      if (pending_.empty()) return;
+      first = pending_.front();
+      pending_.clear();
+    }
+    std::rethrow_exception(first);
+  }
+
+ private:
+  std::mutex mutex_;
+  std::vector<std::exception_ptr> pending_;
+};
+
+AsyncErrors& asyncErrors() {
+  static AsyncErrors errors;
+  return errors;
+}
+
+void asyncHandler(sycl::exception_list errors) { asyncErrors().add(errors); }
+
+// extension sycl_ext_oneapi_peer_access, which DPC++ implemented long before it defined
+// the feature macro (intel/llvm#21393; libsycl 7 = oneAPI 2024.0 has it). Only the Level
+// Zero, CUDA and HIP backends support it: on OpenCL the query can end the process in the
+// runtime (not an exception), so it is never asked there.
+bool peerSupported(sycl::device self, const sycl::device& peer) {
+#if !defined(XPD_SYCL_ACPP) && (defined(SYCL_EXT_ONEAPI_PEER_ACCESS) || (defined(__LIBSYCL_MAJOR_VERSION) && __LIBSYCL_MAJOR_VERSION >= 7))
+  const sycl::backend b = self.get_backend();
+  if (b != sycl::backend::ext_oneapi_level_zero && b != sycl::backend::ext_oneapi_cuda && b != sycl::backend::ext_oneapi_hip) return false;
+  try {
+    // Not a const member function in the extension: hence `self` by value.
+    return self.ext_oneapi_can_access_peer(peer, sycl::ext::oneapi::peer_access::access_supported);
+  } catch (const sycl::exception&) {
+    return false;
+  }
+#else
+  (void)self;
+  (void)peer;
+  return false;
+#endif
+}
+
+// A queue or an event: wait for it, then raise what its work reported asynchronously.
+template <typename Waitable>
+void waitAndThrow(Waitable& w) {
+  w.wait_and_throw();
+  asyncErrors().rethrowFirst();
 }
 
 std::string syclImplementation() {
@@ -96,7 +153,9 @@ std::string backendName(sycl::backend b) {
   switch (b) {
 #if defined(XPD_SYCL_ACPP)
     case sycl::backend::level_zero: return "level_zero";
-    case sycl::backend::ocl: return "opencl";
+#if defined(ACPP_VERSION_MAJOR) && ACPP_VERSION_MAJOR >= 24
+    case sycl::backend::ocl: return "opencl";  // AdaptiveCpp's OpenCL backend: 24.02 and later
+#endif
     case sycl::backend::cuda: return "cuda";
     case sycl::backend::hip: return "hip";
     case sycl::backend::omp: return "omp";
@@ -257,7 +316,7 @@ class SyclBackend final : public Backend {
     if (mode == Touch::Fill) {
       guarded("sycl::queue::memset", [&] {
         q.memset(a.ptr, 0xA5, a.bytes);
-        q.wait_and_throw();
+        waitAndThrow(q);
       });
       return;
     }
@@ -276,7 +335,7 @@ class SyclBackend final : public Backend {
       for (size_t off = 0; off < a.bytes; off += stage.size()) {
         const size_t n = std::min(stage.size(), a.bytes - off);
         q.memcpy(stage.data(), static_cast<const unsigned char*>(a.ptr) + off, n);
-        q.wait_and_throw();
+        waitAndThrow(q);
         sink_ += stage[0];
       }
     });
@@ -340,7 +399,7 @@ class SyclBackend final : public Backend {
     // read on a queue of its own (so work queued later on the source's queues is not
     // waited for), and written on the destination queue, in order with its work.
     guarded("sycl::queue::memcpy (staged through host)", [&] {
-      Q.wait_and_throw();
+      waitAndThrow(Q);
       if (s.stage.empty()) {
         s.stage.emplace_back(contexts_[s.context], s.device, asyncHandler,
                              sycl::property_list{sycl::property::queue::in_order{}});
@@ -349,9 +408,9 @@ class SyclBackend final : public Backend {
       for (size_t off = 0; off < bytes; off += staging_.size()) {
         const size_t n = std::min(staging_.size(), bytes - off);
         s.stage[0].memcpy(staging_.data(), static_cast<const unsigned char*>(src) + off, n);
-        s.stage[0].wait_and_throw();
+        waitAndThrow(s.stage[0]);
         Q.memcpy(static_cast<unsigned char*>(dst) + off, staging_.data(), n);
-        Q.wait_and_throw();
+        waitAndThrow(Q);
       }
     });
   }
@@ -378,18 +437,18 @@ class SyclBackend final : public Backend {
   }
 
   // An event completes when everything queued before it on that queue has completed.
-  Event recordEvent(int device, int q) override {
-    sycl::queue& Q = queue(device, q);
-    sycl::event e = guarded("record event", [&] {
+  // A timed one is an empty kernel (core SYCL): on an in-order queue DPC++ may answer a
+  // barrier with the queue's last event instead, which before intel/llvm#12949 was a
+  // default-constructed event without profiling info.
+  Event recordEvent(int device, int q) override { return record(device, q, [](sycl::queue& Q) { return Q.single_task([] {}); }); }
+
+  // Only waited on: the barrier extension where there is one, no kernel launched.
+  Event recordMarker(int device, int q) override {
 #if defined(SYCL_EXT_ONEAPI_ENQUEUE_BARRIER)
-      return Q.ext_oneapi_submit_barrier();  // extension: sycl_ext_oneapi_enqueue_barrier
+    return record(device, q, [](sycl::queue& Q) { return Q.ext_oneapi_submit_barrier(); });  // extension: sycl_ext_oneapi_enqueue_barrier
 #else
-      return Q.single_task([] {});  // core: an empty kernel, in order after the queue's work
+    return recordEvent(device, q);
 #endif
-    });
-    const Event handle = ++lastEvent_;
-    events_.emplace(handle, EventRec{e, device});
-    return handle;
   }
 
   void waitEvent(int device, int q, Event e) override {
@@ -417,8 +476,8 @@ class SyclBackend final : public Backend {
     if (!dev(a.device).profiling) throw Unsupported("sycl: event timing (device has no aspect::queue_profiling)");
     return guarded("sycl::event::get_profiling_info", [&] {
       sycl::event ea = a.event, eb = b.event;
-      ea.wait_and_throw();
-      eb.wait_and_throw();
+      waitAndThrow(ea);
+      waitAndThrow(eb);
       const uint64_t t0 = ea.get_profiling_info<sycl::info::event_profiling::command_end>();
       const uint64_t t1 = eb.get_profiling_info<sycl::info::event_profiling::command_end>();
       return (static_cast<double>(t1) - static_cast<double>(t0)) / 1e6;
@@ -426,7 +485,7 @@ class SyclBackend final : public Backend {
   }
 
   void synchronize(int device) override {
-    for (sycl::queue& q : dev(device).queue) guarded("sycl::queue::wait_and_throw", [&] { q.wait_and_throw(); });
+    for (sycl::queue& q : dev(device).queue) guarded("sycl::queue::wait_and_throw", [&] { waitAndThrow(q); });
   }
 
  private:
@@ -484,9 +543,9 @@ class SyclBackend final : public Backend {
   void transfer(int device, void* dst, const void* src, size_t bytes) {
     Dev& d = dev(device);
     guarded("sycl::queue::memcpy", [&] {
-      d.queue[kCopyQueue].wait_and_throw();
+      waitAndThrow(d.queue[kCopyQueue]);
       if (bytes) d.queue[kComputeQueue].memcpy(dst, src, bytes);
-      d.queue[kComputeQueue].wait_and_throw();
+      waitAndThrow(d.queue[kComputeQueue]);
     });
   }
 
@@ -494,6 +553,15 @@ class SyclBackend final : public Backend {
     const auto it = allocs_.find(a.ptr);
     if (it == allocs_.end()) throw std::invalid_argument("sycl: allocation unknown to this backend");
     return it->second;
+  }
+
+  template <typename Submit>
+  Event record(int device, int q, Submit submit) {
+    sycl::queue& Q = queue(device, q);
+    sycl::event e = guarded("record event", [&] { return submit(Q); });
+    const Event handle = ++lastEvent_;
+    events_.emplace(handle, EventRec{e, device});
+    return handle;
   }
 
   const EventRec& findEvent(Event e) const {
@@ -513,12 +581,14 @@ class SyclBackend final : public Backend {
     std::snprintf(hex, sizeof hex, "%04x", static_cast<unsigned>(d.get_info<sycl::info::device::vendor_id>()));
     info.extra["vendorId"] = hex;
 #if defined(SYCL_EXT_INTEL_DEVICE_INFO)
-    // extension: sycl_ext_intel_device_info
+    // extension: sycl_ext_intel_device_info; device_id and its aspect came in its version 5
+#if SYCL_EXT_INTEL_DEVICE_INFO >= 5
     if (d.has(sycl::aspect::ext_intel_device_id)) {
       const std::string vendor = hex;
       std::snprintf(hex, sizeof hex, "%04x", static_cast<unsigned>(d.get_info<sycl::ext::intel::info::device::device_id>()));
       info.pciId = vendor + ":" + hex;
     }
+#endif
     if (d.has(sycl::aspect::ext_intel_pci_address)) {
       info.pciBusId = d.get_info<sycl::ext::intel::info::device::pci_address>();
       for (char& c : info.pciBusId) c = static_cast<char>(c >= 'A' && c <= 'F' ? c - 'A' + 'a' : c);
@@ -533,13 +603,7 @@ class SyclBackend final : public Backend {
     info.extra["maxMemAllocSize"] = std::to_string(d.get_info<sycl::info::device::max_mem_alloc_size>());
     info.extra["queueProfiling"] = dev(index).profiling ? "yes" : "no";
     for (int j = 0; j < deviceCount(); ++j) {
-      if (j == index) continue;
-#if defined(SYCL_EXT_ONEAPI_PEER_ACCESS)
-      // extension: sycl_ext_oneapi_peer_access
-      if (d.ext_oneapi_can_access_peer(dev(j).device, sycl::ext::oneapi::peer_access::access_supported)) {
-        info.peers.push_back(j);
-      }
-#endif
+      if (j != index && peerSupported(dev(index).device, dev(j).device)) info.peers.push_back(j);
     }
     return info;
   }

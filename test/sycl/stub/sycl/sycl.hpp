@@ -8,7 +8,10 @@
 // follow whatever the implementation: a USM pointer is used only with queues and frees
 // of its own context (the contextDevices=one staging path), profiling info only from
 // profiling queues. XPD_SYCL_STUB_GPUS sets the number of GPUs (default 2; 0: none);
-// XPD_SYCL_STUB_FAIL_ALLOC=1 makes every USM allocation throw.
+// XPD_SYCL_STUB_FAIL_ALLOC=1 makes every USM allocation throw. XPD_SYCL_STUB_ASYNC_FAULT=1
+// makes every parallel_for kernel fail asynchronously: its error goes to the queue's
+// async_handler at wait_and_throw, or, still pending, when the queue's last copy is
+// destroyed (as AdaptiveCpp's ~queue does, and DPC++'s did before the unified runtime).
 #pragma once
 
 #include <chrono>
@@ -30,7 +33,7 @@
 #ifndef XPD_SYCL_STUB_CORE_ONLY
 #define SYCL_EXT_ONEAPI_ENQUEUE_BARRIER 1
 #define SYCL_EXT_ONEAPI_PEER_ACCESS 1
-#define SYCL_EXT_INTEL_DEVICE_INFO 1
+#define SYCL_EXT_INTEL_DEVICE_INFO 7  // the version current DPC++ defines (device_id needs 5)
 #endif
 
 namespace sycl {
@@ -111,7 +114,8 @@ class device {
   backend get_backend() const { return backend::ext_oneapi_level_zero; }
   platform get_platform() const;
   bool has(aspect a) const { return a != aspect::ext_intel_pci_address && a != aspect::ext_intel_device_id; }
-  bool ext_oneapi_can_access_peer(const device&, ext::oneapi::peer_access = ext::oneapi::peer_access::access_supported) const {
+  // Not const, as in the extension and DPC++'s device.hpp: a call on a const device must fail here too.
+  bool ext_oneapi_can_access_peer(const device&, ext::oneapi::peer_access = ext::oneapi::peer_access::access_supported) {
     return true;
   }
   template <typename T>
@@ -276,11 +280,26 @@ class handler {
 };
 
 class queue {
+  // Shared by the copies of one queue, as a real queue's implementation is.
+  struct Async {
+    async_handler handler;
+    exception_list pending;
+    void deliver() {
+      if (pending.empty()) return;
+      exception_list errors;
+      errors.swap(pending);
+      if (handler) handler(errors);
+      else std::terminate();  // SYCL 2020 4.13.1.2: the default handler terminates
+    }
+    ~Async() { deliver(); }  // noexcept: a handler that throws here ends the process
+  };
+
  public:
   queue() : queue(context(device(0)), device(0)) {}
-  queue(const context& c, const device& d, const async_handler& = {}, const property_list& props = {})
-      : ctx_(c), dev_(d), profiling_(props.profiling()) {
+  queue(const context& c, const device& d, const async_handler& h = {}, const property_list& props = {})
+      : ctx_(c), dev_(d), profiling_(props.profiling()), async_(std::make_shared<Async>()) {
     if (!c.contains(d)) throw exception(errc::invalid, "stub: queue device not in its context");
+    async_->handler = h;
   }
   context get_context() const { return ctx_; }
   device get_device() const { return dev_; }
@@ -309,6 +328,10 @@ class queue {
   }
   template <typename F>
   event parallel_for(range<1> r, const F& f) {
+    if (const char* a = std::getenv("XPD_SYCL_STUB_ASYNC_FAULT"); a && *a == '1') {
+      async_->pending.push_back(std::make_exception_ptr(exception(errc::kernel, "stub: the kernel failed on the device (XPD_SYCL_STUB_ASYNC_FAULT=1)")));
+      return done();
+    }
     handler h;
     h.parallel_for(r, f);
     return done();
@@ -322,7 +345,7 @@ class queue {
   event ext_oneapi_submit_barrier() { return done(); }
   event ext_oneapi_submit_barrier(const std::vector<event>&) { return done(); }
   void wait() {}
-  void wait_and_throw() {}
+  void wait_and_throw() { async_->deliver(); }
 
  private:
   void check(const void* p, const char* what) const {
@@ -334,6 +357,7 @@ class queue {
   context ctx_;
   device dev_;
   bool profiling_;
+  std::shared_ptr<Async> async_;
 };
 
 inline void* malloc_device(size_t bytes, const device&, const context& ctx) { return stub::alloc(bytes, ctx); }
