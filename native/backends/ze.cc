@@ -84,6 +84,7 @@ struct Api {
   zeEventHostSynchronize_t zeEventHostSynchronize = nullptr;
   zeEventHostReset_t zeEventHostReset = nullptr;
   zelLoaderGetVersions_t zelLoaderGetVersions = nullptr;  // loader extension: optional
+  zelLoaderTranslateHandle_t zelLoaderTranslateHandle = nullptr;  // loader extension: optional
 };
 
 template <typename F>
@@ -131,6 +132,7 @@ void openLoader(Api& api) {
   XPD_RESOLVE(zeEventHostReset);
 #undef XPD_RESOLVE
   resolve(api, api.zelLoaderGetVersions, "zelLoaderGetVersions", false);
+  resolve(api, api.zelLoaderTranslateHandle, "zelLoaderTranslateHandle", false);
 }
 
 #define ZE_CHECK(call, ...)                                                               \
@@ -181,13 +183,20 @@ class ZeBackend : public Backend {
       }
     }
     openLoader(api_);
-    ze_result_t r = api_.zeInit(0);
+    // GPU drivers only: with flags 0 the loader also starts an NPU driver, which a loader
+    // before 1.20 may list first.
+    ze_result_t r = api_.zeInit(ZE_INIT_FLAG_GPU_ONLY);
     if (r == ZE_RESULT_ERROR_UNINITIALIZED) {
       const char* alt = getenv("ZE_ENABLE_ALT_DRIVERS");
       // Pointing the loader at a driver that does not load is a broken setup, not a
       // machine without Intel GPUs: that is an error, the other a skip.
       if (alt && *alt) throw ApiError("zeInit", r, resultName(r), std::string("no driver of ZE_ENABLE_ALT_DRIVERS=") + alt + " could be loaded");
-      throw Unavailable("ze: the Level Zero loader found no driver (zeInit: ZE_RESULT_ERROR_UNINITIALIZED): no Level Zero GPU driver is installed (Intel: libze-intel-gpu1)");
+      throw Unavailable("ze: the Level Zero loader found no usable GPU driver (zeInit: ZE_RESULT_ERROR_UNINITIALIZED): none is installed "
+                        "(Intel: libze-intel-gpu1), or the installed one supports no GPU here; ZE_ENABLE_LOADER_DEBUG_TRACE=1 shows why");
+    }
+    if (r == ZE_RESULT_ERROR_INSUFFICIENT_PERMISSIONS) {
+      throw Unavailable("ze: the GPU driver cannot open the device (zeInit: ZE_RESULT_ERROR_INSUFFICIENT_PERMISSIONS): "
+                        "add this user to the group that owns /dev/dri/renderD* (usually render), then log in again");
     }
     if (r != ZE_RESULT_SUCCESS) throw ApiError("zeInit", r, resultName(r));
     uint32_t n = 0;
@@ -195,18 +204,48 @@ class ZeBackend : public Backend {
     if (n == 0) throw ApiError("zeDriverGet", 0, "no drivers", "the loader reported zero drivers");
     std::vector<ze_driver_handle_t> drivers(n);
     ZE_CHECK(zeDriverGet, &n, drivers.data());
-    driver_ = drivers[0];
-    uint32_t nd = 0;
-    ZE_CHECK(zeDeviceGet, driver_, &nd, nullptr);
-    if (nd == 0) throw ApiError("zeDeviceGet", 0, "no devices", "the driver reported zero devices");
-    devices_.resize(nd);
-    ZE_CHECK(zeDeviceGet, driver_, &nd, devices_.data());
+    driverCount_ = n;
+    // The first driver with a GPU; Intel's runtime may list one driver per GPU family
+    // (a discrete card and the integrated GPU apart), and a context cannot span drivers.
+    for (uint32_t i = 0; i < n && devices_.empty(); ++i) {
+      uint32_t nd = 0;
+      ZE_CHECK(zeDeviceGet, drivers[i], &nd, nullptr);
+      std::vector<ze_device_handle_t> all(nd);
+      if (nd) ZE_CHECK(zeDeviceGet, drivers[i], &nd, all.data());
+      for (ze_device_handle_t d : all) {
+        ze_device_properties_t p{};
+        p.stype = ZE_STRUCTURE_TYPE_DEVICE_PROPERTIES;
+        ZE_CHECK(zeDeviceGetProperties, d, &p);
+        if (p.type != ZE_DEVICE_TYPE_GPU) continue;
+        devices_.push_back(d);
+        maxAllocBytes_.push_back(p.maxMemAllocSize);
+      }
+      if (!devices_.empty()) {
+        driver_ = drivers[i];
+        driverIndex_ = i;
+      }
+    }
+    if (devices_.empty()) throw ApiError("zeDeviceGet", 0, "no devices", "no driver reported a GPU device (" + std::to_string(n) + " drivers)");
+    // Asked once, before any measurement: Intel's driver answers the first query of a
+    // pair with a real peer copy (contexts, allocations), which must not land in a step.
+    canAccess_.assign(devices_.size(), std::vector<bool>(devices_.size(), false));
+    for (size_t i = 0; i < devices_.size(); ++i) {
+      for (size_t j = 0; j < devices_.size(); ++j) {
+        if (i == j) continue;
+        ze_bool_t can = 0;
+        ZE_CHECK(zeDeviceCanAccessPeer, devices_[i], devices_[j], &can);
+        canAccess_[i][j] = can != 0;
+      }
+    }
     void* stats = nullptr;
     if (api_.zeDriverGetExtensionFunctionAddress(driver_, ZEX_SIM_GET_STATS_NAME, &stats) == ZE_RESULT_SUCCESS) simStats_ = stats;
   }
 
   ~ZeBackend() override {
     // Teardown errors cannot be reported from a destructor; leak checks read counters() first.
+    // Allocations outlive their context in Intel's driver (zeContextDestroy "may" free
+    // them, the spec says): what a failed probe left is freed while its context exists.
+    for (auto& [ptr, ctx] : live_) api_.zeMemFree(ctx, ptr);
     for (auto& [dev, list] : lists_) api_.zeCommandListDestroy(list);
     for (auto& [ctx, ev] : events_) {
       api_.zeEventDestroy(ev.event);
@@ -227,7 +266,10 @@ class ZeBackend : public Backend {
     ZE_CHECK(zeDriverGetProperties, driver_, &dp);
     ze_api_version_t apiVersion = 0;
     ZE_CHECK(zeDriverGetApiVersion, driver_, &apiVersion);
-    f.runtimes["levelZeroDriverVersion"] = std::to_string(dp.driverVersion) + " (0x" + hex(dp.driverVersion, 8) + ", build " + std::to_string(dp.driverVersion & 0xFFFF) + ")";
+    // Intel encodes 0x01030000 + the build number; other drivers' numbers are opaque.
+    const bool intel = vendorId(0) == 0x8086;
+    f.runtimes["levelZeroDriverVersion"] = std::to_string(dp.driverVersion) + " (0x" + hex(dp.driverVersion, 8) +
+                                           (intel ? ", build " + std::to_string(dp.driverVersion & 0xFFFF) : "") + ")";
     f.runtimes["levelZeroApi"] = std::to_string(apiVersion >> 16) + "." + std::to_string(apiVersion & 0xFFFF);
     std::string versionString = driverVersionString();
     f.runtimes["levelZeroDriver"] = versionString.empty() ? f.runtimes["levelZeroDriverVersion"] : versionString;
@@ -247,7 +289,8 @@ class ZeBackend : public Backend {
     }
     f.extra["loaderLibrary"] = api_.path;
     f.extra["driverLibrary"] = driverLibraries(api_.path);
-    f.extra["driverCount"] = "1";
+    f.extra["driverCount"] = std::to_string(driverCount_);
+    f.extra["driverIndex"] = std::to_string(driverIndex_);
     if (simStats_) f.extra["simulated"] = "yes (xpudiag ze-sim)";
     for (size_t i = 0; i < devices_.size(); ++i) {
       ze_device_properties_t p{};
@@ -265,12 +308,8 @@ class ZeBackend : public Backend {
       for (auto& m : mem) m.stype = ZE_STRUCTURE_TYPE_DEVICE_MEMORY_PROPERTIES;
       if (nm) ZE_CHECK(zeDeviceGetMemoryProperties, devices_[i], &nm, mem.data());
       for (const auto& m : mem) d.memoryBytes += m.totalSize;
-      for (size_t j = 0; j < devices_.size(); ++j) {
-        if (j == i) continue;
-        ze_bool_t can = 0;
-        ZE_CHECK(zeDeviceCanAccessPeer, devices_[i], devices_[j], &can);
-        if (can) d.peers.push_back(static_cast<int>(j));
-      }
+      for (size_t j = 0; j < devices_.size(); ++j)
+        if (canAccess_[i][j]) d.peers.push_back(static_cast<int>(j));
       d.extra["maxMemAllocSize"] = std::to_string(p.maxMemAllocSize);
       f.devices.push_back(std::move(d));
     }
@@ -282,8 +321,13 @@ class ZeBackend : public Backend {
   Allocation allocate(int device, const std::string& variant, size_t bytes) override {
     checkDevice(device);
     ze_context_handle_t ctx = contextFor(device);
-    ze_device_mem_alloc_desc_t dd{ZE_STRUCTURE_TYPE_DEVICE_MEM_ALLOC_DESC, nullptr, 0, 0};
-    ze_host_mem_alloc_desc_t hd{ZE_STRUCTURE_TYPE_HOST_MEM_ALLOC_DESC, nullptr, 0};
+    // Above maxMemAllocSize Intel's driver answers UNSUPPORTED_SIZE unless the relaxed
+    // limit is asked for (the device's limit: about half its memory on discrete cards).
+    const ze_relaxed_allocation_limits_exp_desc_t relaxed{ZE_STRUCTURE_TYPE_RELAXED_ALLOCATION_LIMITS_EXP_DESC, nullptr,
+                                                          ZE_RELAXED_ALLOCATION_LIMITS_EXP_FLAG_MAX_SIZE};
+    const void* chain = bytes > maxAllocBytes_[device] ? &relaxed : nullptr;
+    ze_device_mem_alloc_desc_t dd{ZE_STRUCTURE_TYPE_DEVICE_MEM_ALLOC_DESC, chain, 0, 0};
+    ze_host_mem_alloc_desc_t hd{ZE_STRUCTURE_TYPE_HOST_MEM_ALLOC_DESC, chain, 0};
     Allocation a;
     a.bytes = bytes;
     a.device = device;
@@ -299,6 +343,7 @@ class ZeBackend : public Backend {
       api_.zeMemFree(ctx, a.ptr);
       throw;
     }
+    live_[a.ptr] = ctx;
     return a;
   }
 
@@ -320,21 +365,33 @@ class ZeBackend : public Backend {
       sink_ += sum;
       return;
     }
-    // Device memory is read back through a bounded host buffer, chunk by chunk.
+    // Device memory is read back chunk by chunk into host USM: the spec asks a copy's
+    // destination to be device-accessible, and plain malloc memory would make Intel's
+    // driver import or stage it, host memory of its own in the middle of a measurement.
+    // Freed before touch() returns, so it is in no reading after the step.
     const size_t chunk = std::min<size_t>(a.bytes, 16u << 20);
-    std::vector<unsigned char> host(chunk);
-    for (size_t off = 0; off < a.bytes; off += chunk) {
-      size_t n = std::min(chunk, a.bytes - off);
-      submit(ctx, a.device, [&](ze_command_list_handle_t list, ze_event_handle_t done) {
-        ZE_CHECK(zeCommandListAppendMemoryCopy, list, host.data(), static_cast<char*>(a.ptr) + off, n, done, 0, nullptr);
-      });
-      sink_ += host[0];
+    const ze_host_mem_alloc_desc_t hd{ZE_STRUCTURE_TYPE_HOST_MEM_ALLOC_DESC, nullptr, 0};
+    void* host = nullptr;
+    ZE_CHECK(zeMemAllocHost, ctx, &hd, chunk, kAlignment, &host);
+    try {
+      for (size_t off = 0; off < a.bytes; off += chunk) {
+        size_t n = std::min(chunk, a.bytes - off);
+        submit(ctx, a.device, [&](ze_command_list_handle_t list, ze_event_handle_t done) {
+          ZE_CHECK(zeCommandListAppendMemoryCopy, list, host, static_cast<char*>(a.ptr) + off, n, done, 0, nullptr);
+        });
+        sink_ += *static_cast<volatile unsigned char*>(host);
+      }
+    } catch (...) {
+      api_.zeMemFree(ctx, host);
+      throw;
     }
+    ZE_CHECK(zeMemFree, ctx, host);
   }
 
   void release(Allocation& a) override {
     if (!a.ptr) return;
     ZE_CHECK(zeMemFree, reinterpret_cast<ze_context_handle_t>(a.handle), a.ptr);
+    live_.erase(a.ptr);
     a.ptr = nullptr;
   }
 
@@ -343,7 +400,7 @@ class ZeBackend : public Backend {
     if (!simStats_) return out;
     zex_sim_stats_t s{};
     auto fn = reinterpret_cast<ze_result_t (*)(ze_driver_handle_t, zex_sim_stats_t*)>(simStats_);
-    ze_result_t r = fn(driver_, &s);
+    ze_result_t r = fn(extensionDriver(), &s);
     if (r != ZE_RESULT_SUCCESS) throw ApiError("zexSimGetStats", r, resultName(r));
     out["liveAllocations"] = static_cast<double>(s.liveAllocations);
     out["liveDeviceBytes"] = static_cast<double>(s.liveDeviceBytes);
@@ -385,10 +442,15 @@ class ZeBackend : public Backend {
     ZE_CHECK(zeContextMakeMemoryResident, ctx, devices_[device], a.ptr, a.bytes);
     if (residency_ != "peers" || !contextAll_) return;
     for (size_t j = 0; j < devices_.size(); ++j) {
-      if (static_cast<int>(j) == device) continue;
-      ze_bool_t can = 0;
-      ZE_CHECK(zeDeviceCanAccessPeer, devices_[j], devices_[device], &can);
-      if (can) ZE_CHECK(zeContextMakeMemoryResident, ctx, devices_[j], a.ptr, a.bytes);
+      if (static_cast<int>(j) == device || !canAccess_[j][static_cast<size_t>(device)]) continue;
+      const ze_result_t r = api_.zeContextMakeMemoryResident(ctx, devices_[j], a.ptr, a.bytes);
+      // Compute-runtime releases before the peer import refuse memory that has nothing on
+      // the peer's card: the factor cannot be set on this driver, which is a finding, not a failure.
+      if (r == ZE_RESULT_ERROR_INVALID_ARGUMENT) {
+        throw Unsupported("ze: residency=peers: this driver refuses to make device " + std::to_string(device) + "'s memory resident on device " +
+                          std::to_string(j) + " (zeContextMakeMemoryResident: ZE_RESULT_ERROR_INVALID_ARGUMENT; older compute-runtime releases do)");
+      }
+      if (r != ZE_RESULT_SUCCESS) throw ApiError("zeContextMakeMemoryResident", r, resultName(r));
     }
   }
 
@@ -436,21 +498,44 @@ class ZeBackend : public Backend {
     return events_.emplace(ctx, ev).first->second;
   }
 
+  // Extension functions come from the driver, past the loader: they take the driver's own
+  // handle, which differs from the loader's where the loader wraps handles (several
+  // drivers, tracing, validation).
+  ze_driver_handle_t extensionDriver() {
+    void* native = nullptr;
+    if (api_.zelLoaderTranslateHandle && api_.zelLoaderTranslateHandle(ZEL_HANDLE_DRIVER, driver_, &native) == ZE_RESULT_SUCCESS && native)
+      return static_cast<ze_driver_handle_t>(native);
+    return driver_;
+  }
+
+  uint32_t vendorId(size_t device) {
+    ze_device_properties_t p{};
+    p.stype = ZE_STRUCTURE_TYPE_DEVICE_PROPERTIES;
+    ZE_CHECK(zeDeviceGetProperties, devices_[device], &p);
+    return p.vendorId;
+  }
+
   std::string driverVersionString() {
     void* fn = nullptr;
     if (api_.zeDriverGetExtensionFunctionAddress(driver_, "zeIntelGetDriverVersionString", &fn) != ZE_RESULT_SUCCESS || !fn) return "";
     auto get = reinterpret_cast<zeIntelGetDriverVersionString_t>(fn);
+    const ze_driver_handle_t native = extensionDriver();
     size_t size = 0;
-    if (get(driver_, nullptr, &size) != ZE_RESULT_SUCCESS || size == 0 || size > 4096) return "";
+    if (get(native, nullptr, &size) != ZE_RESULT_SUCCESS || size == 0 || size > 4096) return "";
     std::string s(size, '\0');
-    if (get(driver_, s.data(), &size) != ZE_RESULT_SUCCESS) return "";
+    if (get(native, s.data(), &size) != ZE_RESULT_SUCCESS) return "";
     s.resize(strnlen(s.c_str(), s.size()));
     return s;
   }
 
   Api api_;
   ze_driver_handle_t driver_ = nullptr;
-  std::vector<ze_device_handle_t> devices_;
+  uint32_t driverCount_ = 0;
+  uint32_t driverIndex_ = 0;
+  std::vector<ze_device_handle_t> devices_;      // the chosen driver's GPUs
+  std::vector<uint64_t> maxAllocBytes_;          // per device: maxMemAllocSize
+  std::vector<std::vector<bool>> canAccess_;     // [i][j]: device i can access device j's memory
+  std::map<void*, ze_context_handle_t> live_;    // allocate() results not yet released
   bool contextAll_ = false;
   std::string residency_ = "none";
   std::map<int, ze_context_handle_t> contexts_;

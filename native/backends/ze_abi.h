@@ -25,6 +25,8 @@ constexpr ze_result_t ZE_RESULT_SUCCESS = 0;
 constexpr ze_result_t ZE_RESULT_ERROR_OUT_OF_DEVICE_MEMORY = 0x70000003;
 constexpr ze_result_t ZE_RESULT_ERROR_UNINITIALIZED = 0x78000001;
 constexpr ze_result_t ZE_RESULT_ERROR_UNSUPPORTED_FEATURE = 0x78000003;
+constexpr ze_result_t ZE_RESULT_ERROR_INVALID_ARGUMENT = 0x78000004;
+constexpr ze_result_t ZE_RESULT_ERROR_INSUFFICIENT_PERMISSIONS = 0x70010000;
 
 constexpr ze_structure_type_t ZE_STRUCTURE_TYPE_DRIVER_PROPERTIES = 0x1;
 constexpr ze_structure_type_t ZE_STRUCTURE_TYPE_DEVICE_PROPERTIES = 0x3;
@@ -37,6 +39,11 @@ constexpr ze_structure_type_t ZE_STRUCTURE_TYPE_EVENT_DESC = 0x11;
 constexpr ze_structure_type_t ZE_STRUCTURE_TYPE_DEVICE_MEM_ALLOC_DESC = 0x15;
 constexpr ze_structure_type_t ZE_STRUCTURE_TYPE_HOST_MEM_ALLOC_DESC = 0x16;
 constexpr ze_structure_type_t ZE_STRUCTURE_TYPE_MEMORY_ALLOCATION_PROPERTIES = 0x17;
+constexpr ze_structure_type_t ZE_STRUCTURE_TYPE_RELAXED_ALLOCATION_LIMITS_EXP_DESC = 0x00020001;
+
+constexpr uint32_t ZE_INIT_FLAG_GPU_ONLY = 1u << 0;
+constexpr uint32_t ZE_RELAXED_ALLOCATION_LIMITS_EXP_FLAG_MAX_SIZE = 1u << 0;
+constexpr uint32_t ZEL_HANDLE_DRIVER = 0;
 
 constexpr uint32_t ZE_COMMAND_QUEUE_GROUP_PROPERTY_FLAG_COMPUTE = 1u << 0;
 constexpr uint32_t ZE_COMMAND_QUEUE_GROUP_PROPERTY_FLAG_COPY = 1u << 1;
@@ -128,6 +135,14 @@ struct ze_host_mem_alloc_desc_t {
   uint32_t flags;
 };
 
+// Chained into the allocation descriptors for sizes above maxMemAllocSize, which Intel's
+// driver otherwise refuses (extension ZE_experimental_relaxed_allocation_limits).
+struct ze_relaxed_allocation_limits_exp_desc_t {
+  ze_structure_type_t stype;
+  const void* pNext;
+  uint32_t flags;
+};
+
 struct ze_memory_allocation_properties_t {
   ze_structure_type_t stype;
   void* pNext;
@@ -192,6 +207,8 @@ using zeEventDestroy_t = ze_result_t (*)(ze_event_handle_t);
 using zeEventHostSynchronize_t = ze_result_t (*)(ze_event_handle_t, uint64_t timeoutNs);
 using zeEventHostReset_t = ze_result_t (*)(ze_event_handle_t);
 using zelLoaderGetVersions_t = ze_result_t (*)(size_t* count, zel_component_version_t* versions);
+// Loader extension: the driver's own handle behind a loader handle, for extension functions.
+using zelLoaderTranslateHandle_t = ze_result_t (*)(uint32_t handleType, void* handleIn, void** handleOut);
 // Intel extension: the full driver version string ("1.6.33578+15").
 using zeIntelGetDriverVersionString_t = ze_result_t (*)(ze_driver_handle_t, char* str, size_t* size);
 

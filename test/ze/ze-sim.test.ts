@@ -127,6 +127,42 @@ describe.skipIf(!!why)(`xpudiag env and the ze backend${why ? ` (skipped: ${why}
     expect(b.facts!.runtimes.levelZeroLoader).toMatch(/^\d+\.\d+\.\d+$/);
     expect(b.facts!.extra.driverLibrary).toContain('libze_sim.so');
     expect(b.facts!.devices[0]!.peers).toEqual([1]);
+    expect(b.facts!.extra.driverCount).toBe('1');
+    expect(b.facts!.extra.driverIndex).toBe('0');
+    // Intel's encoding (0x01030000 + build) is decoded for an Intel device only.
+    expect(b.facts!.runtimes.levelZeroDriverVersion).toMatch(/^\d+ \(0x0103[0-9a-f]{4}, build \d+\)$/);
+  });
+
+  it('says how to get access when the driver cannot open the GPU (INSUFFICIENT_PERMISSIONS), as a skip', async () => {
+    simEnv('clean', { XPUDIAG_ZESIM_FAULT: 'no-access' });
+    const r = await run(zeCase('no-access', { count: 1 }));
+    expect(r.status).toBe('skip');
+    expect(r.reason).toMatch(/ZE_RESULT_ERROR_INSUFFICIENT_PERMISSIONS.*group that owns \/dev\/dri\/renderD\*/);
+  });
+
+  it('a driver that refuses peer residency makes residency=peers a skip that names the refusal, not an error', async () => {
+    simEnv('shadow-peer-resident', { XPUDIAG_ZESIM_FAULT: 'no-peer-residency' });
+    const r = await run(zeCase('peers-refused', { contextDevices: 'all', residency: 'peers', count: 1 }));
+    expect(r.status, r.reason).toBe('skip');
+    expect(r.reason).toMatch(/residency=peers: this driver refuses to make device 0's memory resident on device 1 \(zeContextMakeMemoryResident: ZE_RESULT_ERROR_INVALID_ARGUMENT/);
+    // The owner's own residency is still allowed: only the peer factor is missing.
+    const owner = await run(zeCase('owner', { contextDevices: 'all', residency: 'owner', count: 1 }));
+    expect(owner.status, owner.reason).not.toBe('error');
+  });
+
+  it('allocates above maxMemAllocSize with the relaxed-limits extension, and reads device memory back through host USM', async () => {
+    // max_alloc 16 MiB as Intel reports about half of a card; the simulator refuses larger
+    // allocations that do not chain ZE_experimental_relaxed_allocation_limits.
+    simEnv('clean', { XPUDIAG_ZESIM_MAX_ALLOC: '16MiB' });
+    const b = await probeBackend('ze');
+    expect(b.facts!.devices[0]!.extra.maxMemAllocSize).toBe(String(16 * MiB));
+    for (const variant of ['zeMemAllocDevice', 'zeMemAllocShared', 'zeMemAllocHost']) {
+      const r = await run(zeCase(`big-${variant}`, { variant, size: 32 * MiB, count: 2, touch: 'read', baselineMs: 500, settleMs: 500 }));
+      expect(r.status, `${variant}: ${r.reason}`).not.toBe('error');
+      expect(r.metrics.allocated, variant).toBe(2);
+      // The read-back buffer is the driver's too, and it is freed with the touch.
+      expect((r.metrics.driverCounters as Record<string, number>).liveAllocations, variant).toBe(0);
+    }
   });
 
   it('says the backend is unavailable, and how to fix it, without the loader', async () => {
