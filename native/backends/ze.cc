@@ -12,6 +12,7 @@
 #include "../../fixtures/ze-sim/ze_sim_stats.h"
 #include "backends/ze_abi.h"
 #include "core/meminfo.h"
+#include "xpudiag/pci.h"
 
 namespace xpd {
 
@@ -66,6 +67,7 @@ struct Api {
   zeDeviceGetMemoryProperties_t zeDeviceGetMemoryProperties = nullptr;
   zeDeviceGetCommandQueueGroupProperties_t zeDeviceGetCommandQueueGroupProperties = nullptr;
   zeDeviceCanAccessPeer_t zeDeviceCanAccessPeer = nullptr;
+  zeDevicePciGetPropertiesExt_t zeDevicePciGetPropertiesExt = nullptr;  // API 1.3: optional
   zeContextCreateEx_t zeContextCreateEx = nullptr;
   zeContextDestroy_t zeContextDestroy = nullptr;
   zeContextMakeMemoryResident_t zeContextMakeMemoryResident = nullptr;
@@ -133,6 +135,7 @@ void openLoader(Api& api) {
 #undef XPD_RESOLVE
   resolve(api, api.zelLoaderGetVersions, "zelLoaderGetVersions", false);
   resolve(api, api.zelLoaderTranslateHandle, "zelLoaderTranslateHandle", false);
+  resolve(api, api.zeDevicePciGetPropertiesExt, "zeDevicePciGetPropertiesExt", false);
 }
 
 #define ZE_CHECK(call, ...)                                                               \
@@ -301,7 +304,17 @@ class ZeBackend : public Backend {
       d.vendor = p.vendorId == 0x8086 ? "Intel" : "0x" + hex(p.vendorId, 4);
       d.name = std::string(p.name, strnlen(p.name, sizeof p.name));
       d.pciId = hex(p.vendorId, 4) + ":" + hex(p.deviceId, 4);
-      d.kernelDriver = "";
+      // The kernel driver (xe or i915) from sysfs, where the driver tells the PCI address.
+      ze_pci_ext_properties_t pci{};
+      pci.stype = ZE_STRUCTURE_TYPE_PCI_EXT_PROPERTIES;
+      if (api_.zeDevicePciGetPropertiesExt && api_.zeDevicePciGetPropertiesExt(devices_[i], &pci) == ZE_RESULT_SUCCESS) {
+        char bdf[40];
+        std::snprintf(bdf, sizeof bdf, "%04x:%02x:%02x.%x", pci.address.domain, pci.address.bus, pci.address.device, pci.address.function);
+        d.pciBusId = bdf;
+        const PciFacts sys = pciFacts(d.pciBusId);
+        if (!sys.pciId.empty()) d.pciId = sys.pciId;
+        d.kernelDriver = sys.kernelDriver;
+      }
       uint32_t nm = 0;
       ZE_CHECK(zeDeviceGetMemoryProperties, devices_[i], &nm, nullptr);
       std::vector<ze_device_memory_properties_t> mem(nm);

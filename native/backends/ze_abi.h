@@ -40,6 +40,7 @@ constexpr ze_structure_type_t ZE_STRUCTURE_TYPE_DEVICE_MEM_ALLOC_DESC = 0x15;
 constexpr ze_structure_type_t ZE_STRUCTURE_TYPE_HOST_MEM_ALLOC_DESC = 0x16;
 constexpr ze_structure_type_t ZE_STRUCTURE_TYPE_MEMORY_ALLOCATION_PROPERTIES = 0x17;
 constexpr ze_structure_type_t ZE_STRUCTURE_TYPE_RELAXED_ALLOCATION_LIMITS_EXP_DESC = 0x00020001;
+constexpr ze_structure_type_t ZE_STRUCTURE_TYPE_PCI_EXT_PROPERTIES = 0x10008;
 
 constexpr uint32_t ZE_INIT_FLAG_GPU_ONLY = 1u << 0;
 constexpr uint32_t ZE_RELAXED_ALLOCATION_LIMITS_EXP_FLAG_MAX_SIZE = 1u << 0;
@@ -143,6 +144,19 @@ struct ze_relaxed_allocation_limits_exp_desc_t {
   uint32_t flags;
 };
 
+// zeDevicePciGetPropertiesExt: the device's PCI address, for the kernel driver in sysfs.
+struct ze_pci_ext_properties_t {
+  ze_structure_type_t stype;
+  void* pNext;
+  struct {
+    uint32_t domain, bus, device, function;
+  } address;
+  struct {
+    int32_t genVersion, width;
+    int64_t maxBandwidth;
+  } maxSpeed;
+};
+
 struct ze_memory_allocation_properties_t {
   ze_structure_type_t stype;
   void* pNext;
@@ -188,6 +202,7 @@ using zeDeviceGet_t = ze_result_t (*)(ze_driver_handle_t, uint32_t* count, ze_de
 using zeDeviceGetProperties_t = ze_result_t (*)(ze_device_handle_t, ze_device_properties_t*);
 using zeDeviceGetMemoryProperties_t = ze_result_t (*)(ze_device_handle_t, uint32_t* count, ze_device_memory_properties_t*);
 using zeDeviceGetCommandQueueGroupProperties_t = ze_result_t (*)(ze_device_handle_t, uint32_t* count, ze_command_queue_group_properties_t*);
+using zeDevicePciGetPropertiesExt_t = ze_result_t (*)(ze_device_handle_t, ze_pci_ext_properties_t*);
 using zeDeviceCanAccessPeer_t = ze_result_t (*)(ze_device_handle_t, ze_device_handle_t peer, ze_bool_t* value);
 using zeContextCreateEx_t = ze_result_t (*)(ze_driver_handle_t, const ze_context_desc_t*, uint32_t numDevices, ze_device_handle_t* devices, ze_context_handle_t*);
 using zeContextDestroy_t = ze_result_t (*)(ze_context_handle_t);

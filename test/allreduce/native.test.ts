@@ -33,6 +33,12 @@ describe.skipIf(!configured)(`native tests (built in ${buildDir})`, () => {
     expect(r.out).toMatch(/ok: meminfo tests \(0 failures\)/);
   });
 
+  it('pci: bus ids as runtimes spell them, and every PCI function of this machine as sysfs has it', () => {
+    const r = run(join(buildDir, 'native', 'test', 'pci_test'), []);
+    expect(r.code, r.out).toBe(0);
+    expect(r.out).toMatch(/ok: pci tests \(0 failures\)/);
+  });
+
   it('collectives and p2p on the host backend, faults caught', () => {
     const r = run(join(buildDir, 'native', 'test', 'collective_test'), ['quick']);
     expect(r.code, r.out).toBe(0);

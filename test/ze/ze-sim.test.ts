@@ -127,6 +127,10 @@ describe.skipIf(!!why)(`xpudiag env and the ze backend${why ? ` (skipped: ${why}
     expect(b.facts!.runtimes.levelZeroLoader).toMatch(/^\d+\.\d+\.\d+$/);
     expect(b.facts!.extra.driverLibrary).toContain('libze_sim.so');
     expect(b.facts!.devices[0]!.peers).toEqual([1]);
+    // The PCI address from zeDevicePciGetPropertiesExt; the simulator's domain is in no
+    // sysfs, so its kernel driver is none (on Intel hardware: xe or i915).
+    expect(b.facts!.devices.map((d) => d.pciBusId)).toEqual(['fe5a:03:00.0', 'fe5a:04:00.0']);
+    expect(b.facts!.devices[0]!.kernelDriver).toBe('');
     expect(b.facts!.extra.driverCount).toBe('1');
     expect(b.facts!.extra.driverIndex).toBe('0');
     // Intel's encoding (0x01030000 + build) is decoded for an Intel device only.

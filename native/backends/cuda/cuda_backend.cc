@@ -10,6 +10,7 @@
 #pragma GCC visibility push(default)
 #include "xpudiag/backend.h"
 #include "xpudiag/plugin.h"
+#include "xpudiag/pci.h"
 #pragma GCC visibility pop
 
 #include <dlfcn.h>
@@ -56,44 +57,6 @@ void checkNccl(const NcclApi& api, int r, const char* call) {
 
 // "13.0" from 13000 (CUDART_VERSION style: major * 1000 + minor * 10).
 std::string cudaVersionString(int v) { return std::to_string(v / 1000) + "." + std::to_string((v % 1000) / 10); }
-
-std::string readFirstLine(const std::string& path) {
-  std::ifstream f(path);
-  std::string line;
-  if (f) std::getline(f, line);
-  return line;
-}
-
-std::string lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
-// sysfs spells bus ids "0000:1b:00.0"; cudaDeviceGetPCIBusId may use upper case and
-// a longer domain, so parse and print it again.
-std::string canonicalBusId(const char* id) {
-  unsigned domain = 0, bus = 0, dev = 0, fn = 0;
-  if (std::sscanf(id, "%x:%x:%x.%x", &domain, &bus, &dev, &fn) != 4) return lower(id);
-  char out[32];
-  std::snprintf(out, sizeof out, "%04x:%02x:%02x.%x", domain, bus, dev, fn);
-  return out;
-}
-
-// "0x2335" -> "2335"
-std::string sysfsHexId(const std::string& path) {
-  std::string v = lower(readFirstLine(path));
-  if (v.rfind("0x", 0) == 0) v = v.substr(2);
-  return v;
-}
-
-std::string basenameOfLink(const std::string& path) {
-  char buf[PATH_MAX];
-  const ssize_t n = readlink(path.c_str(), buf, sizeof buf - 1);
-  if (n <= 0) return "";
-  buf[n] = '\0';
-  const char* slash = std::strrchr(buf, '/');
-  return slash ? slash + 1 : buf;
-}
 
 // The NVIDIA kernel module's version ("580.95.05") from its /proc file.
 std::string nvidiaModuleVersion(const std::string& line) {
@@ -280,11 +243,9 @@ class CudaBackend final : public Backend {
       char bus[64] = {0};
       check(cudaDeviceGetPCIBusId(bus, sizeof bus, d), "cudaDeviceGetPCIBusId");
       info.pciBusId = canonicalBusId(bus);
-      const std::string sysfs = "/sys/bus/pci/devices/" + info.pciBusId;
-      const std::string vendorId = sysfsHexId(sysfs + "/vendor"), deviceId = sysfsHexId(sysfs + "/device");
-      if (!vendorId.empty() && !deviceId.empty()) info.pciId = vendorId + ":" + deviceId;
-      const std::string driver = basenameOfLink(sysfs + "/driver");
-      info.kernelDriver = driver.empty() ? "nvidia" : driver;
+      const PciFacts pci = pciFacts(info.pciBusId);
+      info.pciId = pci.pciId;
+      info.kernelDriver = pci.kernelDriver.empty() ? "nvidia" : pci.kernelDriver;
       info.extra["computeCapability"] = std::to_string(p.major) + "." + std::to_string(p.minor);
       info.extra["multiProcessors"] = std::to_string(p.multiProcessorCount);
       info.extra["uuid"] = uuidString(p.uuid);

@@ -18,6 +18,8 @@
 #include <string>
 #include <vector>
 
+#include "xpudiag/pci.h"
+
 #include "xpudiag/backend.h"
 
 namespace xpd {
@@ -145,43 +147,6 @@ inline std::string mappedLibraries(const std::vector<std::string>& prefixes) {
   std::string out;
   for (const std::string& l : libs) out += (out.empty() ? "" : ", ") + l;
   return out;
-}
-
-inline std::string readFirstLine(const std::string& path) {
-  std::ifstream f(path);
-  std::string line;
-  if (f) std::getline(f, line);
-  return line;
-}
-
-// "0x8086" -> "8086"
-inline std::string hexId(std::string v) {
-  for (char& c : v) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
-  if (v.rfind("0x", 0) == 0) v = v.substr(2);
-  return v;
-}
-
-// What sysfs says of a PCI device ("0000:03:00.0"): "vendor:device" and the kernel
-// driver bound to it ("xe", "i915"); empty where it cannot be read.
-struct PciFacts {
-  std::string pciId;
-  std::string kernelDriver;
-};
-
-inline PciFacts pciFacts(const std::string& busId) {
-  PciFacts f;
-  if (busId.empty()) return f;
-  const std::string dir = "/sys/bus/pci/devices/" + busId;
-  const std::string vendor = hexId(readFirstLine(dir + "/vendor")), device = hexId(readFirstLine(dir + "/device"));
-  if (!vendor.empty() && !device.empty()) f.pciId = vendor + ":" + device;
-  char buf[PATH_MAX];
-  const ssize_t n = readlink((dir + "/driver").c_str(), buf, sizeof buf - 1);
-  if (n > 0) {
-    buf[n] = '\0';
-    const std::string link = buf;
-    f.kernelDriver = link.substr(link.rfind('/') + 1);
-  }
-  return f;
 }
 
 // ---- BF16 conversions, run in the kernels ---------------------------------------------
