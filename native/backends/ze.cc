@@ -324,6 +324,13 @@ class ZeBackend : public Backend {
       for (size_t j = 0; j < devices_.size(); ++j)
         if (canAccess_[i][j]) d.peers.push_back(static_cast<int>(j));
       d.extra["maxMemAllocSize"] = std::to_string(p.maxMemAllocSize);
+      // How to read the numbers: an integrated GPU's device memory is system RAM, and a
+      // sub-device is one tile of a card (FLAT hierarchy), whose peer is often its twin.
+      d.extra["integrated"] = (p.flags & ZE_DEVICE_PROPERTY_FLAG_INTEGRATED) ? "yes" : "no";
+      if (p.flags & ZE_DEVICE_PROPERTY_FLAG_SUBDEVICE) d.extra["subdevice"] = std::to_string(p.subdeviceId);
+      std::string uuid;  // 8-4-4-4-12, as the other backends and --redact spell UUIDs
+      for (size_t k = 0; k < kMaxDeviceUuidSize; ++k) uuid += (k == 4 || k == 6 || k == 8 || k == 10 ? "-" : "") + hex(p.uuid.id[k], 2);
+      d.extra["uuid"] = uuid;
       f.devices.push_back(std::move(d));
     }
     return f;

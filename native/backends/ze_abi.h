@@ -52,6 +52,8 @@ constexpr uint32_t ZE_COMMAND_QUEUE_MODE_SYNCHRONOUS = 1;
 constexpr uint32_t ZE_EVENT_POOL_FLAG_HOST_VISIBLE = 1u << 0;
 constexpr uint32_t ZE_EVENT_SCOPE_FLAG_HOST = 1u << 2;
 constexpr uint32_t ZE_DEVICE_TYPE_GPU = 1;
+constexpr uint32_t ZE_DEVICE_PROPERTY_FLAG_INTEGRATED = 1u << 0;
+constexpr uint32_t ZE_DEVICE_PROPERTY_FLAG_SUBDEVICE = 1u << 1;
 
 constexpr size_t kMaxDeviceName = 256;
 constexpr size_t kMaxDriverUuidSize = 16;

@@ -44,6 +44,8 @@ SAME_VALUE(ZE_COMMAND_QUEUE_MODE_SYNCHRONOUS);
 SAME_VALUE(ZE_EVENT_POOL_FLAG_HOST_VISIBLE);
 SAME_VALUE(ZE_EVENT_SCOPE_FLAG_HOST);
 SAME_VALUE(ZE_DEVICE_TYPE_GPU);
+SAME_VALUE(ZE_DEVICE_PROPERTY_FLAG_INTEGRATED);
+SAME_VALUE(ZE_DEVICE_PROPERTY_FLAG_SUBDEVICE);
 static_assert(z::kMaxDeviceName == ZE_MAX_DEVICE_NAME, "ZE_MAX_DEVICE_NAME differs");
 static_assert(z::kComponentStringSize == ZEL_COMPONENT_STRING_SIZE, "ZEL_COMPONENT_STRING_SIZE differs");
 
@@ -53,6 +55,8 @@ SAME_SIZE(ze_device_properties_t, ze_device_properties_t);
 SAME_FIELD(ze_device_properties_t, ze_device_properties_t, vendorId);
 SAME_FIELD(ze_device_properties_t, ze_device_properties_t, deviceId);
 SAME_FIELD(ze_device_properties_t, ze_device_properties_t, maxMemAllocSize);
+SAME_FIELD(ze_device_properties_t, ze_device_properties_t, flags);
+SAME_FIELD(ze_device_properties_t, ze_device_properties_t, subdeviceId);
 SAME_FIELD(ze_device_properties_t, ze_device_properties_t, uuid);
 SAME_FIELD(ze_device_properties_t, ze_device_properties_t, name);
 SAME_SIZE(ze_device_memory_properties_t, ze_device_memory_properties_t);

@@ -131,6 +131,8 @@ describe.skipIf(!!why)(`xpudiag env and the ze backend${why ? ` (skipped: ${why}
     // sysfs, so its kernel driver is none (on Intel hardware: xe or i915).
     expect(b.facts!.devices.map((d) => d.pciBusId)).toEqual(['fe5a:03:00.0', 'fe5a:04:00.0']);
     expect(b.facts!.devices[0]!.kernelDriver).toBe('');
+    expect(b.facts!.devices[0]!.extra.integrated).toBe('no');
+    expect(b.facts!.devices[0]!.extra.uuid).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
     expect(b.facts!.extra.driverCount).toBe('1');
     expect(b.facts!.extra.driverIndex).toBe('0');
     // Intel's encoding (0x01030000 + build) is decoded for an Intel device only.
