@@ -16,7 +16,7 @@ cases:
   - id: device-alloc
     probe: alloc
     backend: ze
-    params: { variant: zeMemAllocDevice, size: 32MiB, count: 12, baselineMs: 3000, settleMs: 1500 }
+    params: { variant: zeMemAllocDevice, size: 32MiB, count: 16, baselineMs: 3000, settleMs: 1500 }
 `;
 
 describe.skipIf(!!why)(`compare on staged simulator runs${why ? ` (skipped: ${why})` : ''}`, { retry: 2 }, () => {
@@ -38,16 +38,17 @@ describe.skipIf(!!why)(`compare on staged simulator runs${why ? ` (skipped: ${wh
     expect(c.code, c.stderr).toBe(0);
     const cmp = JSON.parse(c.stdout);
     const factors = cmp.environment.map((f: { factor: string }) => f.factor);
-    expect(factors).toContain('runtimes.levelZeroDriver');
-    expect(factors.filter((k: string) => !k.startsWith('runtimes.levelZeroDriver'))).toEqual([]);
+    // A failure shows the comparison itself: which verdict or factor was not as staged.
+    expect(factors, c.stdout).toContain('runtimes.levelZeroDriver');
+    expect(factors.filter((k: string) => !k.startsWith('runtimes.levelZeroDriver')), c.stdout).toEqual([]);
     const text = xpudiag(['compare', before.file, after.file]);
-    expect(text.stdout).toMatch(/IMPROVED\s+device-alloc/);
-    expect(text.stdout).toMatch(/the one factor that changed: Level Zero driver/);
+    expect(text.stdout, text.stdout).toMatch(/IMPROVED\s+device-alloc/);
+    expect(text.stdout, text.stdout).toMatch(/the one factor that changed: Level Zero driver/);
 
     // The same fix, but ZE_AFFINITY_MASK changed too: no attribution.
     const confounded = run('clean', 'after2', { ZE_AFFINITY_MASK: '0' });
     const d = xpudiag(['compare', before.file, confounded.file]);
     expect(d.code).toBe(0);
-    expect(d.stdout).toMatch(/cannot be attributed to any one of them: .*Level Zero driver.*ZE_AFFINITY_MASK|cannot be attributed to any one of them: .*ZE_AFFINITY_MASK.*Level Zero driver/);
+    expect(d.stdout, d.stdout).toMatch(/cannot be attributed to any one of them: .*Level Zero driver.*ZE_AFFINITY_MASK|cannot be attributed to any one of them: .*ZE_AFFINITY_MASK.*Level Zero driver/);
   });
 });
