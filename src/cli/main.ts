@@ -22,7 +22,9 @@ Usage:
               [--algorithm A] [--compare A,B] [--input exact|random] [--exchange E] [--out DIR] [--json]
                                    an all-reduce sweep with nccl-tests' flags (K, M, G = 1024^n),
                                    on the first GPU backend with enough devices, else the host's
-  xpudiag validate SUITE...        check suites without running them
+  xpudiag validate [--list] SUITE...
+                                   check suites without running them; --list prints every case
+                                   (matrix expanded) with its probe, backend and level
   xpudiag env [--json]             machine fingerprint, and which backends work here and why not
   xpudiag compare BEFORE.json AFTER.json [--json | --markdown]
                                    what changed between two reports, beyond the noise, and which

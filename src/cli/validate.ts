@@ -4,7 +4,7 @@ import { LEVELS } from '../suite/spec.js';
 import { UsageError } from './errors.js';
 
 export async function validateCommand(args: string[]): Promise<number> {
-  const { positionals } = parseArgs({ args, allowPositionals: true, options: {} });
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { list: { type: 'boolean', default: false } } });
   if (!positionals.length) throw new UsageError('name at least one suite file to validate');
   let bad = 0;
   for (const file of positionals) {
@@ -14,6 +14,11 @@ export async function validateCommand(args: string[]): Promise<number> {
       const perLevel = LEVELS.map((l) => [l, s.cases.filter((c) => c.level === l).length] as const).filter(([, n]) => n > 0);
       const levels = perLevel.length > 1 ? `: ${perLevel.map(([l, n]) => `${n} ${l}`).join(', ')}` : '';
       process.stdout.write(`${file}: ok (${s.cases.length} case${s.cases.length === 1 ? '' : 's'}${levels})\n`);
+      // --list: the cases a run would have, after the matrix is expanded (what --level picks from).
+      if (values.list) {
+        const width = Math.min(60, Math.max(...s.cases.map((c) => c.id.length)));
+        for (const c of s.cases) process.stdout.write(`  ${c.id.padEnd(width)}  ${c.probe.padEnd(9)}  ${c.backend.padEnd(4)}  ${c.level}${c.control ? `  control: ${c.control}` : ''}\n`);
+      }
     } catch (e) {
       if (!(e instanceof SuiteError)) throw e;
       process.stderr.write(`${e.message}\n`);

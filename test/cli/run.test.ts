@@ -124,6 +124,14 @@ cases:
     );
     const v = xpudiag(['validate', suite]);
     expect(v.stdout).toContain('ok (4 cases: 2 quick, 1 medium, 1 long)');
+    const list = xpudiag(['validate', '--list', suite]);
+    expect(list.code).toBe(0);
+    expect(list.stdout.split('\n').slice(1, 5).map((l) => l.trim().split(/\s+/))).toEqual([
+      ['unmarked', 'alloc', 'host', 'quick'],
+      ['marked-quick', 'alloc', 'host', 'quick'],
+      ['marked-medium', 'alloc', 'host', 'medium'],
+      ['marked-long', 'alloc', 'host', 'long'],
+    ]);
     const statuses = (level?: string) => {
       const r = xpudiag(['run', suite, '--out', join(dir, `out-${level ?? 'none'}`), '--json', ...(level ? ['--level', level] : [])]);
       expect(r.code, r.stderr).toBe(0);
