@@ -128,6 +128,12 @@ Napi::Object memToJs(Napi::Env env, const MemSample& m) {
   set("vmRSS", m.vmRSS);
   set("rssAnon", m.rssAnon);
   set("pcpFree", m.pcpFree);
+  set("cached", m.cached);
+  set("sUnreclaim", m.sUnreclaim);
+  set("pageTables", m.pageTables);
+  set("kernelStack", m.kernelStack);
+  set("rssShmem", m.rssShmem);
+  set("vmPTE", m.vmPTE);
   return o;
 }
 

@@ -27,8 +27,8 @@ MemSample take(const char* phase, int step, uint64_t deviceBytes, const SampleSi
   return s.mem;
 }
 
-// Samples until MemAvailable's spread over the last window is below the threshold, or
-// the time runs out. On virtual machines freed memory comes back to MemFree seconds
+// Samples until the spread of stabilityReading (MemAvailable corrected for other
+// processes) over the last window is below the threshold, or the time runs out. On virtual machines freed memory comes back to MemFree seconds
 // late (balloon/virtio-mem), so a reading taken at once can be off by hundreds of MiB.
 bool waitStable(const char* phase, double maxMs, const AllocProbeParams& p, const SampleSink& sink) {
   struct Point { double t; int64_t avail; };
@@ -37,7 +37,7 @@ bool waitStable(const char* phase, double maxMs, const AllocProbeParams& p, cons
   const double start = monotonicMs();
   for (;;) {
     MemSample m = take(phase, 0, 0, sink);
-    window.push_back({m.tMs, hostAvailable(m)});
+    window.push_back({m.tMs, stabilityReading(m)});
     while (!window.empty() && m.tMs - window.front().t > p.stableWindowMs) window.erase(window.begin());
     if (m.tMs - start >= p.stableWindowMs) {
       auto [lo, hi] = std::minmax_element(window.begin(), window.end(), [](const Point& a, const Point& b) { return a.avail < b.avail; });
@@ -101,6 +101,8 @@ class Ballast {
   char* p_ = nullptr;
 };
 
+constexpr int kPreSamples = 5;
+
 }  // namespace
 
 void measure(Backend& b, const AllocProbeParams& p, const SampleSink& sink, AllocProbeOutcome& out);
@@ -116,7 +118,13 @@ AllocProbeOutcome runAllocProbe(const BackendFactory& make, const AllocProbePara
                                 const CleanupSink& onCleanup) {
   if (p.size == 0 || p.count < 1) throw std::invalid_argument("alloc probe: size and count must be positive");
   AllocProbeOutcome out;
-  take("pre", 0, 0, sink);
+  // A window of readings before the backend exists, not one: a single reading against
+  // the baseline's median made the fixed cost of creating the backend a coin toss on a
+  // machine whose memory moves by tens of MiB within a second.
+  for (int i = 0; i < kPreSamples; ++i) {
+    if (i) sleepMs(p.intervalMs);
+    take("pre", 0, 0, sink);
+  }
   double t0 = monotonicMs();
   BackendPtr backend = make();
   out.backendCreateMs = monotonicMs() - t0;

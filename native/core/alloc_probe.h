@@ -1,6 +1,6 @@
 // The allocation probe: how much host memory do device allocations cost?
 //
-// Steps: sample before the backend exists ("pre"); create it; sample until the
+// Steps: sample a short window before the backend exists ("pre"); create it; sample until the
 // baseline is stable ("baseline"); per allocation: allocate, touch, sample ("alloc");
 // free everything and sample until the readings settle ("release"). Optionally
 // alloc/free cycles ("cycle") whose host cost must not grow. Raw samples stream out
@@ -26,7 +26,7 @@ struct AllocProbeParams {
   double baselineMs = 5000;     // longest wait for a stable baseline
   double settleMs = 5000;       // longest wait for readings to settle after free
   double stableWindowMs = 600;  // window over which drift is judged
-  int64_t stableBytes = 8 << 20;  // MemAvailable spread within the window that counts as stable
+  int64_t stableBytes = 8 << 20;  // spread of stabilityReading within the window that counts as stable
   double intervalMs = 50;       // sampling period while waiting
   int samplesPerStep = 3;       // samples after each allocation (their median is used)
   int cycles = 0;               // alloc/free cycles after the release phase

@@ -71,11 +71,15 @@ const Field kMeminfoFields[] = {
     {"MemTotal", &MemSample::memTotal},       {"MemFree", &MemSample::memFree},
     {"MemAvailable", &MemSample::memAvailable}, {"Committed_AS", &MemSample::committedAS},
     {"Shmem", &MemSample::shmem},             {"AnonPages", &MemSample::anonPages},
-    {"GPUActive", &MemSample::gpuActive},
+    {"GPUActive", &MemSample::gpuActive},     {"Cached", &MemSample::cached},
+    {"SUnreclaim", &MemSample::sUnreclaim},   {"PageTables", &MemSample::pageTables},
+    {"KernelStack", &MemSample::kernelStack},
 };
 const Field kStatusFields[] = {
     {"VmRSS", &MemSample::vmRSS},
     {"RssAnon", &MemSample::rssAnon},
+    {"RssShmem", &MemSample::rssShmem},
+    {"VmPTE", &MemSample::vmPTE},
 };
 
 }  // namespace
