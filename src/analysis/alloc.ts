@@ -1,31 +1,39 @@
 // Host cost of device allocations, from the allocation probe's raw samples.
 // Pure: samples in, metrics out; unit-tested on fixture samples without any device.
+//
+// The phases, in order: the readings are split by phase (the baseline and the release
+// each reduced to the final window the probe judged stability over); each step's
+// reading is the median of its samples, as host memory consumed since the baseline, in
+// the fitted instrument (hostCorrected: other processes' memory taken out, see
+// host-readings.ts); the staircase is fitted (least squares; the median of the per-step
+// costs when readings left the line by far more than the baseline's noise); the same
+// fit of the alternate reading (ambiguous memory added back) widens the interval to the
+// hull of both, so a verdict holds whichever reading is right; the verdict is what that
+// interval carries, and never more; then the release, the fixed cost of creating the
+// backend, the alloc/free cycles and the DRM fdinfo slopes.
 import type { AllocProbeOutcome, AllocSample, MemReading } from '../native/addon.js';
+import { formatBytes } from '../suite/units.js';
+import { alternateInstrument, consumed, fittedInstrument, INSTRUMENTS, readInstrument, type FittedInstrument, type Instrument } from './host-readings.js';
+import { describeMoves, measureInterference, type Interference } from './interference.js';
 import { linearFit, median, medianCI, quantile, stddev } from './stats.js';
 
-export type ShadowVerdict = 'shadow' | 'clean' | 'inconclusive';
+export { INSTRUMENTS, type Instrument } from './host-readings.js';
 
-/**
- * Host instruments whose growth is fitted against device bytes, each a slope in host
- * bytes per device byte. hostAvailable is MemAvailable plus the free pages parked on
- * the per-CPU lists (see native/core/meminfo.h): the verdict's instrument wherever the
- * kernel prints them, because MemAvailable alone misses allocations served from those
- * lists (up to 1.3 GiB per CPU on this project's VMs).
- */
-export const INSTRUMENTS = ['hostAvailable', 'memAvailable', 'memFree', 'committedAS', 'anonPages', 'vmRSS', 'rssAnon', 'gpuActive'] as const;
-export type Instrument = (typeof INSTRUMENTS)[number];
+export type ShadowVerdict = 'shadow' | 'clean' | 'inconclusive';
 
 export interface AllocMetrics {
   hostPerDevice: number | null;
   hostPerDeviceCI: [number, number] | null;
-  /** Host memory taken by creating the backend (context, arenas), before any allocation. */
+  /** Host memory taken by creating the backend (context, arenas): the pre window against the baseline. */
   hostFixedBytes: number | null;
+  /** Spread of that difference: the pre window's and the baseline's noise together (bytes). */
+  hostFixedNoiseBytes: number | null;
   fitInterceptBytes: number | null;
   releasedFraction: number | null;
   verdict: ShadowVerdict;
   verdictReason: string;
   /** The instrument hostPerDevice, the noise and the release are read from. */
-  fittedInstrument: 'hostAvailable' | 'memAvailable';
+  fittedInstrument: FittedInstrument;
   /**
    * least-squares over the steps; median-increment (the median of the per-step host
    * cost, with an order-statistics interval) when the readings left the line by far more
@@ -36,6 +44,11 @@ export interface AllocMetrics {
   fitMethod: 'least-squares' | 'median-increment';
   /** Residual standard deviation of the least-squares fit (bytes). */
   fitResidualBytes: number | null;
+  /**
+   * The same fit of hostCorrectedShared (shared memory and slab that may be another
+   * process's added back), where it can be read: hostPerDeviceCI is the hull of both.
+   */
+  alternateFit: { instrument: Instrument; slope: number; interval: [number, number] | null } | null;
   threshold: number;
   noiseBytes: number;
   baselineStable: boolean;
@@ -51,19 +64,20 @@ export interface AllocMetrics {
    * a backend that does not use one: the instrument is absent, not zero).
    */
   drmFdinfo: Record<string, number> | null;
+  /** What other processes did to host memory during the staircase and the release. */
+  interference: Interference;
+  /**
+   * Why the staircase's readings are disturbed beyond a clean fit (a fallback fit, memory
+   * that may be another process's, a baseline that never settled); null when they are
+   * not. Such a hostPerDevice is not compared between reports, and an inconclusive
+   * verdict from it is measured again.
+   */
+  disturbed: string | null;
+  /** Why releasedFraction is null although something was consumed (a disturbed release). */
+  releaseNote?: string;
   /** Host cost after each alloc/free cycle (bytes); must not grow with the cycle number. */
   cycleCostBytes?: number[];
   cycleGrowthPerCycle?: number | null;
-}
-
-/** Consumed = a drop for the "available/free" readings, a rise for the usage counters. */
-function consumed(inst: Instrument, base: number, now: number): number {
-  return inst === 'hostAvailable' || inst === 'memAvailable' || inst === 'memFree' ? base - now : now - base;
-}
-
-function field(s: MemReading, inst: Instrument): number | undefined {
-  if (inst === 'hostAvailable') return s.memAvailable === undefined || s.pcpFree === undefined ? undefined : s.memAvailable + s.pcpFree;
-  return s[inst];
 }
 
 export interface AllocAnalysisInput {
@@ -71,101 +85,177 @@ export interface AllocAnalysisInput {
   outcome: AllocProbeOutcome;
   planned: number;
   threshold?: number;
+  /** The window the probe judged stability over (ms): the baseline and the release are read from their last such window. */
+  stableWindowMs?: number;
 }
 
-export function analyzeAlloc({ samples, outcome, planned, threshold = 0.1 }: AllocAnalysisInput): AllocMetrics {
-  const baseline = samples.filter((s) => s.phase === 'baseline');
-  const pre = samples.find((s) => s.phase === 'pre');
-  const release = samples.filter((s) => s.phase === 'release');
-  const steps = new Map<number, AllocSample[]>();
-  for (const s of samples.filter((s) => s.phase === 'alloc')) steps.set(s.step, [...(steps.get(s.step) ?? []), s]);
+const MiB = 1 << 20;
 
-  // The baseline is the end of the waiting period: its latest third, where drift has stopped.
-  const tail = baseline.slice(Math.floor((baseline.length * 2) / 3));
-  const baseOf = (inst: Instrument): number | undefined => {
-    const v = tail.map((s) => field(s, inst)).filter((x): x is number => x !== undefined);
-    return v.length ? median(v) : undefined;
+/** The last `windowMs` of a phase's readings (at least 3 of them, where there are). */
+function finalWindow<T extends MemReading>(readings: readonly T[], windowMs: number): T[] {
+  if (!readings.length) return [];
+  const end = readings.at(-1)!.t;
+  const inside = readings.filter((s) => s.t >= end - windowMs);
+  return inside.length >= 3 ? inside : readings.slice(-3);
+}
+
+function values(readings: readonly MemReading[], inst: Instrument): number[] {
+  return readings.map((s) => readInstrument(s, inst)).filter((x): x is number => x !== undefined);
+}
+
+function medianOf(readings: readonly MemReading[], inst: Instrument): number | undefined {
+  const v = values(readings, inst);
+  return v.length ? median(v) : undefined;
+}
+
+interface Phases {
+  pre: AllocSample[];
+  baseline: AllocSample[];
+  steps: AllocSample[][];
+  release: AllocSample[];
+  cycles: AllocSample[];
+  /** Device bytes at the baseline (0) and after each step. */
+  xs: number[];
+}
+
+function splitPhases(samples: readonly AllocSample[], windowMs: number): Phases {
+  const byStep = new Map<number, AllocSample[]>();
+  for (const s of samples) if (s.phase === 'alloc') byStep.set(s.step, [...(byStep.get(s.step) ?? []), s]);
+  const steps = [...byStep.entries()].sort((a, b) => a[0] - b[0]).map(([, ss]) => ss);
+  return {
+    pre: samples.filter((s) => s.phase === 'pre'),
+    baseline: finalWindow(samples.filter((s) => s.phase === 'baseline'), windowMs),
+    steps,
+    release: finalWindow(samples.filter((s) => s.phase === 'release'), windowMs),
+    cycles: samples.filter((s) => s.phase === 'cycle').sort((a, b) => a.step - b.step),
+    xs: [0, ...steps.map((ss) => ss[0]!.deviceBytes)],
   };
-  const primary: AllocMetrics['fittedInstrument'] = samples.length && samples.every((s) => s.pcpFree !== undefined) ? 'hostAvailable' : 'memAvailable';
-  const avail = (s: AllocSample): number => field(s, primary) ?? NaN;
-  const base = baseOf(primary);
-  // Noise over the same stable tail the base is read from: the drift before the
-  // baseline settled (per-CPU lists draining after the previous case) is not the
-  // instrument's noise during the measurement.
-  const baseReadings = tail.map(avail).filter(Number.isFinite);
+}
+
+/** Host memory consumed at the baseline (0) and after each step, in one instrument; null if any step cannot be read. */
+function staircase(ph: Phases, inst: Instrument): number[] | null {
+  const b = medianOf(ph.baseline, inst);
+  if (b === undefined || !ph.steps.length) return null;
+  const ys = [0];
+  for (const ss of ph.steps) {
+    const v = medianOf(ss, inst);
+    if (v === undefined) return null;
+    ys.push(consumed(inst, b, v));
+  }
+  return ys;
+}
+
+/** The staircase the verdict was fitted on: device bytes and host bytes consumed, per step (what the charts plot). */
+export function fittedStaircase(samples: AllocSample[], instrument: Instrument, stableWindowMs = DEFAULT_STABLE_WINDOW_MS): { xs: number[]; ys: number[] } | null {
+  const ph = splitPhases(samples, stableWindowMs);
+  const ys = staircase(ph, instrument);
+  return ys ? { xs: ph.xs, ys } : null;
+}
+
+/** The probe's default stability window (native/core/alloc_probe.h). */
+export const DEFAULT_STABLE_WINDOW_MS = 600;
+
+interface Fit {
+  slope: number;
+  slopeCI: [number, number] | null;
+  intercept: number;
+  method: AllocMetrics['fitMethod'];
+  residualSD: number;
+  /** Set when the readings left the line: what the fallback had to set aside, in words. */
+  leftTheLine?: string;
+}
+
+/**
+ * Least squares with the baseline's noise as the floor of the residual spread; the
+ * median of the per-step costs when the readings left the line by far more than that
+ * noise: 8 times the baseline's standard deviation, and at least 4 MiB so that a
+ * perfectly quiet baseline does not call ordinary page-table and allocator overheads a
+ * disturbance.
+ */
+function fitStaircase(xs: number[], ys: number[], noiseSD: number): Fit {
+  const lsq = linearFit(xs, ys, noiseSD);
+  if (lsq.residualSD <= Math.max(8 * noiseSD, 4 * MiB)) {
+    return { slope: lsq.slope, slopeCI: lsq.slopeCI, intercept: lsq.intercept, method: 'least-squares', residualSD: lsq.residualSD };
+  }
+  const per: number[] = [];
+  for (let i = 1; i < xs.length; i++) if (xs[i]! > xs[i - 1]!) per.push((ys[i]! - ys[i - 1]!) / (xs[i]! - xs[i - 1]!));
+  const { median: slope, ci } = medianCI(per);
+  return {
+    slope, slopeCI: ci, intercept: median(ys.map((y, i) => y - slope * xs[i]!)), method: 'median-increment', residualSD: lsq.residualSD,
+    leftTheLine: `readings left the line by ${(lsq.residualSD / MiB).toFixed(1)} MiB against ${(noiseSD / MiB).toFixed(1)} MiB of baseline noise`,
+  };
+}
+
+function hull(a: [number, number] | null, b: [number, number] | null): [number, number] | null {
+  return a && b ? [Math.min(a[0], b[0]), Math.max(a[1], b[1])] : null;
+}
+
+export function analyzeAlloc({ samples, outcome, planned, threshold = 0.1, stableWindowMs = DEFAULT_STABLE_WINDOW_MS }: AllocAnalysisInput): AllocMetrics {
+  const ph = splitPhases(samples, stableWindowMs);
+  const primary = fittedInstrument(samples);
+  const alternate = alternateInstrument(primary);
+  const base = medianOf(ph.baseline, primary);
+  const baseReadings = values(ph.baseline, primary);
   const noiseSD = stddev(baseReadings);
   const noiseBytes = baseReadings.length ? quantile(baseReadings, 0.95) - quantile(baseReadings, 0.05) : 0;
+  const deviceBytes = ph.xs.at(-1) ?? 0;
+  const interference = measureInterference(ph.baseline, ph.steps, ph.release);
 
-  const stepList = [...steps.entries()].sort((a, b) => a[0] - b[0]);
-  const xs = [0, ...stepList.map(([, ss]) => ss[0]!.deviceBytes)];
-  const deviceBytes = xs.at(-1) ?? 0;
-
-  // Host memory consumed at x = 0 (the baseline) and after each step, per instrument.
-  const ysFor = (inst: Instrument): number[] | null => {
-    const b = baseOf(inst);
-    if (b === undefined || stepList.length < 1) return null;
-    const ys = [0];
-    for (const [, ss] of stepList) {
-      const v = ss.map((s) => field(s, inst)).filter((x): x is number => x !== undefined);
-      if (!v.length) return null;
-      ys.push(consumed(inst, b, median(v)));
-    }
-    return ys;
-  };
-  // The other instruments are reported beside the fitted one, without its noise floor.
-  const fitFor = (inst: Instrument) => {
-    const ys = ysFor(inst);
-    return ys ? linearFit(xs, ys) : null;
-  };
-
-  const primaryYs = ysFor(primary);
-  const lsq = primaryYs ? linearFit(xs, primaryYs, noiseSD) : null;
+  // The fitted instrument, the alternate reading, and every other instrument beside them
+  // (plain least squares, without the noise floor).
+  const primaryYs = staircase(ph, primary);
+  const fit = primaryYs ? fitStaircase(ph.xs, primaryYs, noiseSD) : null;
+  const alternateYs = alternate ? staircase(ph, alternate) : null;
+  const alt = alternate && alternateYs ? fitStaircase(ph.xs, alternateYs, stddev(values(ph.baseline, alternate))) : null;
   const instruments: AllocMetrics['instruments'] = {};
-  for (const inst of INSTRUMENTS) instruments[inst] = (inst === primary ? lsq : fitFor(inst))?.slope ?? null;
-  const robust = lsq && primaryYs && disturbed(lsq.residualSD, noiseSD) ? medianIncrementFit(xs, primaryYs) : null;
-  const fit = robust ?? (lsq ? { slope: lsq.slope, slopeCI: lsq.slopeCI as [number, number] | null, intercept: lsq.intercept } : null);
-
-  let releasedFraction: number | null = null;
-  if (base !== undefined && stepList.length && release.length) {
-    const peak = median(stepList.at(-1)![1].map(avail));
-    const consumedAtPeak = base - peak;
-    const end = median(release.slice(Math.floor((release.length * 2) / 3)).map(avail));
-    // Release is only meaningful when something measurable was consumed.
-    if (consumedAtPeak > Math.max(4 * noiseSD, 16 << 20)) releasedFraction = (end - peak) / consumedAtPeak;
+  for (const inst of INSTRUMENTS) {
+    if (inst === primary) instruments[inst] = fit?.slope ?? null;
+    else {
+      const ys = staircase(ph, inst);
+      instruments[inst] = ys ? linearFit(ph.xs, ys).slope : null;
+    }
   }
+  const interval = alt ? hull(fit?.slopeCI ?? null, alt.slopeCI) : (fit?.slopeCI ?? null);
 
-  const cycles = samples.filter((s) => s.phase === 'cycle').sort((a, b) => a.step - b.step);
-  let cycleCostBytes: number[] | undefined;
-  let cycleGrowthPerCycle: number | null | undefined;
-  if (cycles.length && base !== undefined) {
-    cycleCostBytes = cycles.map((s) => base - avail(s));
-    cycleGrowthPerCycle = cycles.length >= 2 ? linearFit(cycles.map((s) => s.step), cycleCostBytes).slope : null;
-  }
-
-  const drmFdinfo = drmSlopes(baseline, stepList, xs);
-
-  let { verdict, reason } = judgeShadow(fit?.slopeCI ?? null, threshold, noiseBytes, deviceBytes);
-  if (robust && lsq && !robust.slopeCI) {
+  // The verdict, and what disturbed the readings it rests on.
+  const judged = judgeShadow(interval, threshold, noiseBytes, deviceBytes);
+  const alone = judgeShadow(fit?.slopeCI ?? null, threshold, noiseBytes, deviceBytes);
+  const ambiguous = interference.staircase.filter((m) => m.role === 'ambiguous');
+  const disturbances = [
+    fit?.leftTheLine,
+    ambiguous.length ? describeMoves(ambiguous) : undefined,
+    outcome.baselineStable ? undefined : 'the baseline never settled before the first allocation',
+  ].filter((x): x is string => !!x);
+  let { verdict, reason } = judged;
+  if (fit?.method === 'median-increment' && !fit.slopeCI) {
     verdict = 'inconclusive';
-    reason =
-      `readings left the line by ${(lsq.residualSD / MiB).toFixed(1)} MiB against ${(noiseSD / MiB).toFixed(1)} MiB of baseline noise, ` +
-      `and ${xs.length - 1} steps are too few for an interval that ignores them: allocate in 6 or more steps`;
-  } else if (robust && lsq) {
-    reason +=
-      `; readings left the line by ${(lsq.residualSD / MiB).toFixed(1)} MiB against ${(noiseSD / MiB).toFixed(1)} MiB of baseline noise: ` +
-      `median of ${xs.length - 1} per-step costs used`;
+    reason = `${fit.leftTheLine}, and ${ph.xs.length - 1} steps are too few for an interval that ignores them: allocate in 6 or more steps`;
+  } else if (fit?.method === 'median-increment') {
+    reason += `; ${fit.leftTheLine}: median of ${ph.xs.length - 1} per-step costs used`;
   }
+  if (alt && alone.verdict !== judged.verdict) {
+    reason += `; ${alternate} reads ${alt.slope.toFixed(3)} ${alt.slopeCI ? ivText(alt.slopeCI) : '(no interval)'}, ${primary} ${fit!.slope.toFixed(3)}: ${describeMoves(ambiguous) || 'memory that may be another process\'s moved'}`;
+  }
+  const corrected = interference.staircase.filter((m) => m.role === 'corrected');
+  if (corrected.length) reason += `; ${describeMoves(corrected)}`;
+
+  const release = releaseOf(ph, primary, alternate, base, noiseSD, interference);
+  const fixed = fixedCostOf(ph, primary, alternate, base, noiseBytes);
+  const cycles = cyclesOf(ph, primary, base);
   return {
     hostPerDevice: fit?.slope ?? null,
-    hostPerDeviceCI: fit?.slopeCI ?? null,
-    hostFixedBytes: pre && Number.isFinite(avail(pre)) && base !== undefined ? avail(pre) - base : null,
+    hostPerDeviceCI: interval,
+    hostFixedBytes: fixed?.bytes ?? null,
+    hostFixedNoiseBytes: fixed?.noise ?? null,
     fitInterceptBytes: fit?.intercept ?? null,
-    releasedFraction,
+    releasedFraction: release.fraction,
+    ...(release.note ? { releaseNote: release.note } : {}),
     verdict,
     verdictReason: reason,
     fittedInstrument: primary,
-    fitMethod: robust ? 'median-increment' : 'least-squares',
-    fitResidualBytes: lsq?.residualSD ?? null,
+    fitMethod: fit?.method ?? 'least-squares',
+    fitResidualBytes: fit?.residualSD ?? null,
+    alternateFit: alt ? { instrument: alternate!, slope: alt.slope, interval: alt.slopeCI } : null,
     threshold,
     noiseBytes,
     baselineStable: outcome.baselineStable,
@@ -174,53 +264,89 @@ export function analyzeAlloc({ samples, outcome, planned, threshold = 0.1 }: All
     planned,
     deviceBytes,
     instruments,
-    drmFdinfo,
-    ...(cycleCostBytes ? { cycleCostBytes, cycleGrowthPerCycle } : {}),
+    drmFdinfo: drmSlopes(ph),
+    interference,
+    disturbed: disturbances.length ? disturbances.join('; ') : null,
+    ...cycles,
   };
 }
 
-function drmSlopes(baseline: AllocSample[], stepList: [number, AllocSample[]][], xs: number[]): Record<string, number> | null {
-  const keys = new Set(stepList.flatMap(([, ss]) => ss.flatMap((s) => Object.keys(s.drm ?? {}))));
+const ivText = ([lo, hi]: [number, number]) => `[${lo.toFixed(3)}, ${hi.toFixed(3)}]`;
+
+/**
+ * The share of the host memory consumed at the last step that came back by the end of
+ * the release. Only meaningful when something measurable was consumed; null with a note
+ * where the alternate reading tells another story (memory that may be another process's
+ * moved meanwhile).
+ */
+function releaseOf(ph: Phases, primary: Instrument, alternate: Instrument | null, base: number | undefined, noiseSD: number, interference: Interference): { fraction: number | null; note?: string } {
+  const fraction = (inst: Instrument): number | null => {
+    const b = medianOf(ph.baseline, inst);
+    const peak = ph.steps.length ? medianOf(ph.steps.at(-1)!, inst) : undefined;
+    const end = medianOf(ph.release, inst);
+    if (b === undefined || peak === undefined || end === undefined) return null;
+    const atPeak = consumed(inst, b, peak);
+    return atPeak > Math.max(4 * noiseSD, 16 * MiB) ? (atPeak - consumed(inst, b, end)) / atPeak : null;
+  };
+  if (base === undefined) return { fraction: null };
+  const p = fraction(primary);
+  const a = alternate ? fraction(alternate) : null;
+  if (p !== null && a !== null && Math.abs(p - a) > 0.1) {
+    const moves = interference.release.filter((m) => m.role === 'ambiguous');
+    return { fraction: null, note: `released ${p.toFixed(2)} in ${primary} but ${a.toFixed(2)} in ${alternate}: ${describeMoves(moves, 'reading') || "memory that may be another process's moved during the release"}` };
+  }
+  return { fraction: p };
+}
+
+/**
+ * Host memory taken by creating the backend: the pre window against the baseline, in
+ * the fitted reading; null where the alternate reading moved by more than the noise
+ * between them (it cannot be told whose memory that was).
+ */
+function fixedCostOf(ph: Phases, primary: Instrument, alternate: Instrument | null, base: number | undefined, baseNoise: number): { bytes: number; noise: number } | null {
+  const pre = medianOf(ph.pre, primary);
+  if (pre === undefined || base === undefined) return null;
+  const preValues = values(ph.pre, primary);
+  const noise = baseNoise + (preValues.length > 1 ? quantile(preValues, 0.95) - quantile(preValues, 0.05) : baseNoise);
+  const bytes = consumed(primary, pre, base);
+  if (alternate) {
+    const preA = medianOf(ph.pre, alternate);
+    const baseA = medianOf(ph.baseline, alternate);
+    if (preA !== undefined && baseA !== undefined && Math.abs(consumed(alternate, preA, baseA) - bytes) > Math.max(noise, 16 * MiB)) return null;
+  }
+  return { bytes, noise };
+}
+
+function cyclesOf(ph: Phases, primary: Instrument, base: number | undefined): Pick<AllocMetrics, 'cycleCostBytes' | 'cycleGrowthPerCycle'> {
+  if (!ph.cycles.length || base === undefined) return {};
+  const cycleCostBytes = ph.cycles.map((s) => consumed(primary, base, readInstrument(s, primary) ?? base));
+  const cycleGrowthPerCycle = ph.cycles.length >= 2 ? linearFit(ph.cycles.map((s) => s.step), cycleCostBytes).slope : null;
+  return { cycleCostBytes, cycleGrowthPerCycle };
+}
+
+function drmSlopes(ph: Phases): Record<string, number> | null {
+  const keys = new Set(ph.steps.flatMap((ss) => ss.flatMap((s) => Object.keys(s.drm ?? {}))));
   if (!keys.size) return null;
   const out: Record<string, number> = {};
   for (const k of keys) {
-    const base = median(baseline.map((s) => s.drm?.[k] ?? 0));
-    const ys = [0, ...stepList.map(([, ss]) => median(ss.map((s) => s.drm?.[k] ?? 0)) - base)];
-    out[k] = linearFit(xs, ys).slope;
+    const base = median(ph.baseline.map((s) => s.drm?.[k] ?? 0));
+    const ys = [0, ...ph.steps.map((ss) => median(ss.map((s) => s.drm?.[k] ?? 0)) - base)];
+    out[k] = linearFit(ph.xs, ys).slope;
   }
   return out;
-}
-
-const MiB = 1 << 20;
-
-/**
- * Readings that left the fitted line by far more than the instrument's noise: 8 times
- * the baseline's standard deviation, and at least 4 MiB so that a perfectly quiet
- * baseline does not call ordinary page-table and allocator overheads a disturbance.
- */
-function disturbed(residualSD: number, noiseSD: number): boolean {
-  return residualSD > Math.max(8 * noiseSD, 4 * MiB);
-}
-
-/** Median of the per-step host cost per device byte, with its order-statistics interval. */
-function medianIncrementFit(xs: number[], ys: number[]): { slope: number; slopeCI: [number, number] | null; intercept: number } {
-  const per: number[] = [];
-  for (let i = 1; i < xs.length; i++) if (xs[i]! > xs[i - 1]!) per.push((ys[i]! - ys[i - 1]!) / (xs[i]! - xs[i - 1]!));
-  const { median: slope, ci } = medianCI(per);
-  return { slope, slopeCI: ci, intercept: median(ys.map((y, i) => y - slope * xs[i]!)) };
 }
 
 /** The verdict the interval can carry, and never more. */
 export function judgeShadow(ci: [number, number] | null, threshold: number, noiseBytes: number, deviceBytes: number): { verdict: ShadowVerdict; reason: string } {
   if (!ci) return { verdict: 'inconclusive', reason: 'no allocation step was measured' };
   const [lo, hi] = ci;
-  const iv = `[${lo.toFixed(3)}, ${hi.toFixed(3)}]`;
+  const iv = ivText(ci);
   if (lo > threshold) return { verdict: 'shadow', reason: `95% interval ${iv} lies above the threshold ${threshold}` };
   if (hi < threshold) return { verdict: 'clean', reason: `95% interval ${iv} lies below the threshold ${threshold}` };
   return {
     verdict: 'inconclusive',
     reason:
-      `95% interval ${iv} straddles the threshold ${threshold}: noise ${(noiseBytes / MiB).toFixed(0)} MiB against ` +
-      `${(deviceBytes / MiB).toFixed(0)} MiB allocated; allocate more or use a quieter machine`,
+      `95% interval ${iv} straddles the threshold ${threshold}: noise ${formatBytes(Math.round(noiseBytes))} against ` +
+      `${formatBytes(deviceBytes)} allocated; allocate more or use a quieter machine`,
   };
 }

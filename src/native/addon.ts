@@ -10,24 +10,9 @@ export const packageRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '
 export const addonDir = process.env.XPUDIAG_ADDON_DIR ?? join(packageRoot, 'build', 'Release');
 export const addonPath = join(addonDir, 'xpudiag.node');
 
-export interface DeviceFacts {
-  index: number;
-  vendor: string;
-  name: string;
-  pciId: string;
-  pciBusId: string;
-  kernelDriver: string;
-  memoryBytes: number;
-  peers: number[];
-  extra: Record<string, string>;
-}
+import type { BackendFacts } from '../model/facts.js';
 
-export interface BackendFacts {
-  backend: string;
-  runtimes: Record<string, string>;
-  extra: Record<string, string>;
-  devices: DeviceFacts[];
-}
+export type { BackendFacts, DeviceFacts } from '../model/facts.js';
 
 /** One reading of the host-memory instruments, in bytes; absent fields were not printed by the kernel. */
 export interface MemReading {
@@ -43,6 +28,14 @@ export interface MemReading {
   rssAnon?: number;
   /** Free pages on the per-CPU lists (/proc/zoneinfo), which MemFree and MemAvailable leave out. */
   pcpFree?: number;
+  /** Machine-wide page cache (Cached, shared memory included), unreclaimable slab, page tables, kernel stacks. */
+  cached?: number;
+  sUnreclaim?: number;
+  pageTables?: number;
+  kernelStack?: number;
+  /** This process's mapped shared memory and page tables (/proc/self/status). */
+  rssShmem?: number;
+  vmPTE?: number;
 }
 
 export type AllocPhase = 'pre' | 'baseline' | 'alloc' | 'release' | 'cycle';
