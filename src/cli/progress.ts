@@ -10,7 +10,9 @@ export function progressPrinter(stream: NodeJS.WriteStream = process.stderr): (p
       if (live) stream.write(`\r\x1b[K${head} ...`);
       return;
     }
-    const line = `${colorStatus(p.result.status, live)} ${head} (${(p.result.durationMs / 1000).toFixed(1)} s)`;
+    const again = p.result.attempts?.length ? `, measured ${p.result.attempts.length + 1} times` : '';
+    const line = `${colorStatus(p.result.status, live)} ${head} (${(p.result.durationMs / 1000).toFixed(1)} s${again})`;
     stream.write(live ? `\r\x1b[K${line}\n` : `${line}\n`);
+    for (const r of p.revised ?? []) stream.write(`${colorStatus(r.result.status, live)} ${r.result.id}: was ${r.was.toUpperCase()}, revised: ${p.id} failed\n`);
   };
 }

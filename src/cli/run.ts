@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { packageRoot } from '../native/addon.js';
-import { exitCodeFor } from '../report/build.js';
+import { combineExitCodes, exitCodeFor, untrustedReason, type Report } from '../report/build.js';
 import { renderResultsTable } from '../report/render-text.js';
 import { resumeSuite, ResumeError, runSuite } from '../runner/run-suite.js';
 import { loadSuite } from '../suite/index.js';
@@ -29,10 +29,14 @@ export async function runCommand(args: string[], commandText?: string): Promise<
       redact: { type: 'boolean', default: false },
       junit: { type: 'string' },
       html: { type: 'string' },
+      repeat: { type: 'string' },
+      'allow-untrusted': { type: 'boolean', default: false },
     },
   });
   const level = parseLevel(values.level);
-  if (values.resume) return resumeCommand(values.resume, positionals, values.backend, level, !!values.json);
+  const repeat = parseRepeat(values.repeat);
+  const allowUntrusted = !!values['allow-untrusted'];
+  if (values.resume) return resumeCommand(values.resume, positionals, values.backend, level, !!values.json, allowUntrusted);
   const files = positionals.length ? positionals : [defaultSuite];
   // Every suite is checked before anything runs: a typo in the third file must not
   // surface after an hour of measurements.
@@ -57,13 +61,14 @@ export async function runCommand(args: string[], commandText?: string): Promise<
   // One redaction scope for the run: report, journal, JUnit and HTML share placeholders.
   const redactor = values.redact ? new Redactor(machineIdentifiers()) : undefined;
   const shown = (s: string) => (redactor ? redactor.text(s) : s);
-  const reports = [];
-  let exit = 0;
+  const reports: Report[] = [];
+  const exits: number[] = [];
   try {
-    for (const suite of suites) {
+    for (const suite of suites.flatMap((s) => Array.from({ length: repeat }, (_, i) => ({ suite: s, i })))) {
       if (controller.signal.aborted) break;
-      if (!values.json) process.stderr.write(`xpudiag: suite ${suite.name} (${suite.cases.length} case${suite.cases.length === 1 ? '' : 's'}) from ${shown(suite.file)}\n`);
-      const { report, reportPath, journalPath } = await runSuite(suite, {
+      const nth = repeat > 1 ? ` run ${suite.i + 1} of ${repeat}` : '';
+      if (!values.json) process.stderr.write(`xpudiag: suite ${suite.suite.name}${nth} (${suite.suite.cases.length} case${suite.suite.cases.length === 1 ? '' : 's'}) from ${shown(suite.suite.file)}\n`);
+      const { report, reportPath, journalPath } = await runSuite(suite.suite, {
         outDir: values.out!,
         backend: values.backend,
         level,
@@ -73,11 +78,12 @@ export async function runCommand(args: string[], commandText?: string): Promise<
         ...(redactor ? { transform: (r) => redactor.value(r), journalTransform: (e) => redactor.value(e) } : {}),
       });
       reports.push(report);
-      exit = Math.max(exit, exitCodeFor(report.summary));
+      exits.push(exitCodeFor(report, allowUntrusted));
       if (!values.json) {
         process.stdout.write(renderResultsTable(report, !!process.stdout.isTTY && !process.env.CI) + '\n');
         process.stdout.write(`report: ${shown(reportPath)}\njournal: ${shown(journalPath)}\n`);
       }
+      noteUntrusted(report, allowUntrusted);
     }
   } finally {
     process.off('SIGINT', onSignal);
@@ -87,7 +93,21 @@ export async function runCommand(args: string[], commandText?: string): Promise<
   const note = (what: string, path: string) => process.stderr.write(`${what}: ${shown(path)}\n`);
   if (values.junit && reports.length) note('junit', writeJunit(values.junit, reports, redactor));
   if (values.html && reports.length) note('html', writeHtml(values.html, reports, redactor));
-  return signalExit || exit;
+  return signalExit || combineExitCodes(exits);
+}
+
+/** Says on stderr why a run exits 4 (or would, without --allow-untrusted). */
+function noteUntrusted(report: Report, allowUntrusted: boolean): void {
+  const why = untrustedReason(report);
+  if (why && !report.interrupted) process.stderr.write(`xpudiag: ${allowUntrusted ? 'untrusted (exit 0 by --allow-untrusted)' : 'exit 4, untrusted'}: ${why}\n`);
+}
+
+/** `--repeat N`: the suite run N times in a row, N reports, for `compare` of several reports per side. */
+function parseRepeat(v: string | undefined): number {
+  if (v === undefined) return 1;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > 1000) throw new UsageError(`--repeat takes a whole number of runs from 1 to 1000 (got '${v}'), e.g. --repeat 5`);
+  return n;
 }
 
 function parseLevel(v: string | undefined): Level | undefined {
@@ -98,16 +118,19 @@ function parseLevel(v: string | undefined): Level | undefined {
   return v as Level;
 }
 
-async function resumeCommand(journal: string, positionals: string[], backend: string | undefined, level: Level | undefined, json: boolean): Promise<number> {
+async function resumeCommand(journal: string, positionals: string[], backend: string | undefined, level: Level | undefined, json: boolean, allowUntrusted: boolean): Promise<number> {
   if (positionals.length) throw new UsageError('--resume takes the journal alone: the suite is the one the journal names');
   if (!existsSync(journal)) throw new UsageError(`--resume: no such journal: ${journal}`);
   try {
     const { report, reportPath } = await resumeSuite(journal, {
       outDir: '.', backend, level, command: `xpudiag run --resume ${journal}`, onProgress: json ? undefined : progressPrinter(),
+      onResume: ({ done, total, interrupted }) =>
+        process.stderr.write(`xpudiag: resuming ${journal}${interrupted ? ' (interrupted)' : ''}: ${done} of ${total} done\n`),
     });
     if (json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
     else process.stdout.write(renderResultsTable(report, !!process.stdout.isTTY && !process.env.CI) + `\nreport: ${reportPath}\n`);
-    return exitCodeFor(report.summary);
+    noteUntrusted(report, allowUntrusted);
+    return exitCodeFor(report, allowUntrusted);
   } catch (e) {
     if (e instanceof ResumeError) throw new UsageError(e.message);
     throw e;

@@ -3,14 +3,9 @@
 // parent and is pure (samples in, metrics and a status out).
 import type { Addon, BackendFacts } from '../native/addon.js';
 
-export type Status = 'pass' | 'fail' | 'warn' | 'skip' | 'error' | 'xfail' | 'xpass';
+import type { ControlCheck, Reference, Status } from '../model/result.js';
 
-export interface Reference {
-  ref?: number;
-  lower?: number;
-  upper?: number;
-  unit?: string;
-}
+export type { Reference, Status } from '../model/result.js';
 
 /** What a probe needs of a suite case (structurally the suite loader's Case). */
 export interface ProbeCase {
@@ -53,7 +48,16 @@ export interface Judgement {
   status: Status;
   reason: string;
   metrics: Record<string, unknown>;
+  /**
+   * Why the readings could not carry a verdict because something outside the case
+   * disturbed them: the runner measures the case again (bounded, every attempt kept in
+   * the report) before it settles for this judgement.
+   */
+  remeasure?: string;
 }
+
+/** A control's judgement against its known truth (negative: no host cost, positive: all of it). */
+export type ControlJudgement = ControlCheck;
 
 export interface ProbeModule {
   /** Runs in the child; returns the probe's outcome object. */
@@ -64,6 +68,11 @@ export interface ProbeModule {
   describe?(metrics: Record<string, unknown>): string;
   /** A multi-line table (an nccl-tests style sweep) printed after the results, if the probe has one. */
   table?(metrics: Record<string, unknown>): string | undefined;
-  /** Which samples go into the report (all of them unless a probe thins them). */
-  reportSamples?(samples: unknown[]): unknown[];
+  /**
+   * Judges a control case of this probe against its truth, after the probe's own verdict.
+   * A probe without it cannot be a control.
+   */
+  judgeControl?(role: 'negative' | 'positive', metrics: Record<string, unknown>, expect: Record<string, unknown> | undefined): ControlJudgement;
+  /** Its verdicts rest on the machine's host-memory accounting: an untrusted run downgrades them. */
+  trustedByControls?: boolean;
 }

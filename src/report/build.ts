@@ -1,6 +1,6 @@
 import type { Environment } from '../env/fingerprint.js';
-import type { Trust } from '../analysis/controls.js';
-import type { CaseResult } from '../runner/run-case.js';
+import type { Trust } from '../model/trust.js';
+import type { CaseResult } from '../model/result.js';
 import { reportSchema, SCHEMA_VERSION } from './schema.js';
 import { toolVersion } from '../version.js';
 
@@ -23,6 +23,8 @@ export interface Report {
   startedAt: string;
   finishedAt: string;
   interrupted?: boolean;
+  /** An interrupted run: how many planned case runs never happened (`run --resume` runs them). */
+  notRun?: number;
   trust?: Trust;
   environment: Environment;
   results: CaseResult[];
@@ -44,6 +46,7 @@ export function buildReport(args: {
   results: CaseResult[];
   trust?: Trust;
   interrupted?: boolean;
+  notRun?: number;
   command?: string;
   analysis?: Record<string, unknown>;
 }): Report {
@@ -55,6 +58,7 @@ export function buildReport(args: {
     startedAt: args.startedAt,
     finishedAt: args.finishedAt,
     ...(args.interrupted ? { interrupted: true } : {}),
+    ...(args.notRun !== undefined ? { notRun: args.notRun } : {}),
     ...(args.trust ? { trust: args.trust } : {}),
     environment: args.environment,
     results: args.results,
@@ -63,7 +67,29 @@ export function buildReport(args: {
   };
 }
 
-/** Exit code contract: 0 all checks passed (warnings allowed), 1 a check failed. */
-export function exitCodeFor(summary: Summary): number {
-  return summary.fail > 0 || summary.error > 0 ? 1 : 0;
+/**
+ * Exit code contract: 0 all checks passed (warnings allowed), 1 a check failed or a case
+ * errored, 4 the run cannot be trusted: a control failed or could not be judged, or no
+ * case reached a verdict (every one skipped, inconclusive or untrusted). `allowUntrusted`
+ * (`run --allow-untrusted`) turns 4 into 0 for those who read the report themselves.
+ */
+export function exitCodeFor(report: Pick<Report, 'summary' | 'trust'>, allowUntrusted = false): number {
+  const s = report.summary;
+  if (s.fail > 0 || s.error > 0) return 1;
+  if (allowUntrusted) return 0;
+  return untrustedReason(report) ? 4 : 0;
+}
+
+/** The exit code of several runs: a failed check (1) outranks an untrusted run (4), which outranks success. */
+export function combineExitCodes(codes: readonly number[]): number {
+  const rank = (c: number) => (c === 0 ? 0 : c === 4 ? 1 : 2);
+  return codes.reduce((a, c) => (rank(c) > rank(a) || (rank(c) === rank(a) && c > a) ? c : a), 0);
+}
+
+/** Why a finished run cannot be trusted (exit 4), or undefined. */
+export function untrustedReason(report: Pick<Report, 'summary' | 'trust'>): string | undefined {
+  const s = report.summary;
+  if (report.trust && !report.trust.trusted) return `the controls cannot vouch for this run: ${report.trust.reasons.join('; ')}`;
+  if (s.pass + s.fail + s.xfail + s.xpass === 0) return `no case reached a verdict (${s.warn} warned, ${s.skip} skipped, ${s.error} errors)`;
+  return undefined;
 }

@@ -7,7 +7,7 @@ import { packageRoot } from '../native/addon.js';
 
 export const reportSchemaPath = join(packageRoot, 'schema', 'report.schema.json');
 export const reportSchema = JSON.parse(readFileSync(reportSchemaPath, 'utf8')) as { $id: string };
-export const SCHEMA_VERSION = '1.0';
+export const SCHEMA_VERSION = '1.1';
 
 const ajv = new Ajv({ allErrors: true, strict: false });
 ajv.addFormat('date-time', (s: string) => !Number.isNaN(Date.parse(s)));

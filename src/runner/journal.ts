@@ -6,6 +6,8 @@ export type JournalEntry =
   | { type: 'start'; version: 1; suiteFile: string; suiteSha256: string; argv: string[]; startedAt: string; caseIds: string[]; options: Record<string, unknown> }
   | { type: 'environment'; environment: unknown }
   | { type: 'result'; result: unknown }
+  /** A result journaled before, whose status changed later (a closing control failed): it replaces the earlier entry. */
+  | { type: 'revision'; result: unknown }
   | { type: 'resume'; at: string; done: number }
   | { type: 'end'; finishedAt: string; interrupted: boolean; report?: string };
 

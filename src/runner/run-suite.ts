@@ -2,14 +2,17 @@
 // then one report written atomically next to the journal.
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { applyTrust, assessControls } from '../analysis/controls.js';
 import { attribute, type Attribution } from '../analysis/attribution.js';
 import { hostEnvironment, mergeFacts, type Environment } from '../env/fingerprint.js';
+import type { Trust } from '../model/trust.js';
 import { buildReport, type Report } from '../report/build.js';
 import { reportErrors } from '../report/schema.js';
 import { writeNewFile } from '../report/write.js';
 import { loadSuite, type Suite } from '../suite/index.js';
+import type { Case } from '../suite/types.js';
 import { LEVELS, type Level } from '../suite/spec.js';
+import { PROBES } from '../probes/index.js';
+import { TrustLedger } from './judge.js';
 import { Journal, readJournal, type JournalEntry } from './journal.js';
 import { defaultGuardBytes } from './meminfo.js';
 import { runCase, type CaseResult } from './run-case.js';
@@ -19,6 +22,8 @@ export interface Progress {
   total: number;
   id: string;
   result?: CaseResult;
+  /** Results whose status a closing control changed after they were shown. */
+  revised?: { result: CaseResult; was: string }[];
 }
 
 export interface RunSuiteOptions {
@@ -34,6 +39,8 @@ export interface RunSuiteOptions {
   transform?: (r: Report) => Report;
   /** Applied to each journal entry before it is written (redaction). */
   journalTransform?: (e: JournalEntry) => JournalEntry;
+  /** Called once when a journal is resumed: how much of the plan it already holds. */
+  onResume?: (r: { done: number; total: number; interrupted: boolean }) => void;
 }
 
 export interface RunSuiteResult {
@@ -81,33 +88,80 @@ export async function resumeSuite(journalPath: string, opts: RunSuiteOptions): P
   const entries = readJournal(journalPath);
   const start = entries.find((e) => e.type === 'start') as Extract<JournalEntry, { type: 'start' }> | undefined;
   if (!start) throw new ResumeError(`${journalPath}: not an xpudiag journal (no start entry)`);
-  const end = entries.find((e) => e.type === 'end') as Extract<JournalEntry, { type: 'end' }> | undefined;
-  if (end?.report) throw new ResumeError(`${journalPath}: this run already finished; its report is ${end.report}`);
+  const end = [...entries].reverse().find((e) => e.type === 'end') as Extract<JournalEntry, { type: 'end' }> | undefined;
+  if (end?.report && !end.interrupted) throw new ResumeError(`${journalPath}: this run already finished; its report is ${end.report}`);
   const suite = loadSuite(start.suiteFile);
   if (suite.sha256 !== start.suiteSha256) {
     throw new ResumeError(`${start.suiteFile} changed since the run started (sha256 ${start.suiteSha256.slice(0, 12)}... now ${suite.sha256.slice(0, 12)}...): its results would not belong together; run it anew`);
   }
-  const results = entries.filter((e) => e.type === 'result').map((e) => (e as { result: CaseResult }).result);
+  const results = journaledResults(entries);
   const environment = ((entries.find((e) => e.type === 'environment') as { environment?: Environment } | undefined)?.environment) ?? (await hostEnvironment());
-  const done = new Set(results.map((r) => r.id));
   const journal = Journal.reopen(journalPath);
   journal.transform = opts.journalTransform;
-  journal.append({ type: 'resume', at: new Date().toISOString(), done: done.size });
+  journal.append({ type: 'resume', at: new Date().toISOString(), done: results.length });
+  opts.onResume?.({ done: results.length, total: planRun(suite.cases).length, interrupted: !!end?.interrupted });
   const base = journalPath.replace(/\.journal\.jsonl$/, '');
   const guardBytes = Number(start.options.guardBytes ?? defaultGuardBytes());
   return continueRun({
-    suite: { ...suite, cases: suite.cases.filter((c) => !done.has(c.id)) },
-    started: new Date(start.startedAt), base, journal, environment, results, guardBytes,
+    suite, started: new Date(start.startedAt), base, journal, environment, results, guardBytes,
     opts: {
       ...opts,
       backend: opts.backend ?? ((start.options.backend as string | null) ?? undefined),
       level: opts.level ?? ((start.options.level as Level | null) ?? undefined),
     },
-    totalCases: suite.cases.length,
   });
 }
 
+/**
+ * The results a journal holds, in the order measured, with later revisions applied. A
+ * case the runner stopped (interrupted) is measured again on resume, not kept.
+ */
+export function journaledResults(entries: readonly JournalEntry[]): CaseResult[] {
+  const out: CaseResult[] = [];
+  for (const e of entries) {
+    if (e.type !== 'result' && e.type !== 'revision') continue;
+    const r = e.result as CaseResult;
+    const at = out.findIndex((x) => x.id === r.id);
+    if (e.type === 'revision') {
+      if (at >= 0) out[at] = r;
+    } else if (at < 0) out.push(r);
+  }
+  return out.filter((r) => r.error?.kind !== 'interrupted');
+}
+
 export class ResumeError extends Error {}
+
+/** One planned run of a case: the controls open and close the run around the measured cases. */
+interface Planned {
+  c: Case;
+  bracket?: 'opening' | 'closing';
+}
+
+/** The id a control's closing measurement is reported under. */
+export const closingId = (id: string) => `${id}@closing`;
+
+/**
+ * The order cases run in: every control first (opening), then the measured cases, then
+ * every control again (closing), so a machine that turns busy or misbehaves mid-run is
+ * caught by the controls it happened between. A suite of controls alone runs them once.
+ */
+export function planRun(cases: readonly Case[]): Planned[] {
+  const controls = cases.filter((c) => c.control);
+  const measured = cases.filter((c) => !c.control);
+  const opening = controls.map((c): Planned => ({ c, bracket: 'opening' }));
+  const closing = measured.length ? controls.map((c): Planned => ({ c: { ...c, id: closingId(c.id) }, bracket: 'closing' })) : [];
+  return [...opening, ...measured.map((c) => ({ c })), ...closing];
+}
+
+const restsOnControls = (probe: string) => PROBES[probe]?.trustedByControls === true;
+
+/** Why a case is not run under --backend / --level (controls always run: they are the run's trust). */
+function notSelected(p: Planned, opts: RunSuiteOptions): string | undefined {
+  if (p.c.control) return undefined;
+  if (opts.backend && p.c.backend !== opts.backend) return `not selected (--backend ${opts.backend})`;
+  if (opts.level && LEVELS.indexOf(p.c.level) > LEVELS.indexOf(opts.level)) return `level ${p.c.level}: not run at --level ${opts.level} (run with --level ${p.c.level})`;
+  return undefined;
+}
 
 async function continueRun(args: {
   suite: Suite;
@@ -118,69 +172,92 @@ async function continueRun(args: {
   results: CaseResult[];
   guardBytes: number;
   opts: RunSuiteOptions;
-  totalCases?: number;
 }): Promise<RunSuiteResult> {
   const { suite, journal, environment, results, guardBytes, opts } = args;
-  const offset = results.length;
-  const total = args.totalCases ?? suite.cases.length;
+  const plan = planRun(suite.cases);
+  const ledger = new TrustLedger(plan.some((p) => p.bracket), restsOnControls);
+  // A resumed run: the journaled controls count as they were measured.
+  for (const r of results) if (r.bracket) ledger.record(r, r.bracket);
+  const done = new Set(results.map((r) => r.id));
   let interrupted = false;
-  for (const [i, c] of suite.cases.entries()) {
+  for (const [i, p] of plan.entries()) {
+    if (done.has(p.c.id)) continue;
     if (opts.signal?.aborted) {
       interrupted = true;
       break;
     }
-    opts.onProgress?.({ index: offset + i, total, id: c.id });
-    let result: CaseResult;
-    const notSelected =
-      opts.backend && c.backend !== opts.backend
-        ? `not selected (--backend ${opts.backend})`
-        : opts.level && LEVELS.indexOf(c.level) > LEVELS.indexOf(opts.level)
-          ? `level ${c.level}: not run at --level ${opts.level} (run with --level ${c.level})`
-          : undefined;
-    if (notSelected) {
-      result = {
-        id: c.id, probe: c.probe, backend: c.backend, params: c.params, options: {}, status: 'skip',
-        reason: notSelected, metrics: {}, samples: [], startedAt: new Date().toISOString(), durationMs: 0,
-      };
-    } else {
-      result = await runCase(c, { guardBytes, signal: opts.signal });
-      if (result.error?.kind === 'interrupted') interrupted = true;
-    }
+    opts.onProgress?.({ index: i, total: plan.length, id: p.c.id });
+    const skip = notSelected(p, opts);
+    let result: CaseResult = skip
+      ? {
+        id: p.c.id, probe: p.c.probe, backend: p.c.backend, params: p.c.params, options: {}, status: 'skip',
+        reason: skip, metrics: {}, samples: [], startedAt: new Date().toISOString(), durationMs: 0,
+      }
+      : await runCase(p.c, { guardBytes, signal: opts.signal });
+    if (result.error?.kind === 'interrupted') interrupted = true;
     if (result.facts) mergeFacts(environment, result.facts);
+    if (p.bracket) {
+      result = { ...result, bracket: p.bracket };
+      ledger.record(result, p.bracket);
+    } else {
+      result = ledger.apply(result);
+    }
     results.push(result);
     journal.append({ type: 'result', result });
-    opts.onProgress?.({ index: offset + i, total, id: c.id, result });
+    // A closing control that failed: the verdicts it was to vouch for are revised now.
+    const revised = p.bracket === 'closing' ? revise(results, ledger) : [];
+    for (const r of revised) journal.append({ type: 'revision', result: r.result });
+    opts.onProgress?.({ index: i, total: plan.length, id: p.c.id, result, ...(revised.length ? { revised } : {}) });
     if (interrupted) break;
   }
 
-  const report = finishReport({ suite, started: args.started, environment, results, interrupted, command: opts.command, transform: opts.transform });
+  const report = finishReport({
+    suite, started: args.started, environment, results, interrupted, trust: ledger.trust(), planned: plan.length,
+    command: opts.command, transform: opts.transform,
+  });
   const reportPath = writeNewFile(args.base, '.json', JSON.stringify(report, null, 2) + '\n');
   journal.append({ type: 'end', finishedAt: report.finishedAt, interrupted, report: reportPath });
   journal.close();
   return { report, reportPath, journalPath: journal.path };
 }
 
-/** Controls, summary, schema check: shared by a normal run and a resumed one. */
+/** Applies the ledger's trust again to every measured result; returns those it changed (in place in `results`). */
+function revise(results: CaseResult[], ledger: TrustLedger): { result: CaseResult; was: string }[] {
+  const out: { result: CaseResult; was: string }[] = [];
+  results.forEach((r, i) => {
+    if (r.bracket) return;
+    const now = ledger.apply(r);
+    if (now !== r) {
+      results[i] = now;
+      out.push({ result: now, was: r.status });
+    }
+  });
+  return out;
+}
+
+/** Attribution, summary, schema check: shared by a normal run and a resumed one. */
 export function finishReport(args: {
   suite: Pick<Suite, 'name' | 'file' | 'sha256' | 'description'>;
   started: Date;
   environment: Environment;
   results: CaseResult[];
   interrupted: boolean;
+  trust?: Trust;
+  /** How many case runs the plan had (controls twice): an interrupted report says how many never ran. */
+  planned?: number;
   command?: string;
   transform?: (r: Report) => Report;
 }): Report {
-  const trust = assessControls(args.results);
   const attribution = attributeResults(args.results);
-  const hasControls = args.results.some((r) => r.control);
   let report = buildReport({
     suite: { name: args.suite.name, file: args.suite.file, sha256: args.suite.sha256, ...(args.suite.description ? { description: args.suite.description } : {}) },
     startedAt: args.started.toISOString(),
     finishedAt: new Date().toISOString(),
     environment: args.environment,
-    results: applyTrust(args.results, trust),
-    ...(hasControls ? { trust } : {}),
+    results: args.results,
+    ...(args.trust ? { trust: args.trust } : {}),
     interrupted: args.interrupted,
+    ...(args.interrupted && args.planned ? { notRun: args.planned - args.results.length } : {}),
     command: args.command,
     ...(attribution.length ? { analysis: { attribution } } : {}),
   });

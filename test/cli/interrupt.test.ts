@@ -122,7 +122,7 @@ describe('interrupted runs', () => {
     await run.exited;
     expect(readdirSync(out).some((f) => f.endsWith('.json'))).toBe(false);
     const before = journalResults(journal);
-    const r = xpudiag(['run', '--resume', journal, '--json']);
+    const r = xpudiag(['run', '--resume', journal, '--json', '--allow-untrusted']);
     expect(r.code, r.stderr).toBe(0);
     const report = JSON.parse(r.stdout);
     expect(reportErrors(report)).toEqual([]);

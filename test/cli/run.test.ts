@@ -73,8 +73,8 @@ cases:
   - { id: a, probe: alloc, backend: host, params: { variant: mmap-lazy, size: 1MiB, count: 2, baselineMs: 0, settleMs: 0 } }
 `);
     const out = join(dir, 'out');
-    expect(xpudiag(['run', suite, '--out', out]).code).toBe(0);
-    expect(xpudiag(['run', suite, '--out', out]).code).toBe(0);
+    expect(xpudiag(['run', suite, '--out', out, '--allow-untrusted']).code).toBe(0);
+    expect(xpudiag(['run', suite, '--out', out, '--allow-untrusted']).code).toBe(0);
     expect(readdirSync(out).filter((f) => f.endsWith('.json')).length).toBe(2);
   });
 });
@@ -133,7 +133,7 @@ cases:
       ['marked-long', 'alloc', 'host', 'long'],
     ]);
     const statuses = (level?: string) => {
-      const r = xpudiag(['run', suite, '--out', join(dir, `out-${level ?? 'none'}`), '--json', ...(level ? ['--level', level] : [])]);
+      const r = xpudiag(['run', suite, '--out', join(dir, `out-${level ?? 'none'}`), '--json', '--allow-untrusted', ...(level ? ['--level', level] : [])]);
       expect(r.code, r.stderr).toBe(0);
       const report = JSON.parse(r.stdout);
       expect(reportErrors(report)).toEqual([]);

@@ -1,6 +1,6 @@
 // References (ReFrame style) and known bugs (xfail) on top of a probe's judgement.
 import { describe, expect, it } from 'vitest';
-import { checkReferences, finalJudgement } from '../../src/probes/judge.js';
+import { checkReferences, finalJudgement } from '../../src/runner/judge.js';
 import type { Judgement, ProbeCase } from '../../src/probes/types.js';
 
 const c = (extra: Partial<ProbeCase> = {}): ProbeCase => ({ id: 'x', probe: 'alloc', backend: 'host', params: {}, timeoutMs: 1000, ...extra });

@@ -88,7 +88,12 @@ describe('runCase on the host backend', () => {
     const r = await runCase(allocCase('guard', { variant: 'mmap-populate', size: 128 * MiB, count: 32 }), { guardBytes });
     expect(r.status).toBe('error');
     expect(r.reason).toMatch(/host-memory guard/);
-    expect(r.metrics.allocated as number).toBeGreaterThan(0);
-    expect(r.metrics.allocated as number).toBeLessThan(32);
+    // Stopped by the probe before its next allocation, or, where other processes took
+    // memory meanwhile (a busy machine), by the runner's own guard: short of the plan
+    // either way.
+    const reached = Math.max(0, ...r.samples.map((s) => (s as { deviceBytes?: number }).deviceBytes ?? 0));
+    expect(reached).toBeGreaterThan(0);
+    expect(reached).toBeLessThan(32 * 128 * MiB);
+    if (r.error?.kind !== 'guard') expect(r.metrics.allocated as number).toBeLessThan(32);
   });
 });
