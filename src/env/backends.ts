@@ -3,8 +3,9 @@
 import type { BackendFacts } from '../native/addon.js';
 import { runChild } from '../runner/run-case.js';
 import { builtBackends } from './fingerprint.js';
+import { BACKEND_NAMES } from '../model/backends.js';
 
-export const BACKENDS = ['host', 'ze', 'cuda', 'sycl'] as const;
+export const BACKENDS = BACKEND_NAMES;
 
 export interface BackendAvailability {
   backend: string;

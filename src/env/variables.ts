@@ -1,17 +1,8 @@
 // Environment variables that change how drivers, runtimes or xpudiag behave. Every
-// report records them: they are factors as real as the driver version.
-const PATTERNS: RegExp[] = [
-  /^ZE_/, // Level Zero loader and driver: ZE_AFFINITY_MASK, ZE_ENABLE_*
-  /^ONEAPI_DEVICE_SELECTOR$/,
-  /^SYCL_/,
-  /^UR_/, // Unified Runtime, including UR_L0_* (USM pool, residency)
-  /^NEOReadDebugKeys$/,
-  /^(ForceZeDeviceCanAccessPeerReturnValue|EnableDeferBacking|PrintDebugSettings|EnableImplicitScaling)$/,
-  /^CUDA_(VISIBLE_DEVICES|DEVICE_ORDER|LAUNCH_BLOCKING|MODULE_LOADING)$/,
-  /^NCCL_/,
-  /^GGML_SYCL_/,
-  /^XPUDIAG_/,
-];
+// report records them: they are factors as real as the driver version. Each backend's
+// row names its own (src/model/backends.ts).
+import { BACKEND_TABLE, TOOL_VARIABLES } from '../model/backends.js';
+const PATTERNS: RegExp[] = [...BACKEND_TABLE.flatMap((b) => b.variables), ...TOOL_VARIABLES];
 
 /**
  * Compute-runtime reads any of its debug keys from the environment once

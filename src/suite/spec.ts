@@ -1,3 +1,5 @@
+import { BACKEND_NAMES, BACKEND_TABLE } from '../model/backends.js';
+
 /**
  * What a suite may contain: probes, backends, known allocation variants and
  * the parameters each probe accepts. The JSON Schema in `schema.ts` is
@@ -7,8 +9,8 @@
 export const PROBES = ['alloc', 'allreduce', 'p2p'] as const;
 export type Probe = (typeof PROBES)[number];
 
-export const BACKENDS = ['host', 'ze', 'cuda', 'sycl'] as const;
-export type Backend = (typeof BACKENDS)[number];
+export const BACKENDS = BACKEND_NAMES;
+export type Backend = string;
 
 export const CONTROLS = ['negative', 'positive'] as const;
 export type Control = (typeof CONTROLS)[number];
@@ -25,12 +27,7 @@ export type Level = (typeof LEVELS)[number];
  * Mutable on purpose: plugins may push their own variants before loading.
  * The host `fault-*` variants are for testing the harness itself.
  */
-export const KNOWN_VARIANTS: Record<string, string[]> = {
-  host: ['malloc', 'mmap-lazy', 'mmap-populate', 'fault-segv', 'fault-abort', 'fault-hang', 'fault-oom'],
-  ze: ['zeMemAllocDevice', 'zeMemAllocShared', 'zeMemAllocHost'],
-  cuda: ['cudaMalloc', 'cudaMallocAsync', 'cudaMallocManaged', 'cudaMallocHost'],
-  sycl: ['aligned_alloc_device', 'malloc_device', 'malloc_shared', 'malloc_host'],
-};
+export const KNOWN_VARIANTS: Record<string, string[]> = Object.fromEntries(BACKEND_TABLE.map((b) => [b.name, [...b.variants]]));
 
 /** Default case timeout (120 s). */
 export const DEFAULT_TIMEOUT_MS = 120_000;
