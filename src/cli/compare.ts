@@ -9,7 +9,7 @@ export async function compareCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: { json: { type: 'boolean', default: false }, markdown: { type: 'boolean', default: false } },
+    options: { json: { type: 'boolean', default: false }, markdown: { type: 'boolean', default: false }, all: { type: 'boolean', default: false } },
   });
   if (positionals.length !== 2) throw new UsageError(`takes two reports, BEFORE.json and AFTER.json (got ${positionals.length})`);
   if (values.json && values.markdown) throw new UsageError('--json and --markdown exclude each other');
@@ -22,9 +22,10 @@ export async function compareCommand(args: string[]): Promise<number> {
     process.stderr.write(`xpudiag compare: ${e.message}\n`);
     return 2;
   }
-  const c = compareReports(before, after);
+  const all = !!values.all;
+  const c = compareReports(before, after, { all });
   if (values.json) process.stdout.write(JSON.stringify(c, null, 2) + '\n');
-  else if (values.markdown) process.stdout.write(renderCompareMarkdown(c));
-  else process.stdout.write(renderCompareText(c, !!process.stdout.isTTY && !process.env.CI) + '\n');
+  else if (values.markdown) process.stdout.write(renderCompareMarkdown(c, all));
+  else process.stdout.write(renderCompareText(c, !!process.stdout.isTTY && !process.env.CI, all) + '\n');
   return c.regression ? 1 : 0;
 }

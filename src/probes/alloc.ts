@@ -4,7 +4,10 @@ import { Bench } from 'tinybench';
 import { analyzeAlloc, DEFAULT_STABLE_WINDOW_MS } from '../analysis/alloc.js';
 import { describeMoves, type Interference } from '../analysis/interference.js';
 import { readDrmUsage } from '../runner/drm.js';
-import type { ChildContext, ControlJudgement, Judgement, ProbeCase, ProbeModule } from './types.js';
+import { fixed, type Comparable, type MetricRule } from '../analysis/metric-compare.js';
+import { formatBytes } from '../suite/units.js';
+import { diagnostics, finite } from './compare-helpers.js';
+import type { ChildContext, ComparedResult, ControlJudgement, Judgement, ProbeCase, ProbeModule } from './types.js';
 
 const num = (v: unknown, d: number): number => (typeof v === 'number' ? v : d);
 
@@ -150,4 +153,66 @@ function describe(m: Record<string, unknown>): string {
     (rel !== null && rel !== undefined ? `, released ${rel.toFixed(2)}` : '');
 }
 
-export const allocProbe: ProbeModule = { run, analyze, describe, judgeControl, trustedByControls: true };
+const MiB = 2 ** 20;
+
+/**
+ * The judged metrics and their rules. Host cost: the 95% intervals must not overlap and
+ * the change must reach 0.02 or 5% (two tight intervals of one A/A pair were apart by
+ * 0.002); below 0 reads as 0 (the machine returning memory). Its direction is the
+ * case's role: for a positive control closer to 1 is better, elsewhere less host cost.
+ */
+export const ALLOC_RULES = {
+  hostPerDevice: {
+    direction: 'higher-worse', unit: 'host B / device B', format: fixed(3), floor: 0,
+    noise: { kind: 'interval', label: '95% intervals', fallback: { kind: 'margin', absolute: 0.02, relative: 0.05 } },
+  },
+  releasedFraction: { direction: 'higher-better', format: fixed(2), noise: { kind: 'absolute', tol: 0.1 } },
+  // Creating a backend takes hundreds of MiB (the simulator's arenas: 512 MiB): a change
+  // counts beyond both runs' noise and 32 MiB or 10%.
+  hostFixedBytes: { direction: 'higher-worse', format: formatBytes, noise: { kind: 'noise-bytes', margin: { kind: 'margin', absolute: 32 * MiB, relative: 0.1 } } },
+  cycleGrowthPerCycle: { direction: 'higher-worse', unit: 'B/cycle', format: formatBytes, noise: { kind: 'noise-bytes', margin: { kind: 'margin', absolute: 16 * MiB, relative: 0 } } },
+} satisfies Record<string, MetricRule>;
+
+const POSITIVE_CONTROL_RULE: MetricRule = { ...ALLOC_RULES.hostPerDevice, direction: 'toward', target: 1, floor: undefined };
+
+/** DRM fdinfo slopes: GTT (or system) growth per device byte is the shadow copy itself; the other keys are diagnostics. */
+function drmRule(key: string): MetricRule {
+  return { direction: /gtt|system/.test(key) ? 'higher-worse' : 'none', unit: 'B / device B', format: fixed(3), noise: { kind: 'absolute', tol: 0.05 } };
+}
+
+/** Restate the parameters, or feed other metrics: not compared at all. */
+const NOT_COMPARED = new Set(['threshold', 'planned', 'deviceBytes', 'hostPerDeviceCI', 'hostFixedNoiseBytes', 'noiseBytes']);
+
+function comparable(r: ComparedResult): Map<string, Comparable> {
+  const m = r.metrics;
+  const out = new Map<string, Comparable>();
+  const disturbed = typeof m.disturbed === 'string' ? `the measurement was disturbed (${m.disturbed})` : undefined;
+  const ci = Array.isArray(m.hostPerDeviceCI) ? (m.hostPerDeviceCI as [number, number]) : null;
+  out.set('hostPerDevice', {
+    rule: r.control === 'positive' ? POSITIVE_CONTROL_RULE : ALLOC_RULES.hostPerDevice,
+    value: { metric: 'hostPerDevice', value: finite(m.hostPerDevice), interval: ci },
+    ...(disturbed ? { notJudged: disturbed } : {}),
+  });
+  out.set('releasedFraction', { rule: ALLOC_RULES.releasedFraction, value: { metric: 'releasedFraction', value: finite(m.releasedFraction) } });
+  // Reports before the pre window (schema 1.0) have one pre reading: its noise is the baseline's alone.
+  const fixedNoise = finite(m.hostFixedNoiseBytes) ?? finite(m.noiseBytes) ?? 0;
+  out.set('hostFixedBytes', { rule: ALLOC_RULES.hostFixedBytes, value: { metric: 'hostFixedBytes', value: finite(m.hostFixedBytes), noiseBytes: fixedNoise } });
+  if (m.cycleGrowthPerCycle !== undefined) {
+    out.set('cycleGrowthPerCycle', { rule: ALLOC_RULES.cycleGrowthPerCycle, value: { metric: 'cycleGrowthPerCycle', value: finite(m.cycleGrowthPerCycle), noiseBytes: finite(m.noiseBytes) ?? 0 } });
+  }
+  if (m.drmFdinfo && typeof m.drmFdinfo === 'object') {
+    for (const [k, v] of Object.entries(m.drmFdinfo as Record<string, unknown>)) {
+      const rule = drmRule(k);
+      out.set(`drm ${k}`, { rule, value: { metric: `drm ${k}`, value: finite(v) }, ...(rule.direction === 'none' ? { diagnostic: true } : {}) });
+    }
+  }
+  if (m.instruments && typeof m.instruments === 'object') {
+    for (const [k, v] of Object.entries(m.instruments as Record<string, unknown>)) {
+      out.set(`slope ${k}`, { rule: { ...drmRule(''), direction: 'none' }, value: { metric: `slope ${k}`, value: finite(v) }, diagnostic: true });
+    }
+  }
+  diagnostics(out, m, NOT_COMPARED);
+  return out;
+}
+
+export const allocProbe: ProbeModule = { run, analyze, describe, judgeControl, trustedByControls: true, comparable };

@@ -2,7 +2,10 @@
 // every pair of devices, one way and both ways at once.
 import type { P2pProbeOutcome, P2pProbeSpec, P2pSample } from '../native/addon.js';
 import { analyzeP2p, renderP2pTable, type P2pMetrics } from '../analysis/p2p.js';
-import type { ChildContext, Judgement, ProbeCase, ProbeModule } from './types.js';
+import { fixed, type Comparable, type MetricRule } from '../analysis/metric-compare.js';
+import { formatBytes } from '../suite/units.js';
+import { diagnostics, finite } from './compare-helpers.js';
+import type { ChildContext, ComparedResult, Judgement, ProbeCase, ProbeModule } from './types.js';
 
 const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : undefined);
 
@@ -44,4 +47,28 @@ function table(metrics: Record<string, unknown>): string | undefined {
   return Array.isArray(m.rows) && m.rows.length ? renderP2pTable(m) : undefined;
 }
 
-export const p2pProbe: ProbeModule = { run, analyze, describe, table };
+/** Per copy row: bandwidth judged by its min..p90 spread (5% without it); a wrong byte at any change. */
+const P2P_RULES = {
+  gbps: { direction: 'higher-better', unit: 'GB/s', format: fixed(2), noise: { kind: 'interval', label: 'min..p90 ranges', fallback: { kind: 'relative', tol: 0.05 } } },
+  wrong: { direction: 'higher-worse', format: fixed(0), correctness: true, noise: { kind: 'exact' } },
+} satisfies Record<string, MetricRule>;
+
+function comparable(r: ComparedResult): Map<string, Comparable> {
+  const out = new Map<string, Comparable>();
+  const rows = Array.isArray(r.metrics.rows) ? (r.metrics.rows as Partial<P2pSample>[]) : [];
+  for (const row of rows) {
+    const gbps = finite(row.gbps);
+    if (gbps === null || row.bytes === undefined) continue;
+    const key = `${row.src}->${row.dst} ${row.direction} ${formatBytes(row.bytes)}`;
+    const min = finite(row.minUs);
+    const p90 = finite(row.p90Us);
+    const t = finite(row.timeUs);
+    const interval: [number, number] | undefined = min && p90 && t ? [(gbps * t) / p90, (gbps * t) / min] : undefined;
+    out.set(`gbps ${key}`, { rule: P2P_RULES.gbps, value: { metric: `gbps ${key}`, value: gbps, ...(interval ? { interval } : {}) } });
+    out.set(`wrong ${key}`, { rule: P2P_RULES.wrong, value: { metric: `wrong ${key}`, value: finite(row.wrong) } });
+  }
+  diagnostics(out, r.metrics, new Set());
+  return out;
+}
+
+export const p2pProbe: ProbeModule = { run, analyze, describe, table, comparable };

@@ -4,6 +4,7 @@
 import type { Addon, BackendFacts } from '../native/addon.js';
 
 import type { ControlCheck, Reference, Status } from '../model/result.js';
+import type { Comparable } from '../analysis/metric-compare.js';
 
 export type { Reference, Status } from '../model/result.js';
 
@@ -75,4 +76,16 @@ export interface ProbeModule {
   judgeControl?(role: 'negative' | 'positive', metrics: Record<string, unknown>, expect: Record<string, unknown> | undefined): ControlJudgement;
   /** Its verdicts rest on the machine's host-memory accounting: an untrusted run downgrades them. */
   trustedByControls?: boolean;
+  /**
+   * What `compare` judges of one result, by metric key, each with its rule; diagnostic
+   * ones are shown only with --all. Without it every number is a diagnostic.
+   */
+  comparable?(r: ComparedResult): Map<string, Comparable>;
+}
+
+/** What a probe's comparison rules read of a result. */
+export interface ComparedResult {
+  metrics: Record<string, unknown>;
+  params: Record<string, unknown>;
+  control?: 'negative' | 'positive';
 }

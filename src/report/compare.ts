@@ -2,21 +2,8 @@
 // Pure: two reports in, one Comparison out; the CLI renders it.
 import type { Report } from './build.js';
 import { describeFactor, environmentDiff, type FactorDiff } from './env-diff.js';
-import {
-  ALLOC_RULES,
-  ALLREDUCE_ROW_RULES,
-  INFO_RULE,
-  compareMetric,
-  drmRule,
-  statusOutcome,
-  verdictOutcome,
-  worst,
-  type MetricComparison,
-  type MetricRule,
-  type MetricValue,
-  type Outcome,
-} from './metric-rules.js';
-import { allreduceRows, seriesName, type AllreduceRow } from './allreduce-rows.js';
+import { compareMetric, INFO_RULE, statusOutcome, verdictOutcome, worst, type Comparable, type MetricComparison, type Outcome } from '../analysis/metric-compare.js';
+import { PROBES } from '../probes/index.js';
 
 type Result = Report['results'][number];
 
@@ -34,7 +21,10 @@ export interface CaseComparison {
   /** Parameters (and backend options) that differ: the case measured something else. */
   params: ParamDiff[];
   metrics: MetricComparison[];
+  /** Judged metrics, status and verdict only: diagnostics never decide it. */
   outcome: Outcome;
+  /** A wrong answer now (status to fail or error, a correctness metric regressed): listed first. */
+  correctness: boolean;
 }
 
 export interface Attribution {
@@ -59,55 +49,21 @@ export interface Comparison {
   regression: boolean;
 }
 
-const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+export interface CompareOptions {
+  /** Diagnostics (fit residuals, noise, intercepts, per-instrument slopes) count too. */
+  all?: boolean;
+}
 
-// Metrics that restate the parameters or feed other metrics: listing them is noise.
-const NOT_COMPARED = new Set(['threshold', 'thresholdBytes', 'planned', 'deviceBytes', 'noiseBytes', 'fitInterceptBytes', 'hostPerDeviceCI']);
-
-/** The comparable numbers of one result, each with the rule that judges it. */
-function metricValues(r: Result): Map<string, { rule: MetricRule; value: MetricValue }> {
-  const m = r.metrics ?? {};
-  const out = new Map<string, { rule: MetricRule; value: MetricValue }>();
-  const noiseBytes = num(m.noiseBytes) ?? undefined;
-  for (const [k, v] of Object.entries(m)) {
-    if (NOT_COMPARED.has(k) || typeof v !== 'number') continue;
-    const rule = r.probe === 'alloc' ? ALLOC_RULES[k] ?? INFO_RULE : INFO_RULE;
-    const interval = k === 'hostPerDevice' && Array.isArray(m.hostPerDeviceCI) ? (m.hostPerDeviceCI as [number, number]) : null;
-    out.set(k, { rule, value: { metric: k, value: num(v), interval, ...(noiseBytes !== undefined ? { noiseBytes } : {}) } });
-  }
-  if (m.hostPerDevice === null && r.probe === 'alloc') out.set('hostPerDevice', { rule: ALLOC_RULES.hostPerDevice!, value: { metric: 'hostPerDevice', value: null } });
-  if (m.drmFdinfo && typeof m.drmFdinfo === 'object') {
-    for (const [k, v] of Object.entries(m.drmFdinfo as Record<string, unknown>)) out.set(`drm ${k}`, { rule: drmRule(k), value: { metric: `drm ${k}`, value: num(v) } });
-  }
-  const seen = new Map<string, number>();
-  for (const row of allreduceRows(m)) {
-    const base = `${seriesName(row)} ${exactBytes(row.bytes)}`;
-    // A size measured twice in one sweep (stale-scratch checks) keeps both rows apart.
-    const n = (seen.get(base) ?? 0) + 1;
-    seen.set(base, n);
-    const where = n === 1 ? base : `${base} #${n}`;
-    const spread = timingSpread(row);
-    for (const [k, rule] of Object.entries(ALLREDUCE_ROW_RULES)) {
-      const v = num(row[k as keyof typeof row]);
-      const interval = k === 'timeUs' ? spread?.time : k === 'busbw' ? spread?.busbw : undefined;
-      if (v !== null) out.set(`${k} ${where}`, { rule, value: { metric: `${k} ${where}`, value: v, ...(interval ? { interval } : {}) } });
-    }
+/** The comparable numbers of one result, each with the rule its probe judges it by. */
+function comparables(r: Result): Map<string, Comparable> {
+  const probe = PROBES[r.probe];
+  if (probe?.comparable) return probe.comparable({ metrics: r.metrics ?? {}, params: r.params ?? {}, ...(r.control ? { control: r.control } : {}) });
+  // A probe this version does not know: every number, as a diagnostic.
+  const out = new Map<string, Comparable>();
+  for (const [k, v] of Object.entries(r.metrics ?? {})) {
+    if (typeof v === 'number') out.set(k, { rule: INFO_RULE, value: { metric: k, value: Number.isFinite(v) ? v : null }, diagnostic: true });
   }
   return out;
-}
-
-/** "128 KiB" only when exact: the sweep's threshold-1/threshold/threshold+1 rows must stay apart. */
-function exactBytes(n: number): string {
-  for (const [unit, size] of [['GiB', 2 ** 30], ['MiB', 2 ** 20], ['KiB', 2 ** 10]] as const) if (n >= size && n % size === 0) return `${n / size} ${unit}`;
-  return `${n} B`;
-}
-
-/** The row's min..p90 timing range, and the bus bandwidth range it implies (bandwidth ~ 1/time). */
-function timingSpread(row: AllreduceRow): { time: [number, number]; busbw: [number, number] | undefined } | null {
-  const { minUs, p90Us, timeUs, busbw } = row;
-  if (minUs === null || p90Us === null || minUs <= 0 || p90Us < minUs) return null;
-  const bw: [number, number] | undefined = busbw !== null && timeUs !== null ? [(busbw * timeUs) / p90Us, (busbw * timeUs) / minUs] : undefined;
-  return { time: [minUs, p90Us], busbw: bw };
 }
 
 function sameJson(a: unknown, b: unknown): boolean {
@@ -135,24 +91,30 @@ function paramDiffs(a: Result, b: Result): ParamDiff[] {
   return out;
 }
 
-export function compareCase(a: Result, b: Result): CaseComparison {
+export function compareCase(a: Result, b: Result, opts: CompareOptions = {}): CaseComparison {
   const status = { before: a.status, after: b.status, outcome: statusOutcome(a.status, b.status) };
   const va = typeof a.metrics?.verdict === 'string' ? a.metrics.verdict : null;
   const vb = typeof b.metrics?.verdict === 'string' ? b.metrics.verdict : null;
   const verdict = va !== null || vb !== null ? { before: va, after: vb, outcome: verdictOutcome(va, vb) } : undefined;
-  const ma = metricValues(a);
-  const mb = metricValues(b);
+  const ma = comparables(a);
+  const mb = comparables(b);
   const metrics: MetricComparison[] = [];
   for (const k of [...new Set([...ma.keys(), ...mb.keys()])]) {
-    const rule = (ma.get(k) ?? mb.get(k))!.rule;
-    metrics.push(compareMetric(rule, ma.get(k)?.value, mb.get(k)?.value, k));
+    const x = ma.get(k);
+    const y = mb.get(k);
+    const rule = (x ?? y)!.rule;
+    const notJudged = [x?.notJudged && `before: ${x.notJudged}`, y?.notJudged && `after: ${y.notJudged}`].filter(Boolean).join('; ');
+    const diagnostic = !!(x ?? y)!.diagnostic;
+    metrics.push({ ...compareMetric(rule, x?.value, y?.value, k, notJudged ? `not judged: ${notJudged}` : undefined), ...(diagnostic ? { diagnostic } : {}) });
   }
   const params = paramDiffs(a, b);
-  const outcome = worst([status.outcome, verdict?.outcome ?? 'unchanged', ...metrics.map((m) => m.outcome), params.length ? 'changed' : 'unchanged']);
-  return { id: a.id, probe: a.probe, status, ...(verdict ? { verdict } : {}), params, metrics, outcome };
+  const counted = metrics.filter((m) => opts.all || !m.diagnostic);
+  const outcome = worst([status.outcome, verdict?.outcome ?? 'unchanged', ...counted.map((m) => m.outcome), params.length ? 'changed' : 'unchanged']);
+  const correctness = (status.outcome === 'regressed') || metrics.some((m) => m.correctness && m.outcome === 'regressed');
+  return { id: a.id, probe: a.probe, status, ...(verdict ? { verdict } : {}), params, metrics, outcome, correctness };
 }
 
-export function compareReports(before: Report, after: Report): Comparison {
+export function compareReports(before: Report, after: Report, opts: CompareOptions = {}): Comparison {
   const byId = (r: Report) => {
     const m = new Map<string, Result>();
     for (const x of r.results) if (!m.has(x.id)) m.set(x.id, x);
@@ -163,13 +125,16 @@ export function compareReports(before: Report, after: Report): Comparison {
   const cases: CaseComparison[] = [];
   for (const [id, ra] of a) {
     const rb = b.get(id);
-    if (rb) cases.push(compareCase(ra, rb));
+    if (rb) cases.push(compareCase(ra, rb, opts));
   }
+  // Wrong answers first, then the other regressions; the rest in the suite's order.
+  const order = (c: CaseComparison) => (c.correctness ? 0 : c.outcome === 'regressed' ? 1 : 2);
+  cases.sort((x, y) => order(x) - order(y));
   const onlyBefore = [...a.values()].filter((r) => !b.has(r.id)).map((r) => ({ id: r.id, status: r.status }));
   const onlyAfter = [...b.values()].filter((r) => !a.has(r.id)).map((r) => ({ id: r.id, status: r.status }));
   const environment = environmentDiff(before, after);
 
-  const summary = { regressed: 0, improved: 0, changed: 0, unchanged: 0, onlyBefore: onlyBefore.length, onlyAfter: onlyAfter.length };
+  const summary = { regressed: 0, improved: 0, changed: 0, undecided: 0, unchanged: 0, onlyBefore: onlyBefore.length, onlyAfter: onlyAfter.length };
   for (const c of cases) summary[c.outcome]++;
 
   return {
@@ -179,19 +144,33 @@ export function compareReports(before: Report, after: Report): Comparison {
     cases,
     onlyBefore,
     onlyAfter,
-    attribution: attribute(cases, environment),
+    attribution: attribute(cases, environment, backendsOf(before, after)),
     warnings: warnings(before, after),
     summary,
     regression: summary.regressed > 0,
   };
 }
 
-function attribute(cases: CaseComparison[], environment: FactorDiff[]): Attribution {
-  const changed = cases.filter(
-    (c) => c.outcome === 'regressed' || c.outcome === 'improved' || c.status.outcome !== 'unchanged' || (c.verdict && c.verdict.outcome !== 'unchanged'),
-  );
+/** Each case's backend, by id, from either report. */
+function backendsOf(before: Report, after: Report): Map<string, string> {
+  const m = new Map<string, string>();
+  for (const r of [...before.results, ...after.results]) if (!m.has(r.id)) m.set(r.id, r.backend);
+  return m;
+}
+
+/**
+ * Which recorded factors could explain the cases that changed: only those that can affect
+ * a changed case's backend (a Level Zero driver explains nothing on the host backend).
+ */
+function attribute(cases: CaseComparison[], environment: FactorDiff[], backends: Map<string, string>): Attribution {
+  const decided = (o: Outcome) => o !== 'unchanged' && o !== 'undecided';
+  const changed = cases.filter((c) => decided(c.outcome) || decided(c.status.outcome) || (c.verdict && decided(c.verdict.outcome)));
+  const touched = new Set(changed.map((c) => backends.get(c.id) ?? ''));
+  const relevant = (f: FactorDiff) => !f.backends || f.backends.some((b) => touched.has(b));
+  // With nothing changed, every differing factor is listed; otherwise those that could explain it.
+  const candidates = environment.filter((f) => !f.redacted && (!changed.length || relevant(f)));
   // A case whose parameters changed measured something else: its parameters are a factor too.
-  const factors = [...environment.filter((f) => !f.redacted).map(describeFactor), ...changed.filter((c) => c.params.length).map((c) => `parameters of ${c.id} (${c.params.map((p) => p.key).join(', ')})`)];
+  const factors = [...candidates.map(describeFactor), ...changed.filter((c) => c.params.length).map((c) => `parameters of ${c.id} (${c.params.map((p) => p.key).join(', ')})`)];
   const changedCases = changed.map((c) => c.id);
   if (!changed.length) {
     const statement = factors.length
@@ -200,9 +179,13 @@ function attribute(cases: CaseComparison[], environment: FactorDiff[]): Attribut
     return { changedCases, factors, kind: 'no-change', statement };
   }
   if (!factors.length) {
+    const others = environment.filter((f) => !f.redacted && !relevant(f));
     return {
       changedCases, factors, kind: 'unexplained',
-      statement: 'results changed but no recorded factor differs: this is run-to-run variation of the machine, or a factor xpudiag does not record (firmware, BIOS settings, other load on the machine)',
+      statement:
+        `results changed but no recorded factor ${others.length ? `that can affect the ${[...touched].sort().join(', ')} backend${touched.size === 1 ? '' : 's'} ` : ''}differs: ` +
+        'this is run-to-run variation of the machine, or a factor xpudiag does not record (firmware, BIOS settings, other load on the machine)' +
+        (others.length ? `; ${others.map(describeFactor).join('; ')} cannot affect ${touched.size === 1 ? 'that backend' : 'those backends'}` : ''),
     };
   }
   if (factors.length === 1) {

@@ -1,6 +1,7 @@
 // Every recorded factor that differs between two reports' environments. The point is
 // the shadowing lesson: a driver upgrade together with a code or configuration change
 // made a wrong conclusion look right, so nothing recorded may be left out here.
+import { backendsAffectedBy } from '../model/backends.js';
 import type { Report } from './build.js';
 
 export interface FactorDiff {
@@ -16,6 +17,8 @@ export interface FactorDiff {
    * machines both read `<host>`), so it is listed but attributes nothing.
    */
   redacted?: true;
+  /** The backends this factor can affect; absent: every backend (kernel, CPU, xpudiag itself). */
+  backends?: string[];
 }
 
 const PLACEHOLDER = /<[a-z]+(?:-[a-z]+)?(?:-\d+)?>/;
@@ -58,8 +61,10 @@ function push(out: FactorDiff[], factor: string, label: string, a: unknown, b: u
   const before = str(a);
   const after = str(b);
   const redacted = PLACEHOLDER.test(before ?? '') || PLACEHOLDER.test(after ?? '');
-  if (redacted) out.push({ factor, label, before, after, redacted: true });
-  else if (before !== after) out.push({ factor, label, before, after });
+  const scope = backendsAffectedBy(factor);
+  const backends = scope ? { backends: scope } : {};
+  if (redacted) out.push({ factor, label, before, after, redacted: true, ...backends });
+  else if (before !== after) out.push({ factor, label, before, after, ...backends });
 }
 
 function built(s: { built: boolean; reason?: string } | undefined): string | null {

@@ -1,9 +1,9 @@
 // A Comparison for people: a terminal table and Markdown (the JSON is the object itself).
 import type { CaseComparison, Comparison } from './compare.js';
 import { md, table } from './markdown.js';
-import type { MetricComparison, Outcome } from './metric-rules.js';
+import type { MetricComparison, Outcome } from '../analysis/metric-compare.js';
 
-const COLORS: Record<Outcome, string> = { regressed: '31', improved: '32', changed: '33', unchanged: '2' };
+const COLORS: Record<Outcome, string> = { regressed: '31', improved: '32', changed: '33', undecided: '36', unchanged: '2' };
 
 const TERMINAL_LINES = 12;
 
@@ -12,10 +12,17 @@ function tag(o: Outcome, color: boolean): string {
   return color ? `\x1b[${COLORS[o]}m${t}\x1b[0m` : t;
 }
 
-/** Metrics worth a line: those that moved, and the headline host cost. */
-function shown(c: CaseComparison): MetricComparison[] {
-  return c.metrics.filter((m) => m.outcome !== 'unchanged' || m.metric === 'hostPerDevice');
+/**
+ * Metrics worth a line: the judged ones that moved (diagnostics too with --all), and the
+ * headline host cost; wrong answers first.
+ */
+function shown(c: CaseComparison, all: boolean): MetricComparison[] {
+  const lines = c.metrics.filter((m) => (all || !m.diagnostic) && (m.outcome !== 'unchanged' || m.metric === 'hostPerDevice'));
+  return [...lines.filter((m) => m.correctness), ...lines.filter((m) => !m.correctness)];
 }
+
+/** Cases worth a line: everything but the unchanged ones, unless --all. */
+const listed = (c: Comparison, all: boolean) => c.cases.filter((x) => all || x.outcome !== 'unchanged');
 
 function caseHeadline(c: CaseComparison): string {
   const parts: string[] = [];
@@ -28,11 +35,11 @@ function caseHeadline(c: CaseComparison): string {
 
 function summaryLine(c: Comparison): string {
   const s = c.summary;
-  return `${s.regressed} regressed, ${s.improved} improved, ${s.changed} changed, ${s.unchanged} unchanged` +
+  return `${s.regressed} regressed, ${s.improved} improved, ${s.changed} changed, ${s.undecided} undecided, ${s.unchanged} unchanged` +
     (s.onlyBefore || s.onlyAfter ? `, ${s.onlyBefore} only before, ${s.onlyAfter} only after` : '');
 }
 
-export function renderCompareText(c: Comparison, color = false): string {
+export function renderCompareText(c: Comparison, color = false, all = false): string {
   const out: string[] = [
     `before: ${c.before.suite} at ${c.before.startedAt} (xpudiag ${c.before.version})`,
     `after:  ${c.after.suite} at ${c.after.startedAt} (xpudiag ${c.after.version})`,
@@ -47,17 +54,22 @@ export function renderCompareText(c: Comparison, color = false): string {
     out.push('environment: no recorded factor differs');
   }
   out.push('');
-  const idWidth = Math.min(50, Math.max(4, ...c.cases.map((x) => x.id.length)));
-  for (const x of c.cases) {
+  const cases = listed(c, all);
+  const idWidth = Math.min(50, Math.max(4, ...cases.map((x) => x.id.length)));
+  for (const x of cases) {
     out.push(`${tag(x.outcome, color)} ${x.id.padEnd(idWidth)}  ${caseHeadline(x)}`);
     // Time and bus bandwidth of one sweep row say the same thing: one line each row on a terminal.
-    const lines = shown(x).filter((m) => !(m.metric.startsWith('timeUs ') && x.metrics.some((b) => b.metric === `busbw ${m.metric.slice(7)}` && b.outcome === m.outcome)));
-    for (const m of lines.slice(0, TERMINAL_LINES)) {
+    const lines = shown(x, all).filter((m) => !(m.metric.startsWith('timeUs ') && x.metrics.some((b) => b.metric === `busbw ${m.metric.slice(7)}` && b.outcome === m.outcome)));
+    // Wrong answers are never folded away; the rest fold after a screenful.
+    const keep = Math.max(TERMINAL_LINES, lines.filter((m) => m.correctness).length);
+    for (const m of lines.slice(0, keep)) {
       const unit = m.unit ? ` ${m.unit}` : '';
       out.push(`          ${m.metric}: ${m.beforeText} -> ${m.afterText}${unit} (${m.changeText}) ${m.outcome}: ${m.rule}`);
     }
-    if (lines.length > TERMINAL_LINES) out.push(`          ... ${lines.length - TERMINAL_LINES} more (--markdown or --json lists all)`);
+    if (lines.length > keep) out.push(`          ... ${lines.length - keep} more (--markdown or --json lists all)`);
   }
+  const quiet = c.cases.length - cases.length;
+  if (quiet) out.push(`          ${quiet} case${quiet === 1 ? '' : 's'} unchanged (--all lists them, and the diagnostics)`);
   for (const r of c.onlyBefore) out.push(`ONLY BEFORE ${r.id} (${r.status})`);
   for (const r of c.onlyAfter) out.push(`ONLY AFTER  ${r.id} (${r.status})`);
   out.push('', `attribution: ${c.attribution.statement}`);
@@ -66,7 +78,7 @@ export function renderCompareText(c: Comparison, color = false): string {
   return out.join('\n');
 }
 
-export function renderCompareMarkdown(c: Comparison): string {
+export function renderCompareMarkdown(c: Comparison, all = false): string {
   const out: string[] = [
     `## xpudiag compare: ${md(c.before.suite)}${c.after.suite !== c.before.suite ? ` vs ${md(c.after.suite)}` : ''}`,
     '',
@@ -80,14 +92,14 @@ export function renderCompareMarkdown(c: Comparison): string {
     ? table(['factor', 'before', 'after'], c.environment.map((f) => [md(f.label + (f.redacted ? ' (redacted: not compared)' : '')), md(f.before ?? 'unset'), md(f.after ?? 'unset')]))
     : 'No recorded factor differs.');
   out.push('', '### Cases', '');
-  out.push(table(['outcome', 'case', 'status', 'verdict', 'notes'], c.cases.map((x) => [
+  out.push(table(['outcome', 'case', 'status', 'verdict', 'notes'], listed(c, all).map((x) => [
     `**${x.outcome}**`,
     md(x.id),
     md(x.status.before === x.status.after ? x.status.after : `${x.status.before} → ${x.status.after}`),
     md(!x.verdict ? '' : x.verdict.before === x.verdict.after ? x.verdict.after ?? '' : `${x.verdict.before ?? '-'} → ${x.verdict.after ?? '-'}`),
     md(x.params.map((p) => `${p.key}: ${JSON.stringify(p.before)} → ${JSON.stringify(p.after)}`).join('; ')),
   ])));
-  const rows = c.cases.flatMap((x) => shown(x).map((m) => [md(x.id), md(m.metric), md(m.beforeText), md(m.afterText), md(m.changeText), `**${m.outcome}**`, md(m.rule)]));
+  const rows = listed(c, all).flatMap((x) => shown(x, all).map((m) => [md(x.id), md(m.metric), md(m.beforeText), md(m.afterText), md(m.changeText), `**${m.outcome}**`, md(m.rule)]));
   if (rows.length) out.push('', '### Metrics', '', table(['case', 'metric', 'before', 'after', 'change', 'outcome', 'decided by'], rows));
   if (c.onlyBefore.length || c.onlyAfter.length) {
     out.push('', '### Cases in one report only', '');

@@ -11,7 +11,7 @@ describe('xpudiag compare', () => {
     const r = xpudiag(['compare', f('driver-fix/before.json'), f('driver-fix/after.json')]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/environment: 1 factor differs\n\s+Level Zero driver\s+1\.6\.33578\+15 -> 1\.6\.34250\+3/);
-    expect(r.stdout).toMatch(/IMPROVED\s+malloc\[touch=fill\]/);
+    expect(r.stdout).toMatch(/IMPROVED\s+ze-device\[touch=fill\]/);
     expect(r.stdout).toMatch(/attribution: the one factor that changed: Level Zero driver/);
     expect(r.stderr).toBe('');
   });

@@ -5,7 +5,9 @@ import { describe, expect, it } from 'vitest';
 import type { Report } from '../../src/report/build.js';
 import { compareCase, compareReports } from '../../src/report/compare.js';
 import { environmentDiff } from '../../src/report/env-diff.js';
-import { compareMetric, ALLOC_RULES, ALLREDUCE_ROW_RULES, statusOutcome, verdictOutcome } from '../../src/report/metric-rules.js';
+import { compareMetric, statusOutcome, verdictOutcome } from '../../src/analysis/metric-compare.js';
+import { ALLOC_RULES } from '../../src/probes/alloc.js';
+import { ALLREDUCE_ROW_RULES } from '../../src/probes/allreduce.js';
 import { renderCompareMarkdown, renderCompareText } from '../../src/report/render-compare.js';
 import { root } from '../helpers/cli.js';
 
@@ -18,7 +20,7 @@ describe('compare: staged driver upgrades', () => {
     const c = compareReports(before, after);
     expect(c.regression).toBe(false);
     expect(c.environment.map((f) => f.factor)).toEqual(['runtimes.levelZeroDriver']);
-    const fixed = c.cases.find((x) => x.id === 'malloc[touch=fill]')!;
+    const fixed = c.cases.find((x) => x.id === 'ze-device[touch=fill]')!;
     expect(fixed.outcome).toBe('improved');
     expect(fixed.verdict).toEqual({ before: 'shadow', after: 'clean', outcome: 'improved' });
     const slope = fixed.metrics.find((m) => m.metric === 'hostPerDevice')!;
@@ -27,7 +29,7 @@ describe('compare: staged driver upgrades', () => {
     expect(c.attribution.kind).toBe('one-factor');
     expect(c.attribution.statement).toMatch(/one factor that changed: Level Zero driver \(1\.6\.33578\+15 -> 1\.6\.34250\+3\)/);
     expect(c.summary).toMatchObject({ improved: 1, regressed: 0, unchanged: 3 });
-    expect(renderCompareText(c)).toMatch(/IMPROVED\s+malloc\[touch=fill\]\s+status pass; verdict shadow -> clean/);
+    expect(renderCompareText(c)).toMatch(/IMPROVED\s+ze-device\[touch=fill\]\s+status pass; verdict shadow -> clean/);
   });
 
   it('(b) a second factor changed at the same time (ZE_AFFINITY_MASK): the fix cannot be attributed', () => {
@@ -54,7 +56,7 @@ describe('compare: staged driver upgrades', () => {
     const [before, after] = pair('regression');
     const c = compareReports(before, after);
     expect(c.regression).toBe(true);
-    expect(c.cases.find((x) => x.id === 'malloc[touch=fill]')!.verdict!.outcome).toBe('regressed');
+    expect(c.cases.find((x) => x.id === 'ze-device[touch=fill]')!.verdict!.outcome).toBe('regressed');
     const ar = c.cases.find((x) => x.id === 'allreduce-sweep')!;
     expect(ar.status).toEqual({ before: 'pass', after: 'fail', outcome: 'regressed' });
     const wrong = ar.metrics.find((m) => m.metric === 'wrong bf16-rne 1 MiB')!;
@@ -94,16 +96,16 @@ describe('compare: staged driver upgrades', () => {
     const a = structuredClone(after);
     a.results = a.results.filter((x) => x.id !== 'negative-mmap-lazy');
     a.results.push({ ...structuredClone(a.results[0]!), id: 'new-case' });
-    a.results.find((x) => x.id === 'malloc[touch=fill]')!.params.size = 268435456;
+    a.results.find((x) => x.id === 'ze-device[touch=fill]')!.params.size = 268435456;
     a.trust = { trusted: false, reasons: ['negative control read shadow'] };
     const c = compareReports(b, a);
     expect(c.onlyBefore).toEqual([{ id: 'negative-mmap-lazy', status: 'pass' }]);
     expect(c.onlyAfter.map((x) => x.id)).toEqual(['new-case']);
-    const changed = c.cases.find((x) => x.id === 'malloc[touch=fill]')!;
+    const changed = c.cases.find((x) => x.id === 'ze-device[touch=fill]')!;
     expect(changed.params).toEqual([{ key: 'size', before: 134217728, after: 268435456 }]);
     // The case's own parameters are a second factor next to the driver.
     expect(c.attribution.kind).toBe('confounded');
-    expect(c.attribution.factors.some((f) => f.startsWith('parameters of malloc[touch=fill] (size)'))).toBe(true);
+    expect(c.attribution.factors.some((f) => f.startsWith('parameters of ze-device[touch=fill] (size)'))).toBe(true);
     expect(c.warnings.join('\n')).toMatch(/after report's controls failed/);
   });
 });
@@ -148,7 +150,7 @@ describe('compare: metric rules', () => {
     expect(compareMetric(r, v(0.9, [0.85, 0.95]), v(0.02, [-0.01, 0.05]), 'h').outcome).toBe('improved');
     expect(compareMetric(r, v(0.02, [-0.01, 0.05]), v(0.9, [0.85, 0.95]), 'h').outcome).toBe('regressed');
     const noCi = compareMetric(r, v(0.9), v(0.7), 'h');
-    expect(noCi).toMatchObject({ outcome: 'improved', rule: 'no 95% intervals on both sides; absolute tolerance 0.05' });
+    expect(noCi).toMatchObject({ outcome: 'improved', rule: 'no 95% intervals on both sides; practical minimum change 0.045 (0.02 or 5%)' });
   });
 
   it('host cost below zero is the machine returning memory: two clean readings never regress', () => {
@@ -162,7 +164,9 @@ describe('compare: metric rules', () => {
     const r = ALLOC_RULES.hostFixedBytes!;
     const MiB = 2 ** 20;
     const x = (value: number, noise: number) => ({ metric: 'f', value: value * MiB, noiseBytes: noise * MiB });
-    expect(compareMetric(r, x(-64, 150), x(887, 887), 'f')).toMatchObject({ outcome: 'unchanged', rule: 'baseline noise of both runs 1.01 GiB' });
+    expect(compareMetric(r, x(-64, 150), x(887, 887), 'f')).toMatchObject({ outcome: 'unchanged', rule: 'noise of both runs 1.01 GiB, practical minimum change 88.7 MiB' });
+    // Beyond both runs' noise but not the practical margin (32 MiB or 10%): no regression.
+    expect(compareMetric(r, x(500, 2), x(530, 2), 'f').outcome).toBe('unchanged');
     expect(compareMetric(r, x(100, 10), x(400, 20), 'f').outcome).toBe('regressed');
   });
 
@@ -171,7 +175,7 @@ describe('compare: metric rules', () => {
     expect(compareMetric(ALLREDUCE_ROW_RULES.busbw!, v(100), v(110), 'b').outcome).toBe('improved');
     expect(compareMetric(ALLREDUCE_ROW_RULES.timeUs!, v(100), v(110), 't').outcome).toBe('regressed');
     expect(compareMetric(ALLREDUCE_ROW_RULES.wrong!, v(3), v(0), 'w').outcome).toBe('improved');
-    expect(compareMetric(ALLREDUCE_ROW_RULES.busbw!, v(null), v(10), 'b')).toMatchObject({ outcome: 'changed', rule: 'only measured after' });
+    expect(compareMetric(ALLREDUCE_ROW_RULES.busbw!, v(null), v(10), 'b')).toMatchObject({ outcome: 'undecided', rule: 'only measured after' });
   });
 
   it('a sweep row that reports its timing spread is judged by it, not by 5%', () => {
@@ -189,10 +193,11 @@ describe('compare: metric rules', () => {
     expect(statusOutcome('pass', 'fail')).toBe('regressed');
     expect(statusOutcome('error', 'pass')).toBe('improved');
     expect(statusOutcome('xfail', 'xpass')).toBe('improved');
-    expect(statusOutcome('pass', 'warn')).toBe('changed');
-    expect(statusOutcome('skip', 'fail')).toBe('changed');
+    expect(statusOutcome('pass', 'warn')).toBe('undecided');
+    expect(statusOutcome('skip', 'fail')).toBe('undecided');
+    expect(statusOutcome('pass', 'xfail')).toBe('regressed');
     expect(verdictOutcome('shadow', 'clean')).toBe('improved');
     expect(verdictOutcome('clean', 'shadow')).toBe('regressed');
-    expect(verdictOutcome('clean', 'inconclusive')).toBe('changed');
+    expect(verdictOutcome('clean', 'inconclusive')).toBe('undecided');
   });
 });
