@@ -99,10 +99,28 @@ function marginOf(m: Margin, a: number, b: number): number {
 }
 
 /** Better is positive: the judged change in the rule's direction. */
-function gain(rule: MetricRule, before: number, after: number): number {
+export function gain(rule: MetricRule, before: number, after: number): number {
   if (rule.direction === 'toward') return Math.abs(before - (rule.target ?? 0)) - Math.abs(after - (rule.target ?? 0));
   if (rule.direction === 'higher-better') return after - before;
   return before - after;
+}
+
+/** Whether a change from `before` to `after` (both clamped to the rule's floor) is as large as the tolerance asks, and the tolerance in words. */
+export function exceeds(rule: MetricRule, t: Tolerance, before: number, after: number): [boolean, string] {
+  const change = after - before;
+  if (t.kind === 'absolute') return [Math.abs(change) > t.tol, `absolute tolerance ${t.tol}`];
+  if (t.kind === 'relative') return [before === 0 ? change !== 0 : Math.abs(change / before) > t.tol, `relative tolerance ${pct(t.tol)}`];
+  const m = marginOf(t, before, after);
+  return [Math.abs(change) > m, `practical minimum change ${rule.format(m)} (${rule.format(t.absolute)} or ${pct(t.relative)})`];
+}
+
+/** The size a change must reach to matter, whatever the noise: the rule's tolerance or margin; null for an exact rule. */
+export function practicalMinimum(rule: MetricRule): Tolerance | null {
+  const n = rule.noise;
+  if (n.kind === 'interval') return n.fallback;
+  if (n.kind === 'noise-bytes') return n.margin;
+  if (n.kind === 'exact') return null;
+  return n;
 }
 
 export function compareMetric(rule: MetricRule, a: MetricValue | undefined, b: MetricValue | undefined, metric: string, notJudged?: string): MetricComparison {
@@ -136,12 +154,7 @@ export function compareMetric(rule: MetricRule, a: MetricValue | undefined, b: M
   let beyondNoise: boolean;
   let why: string;
   const n = rule.noise;
-  const tolerance = (t: Tolerance): [boolean, string] => {
-    if (t.kind === 'absolute') return [Math.abs(judged) > t.tol, `absolute tolerance ${t.tol}`];
-    if (t.kind === 'relative') return [relativeChange === null ? change !== 0 : Math.abs(relativeChange) > t.tol, `relative tolerance ${pct(t.tol)}`];
-    const m = marginOf(t, ca, cb);
-    return [Math.abs(judged) > m, `practical minimum change ${rule.format(m)} (${t.absolute} or ${pct(t.relative)})`];
-  };
+  const tolerance = (t: Tolerance) => exceeds(rule, t, ca, cb);
   if (n.kind === 'interval' && a?.interval && b?.interval) {
     const [lo1, hi1] = a.interval.map(clamp) as [number, number];
     const [lo2, hi2] = b.interval.map(clamp) as [number, number];

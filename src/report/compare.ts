@@ -37,8 +37,11 @@ export interface Attribution {
 }
 
 export interface Comparison {
-  before: { suite: string; startedAt: string; version: string };
-  after: { suite: string; startedAt: string; version: string };
+  /** `runs`: how many reports the side has, when several were compared (compare-runs.ts). */
+  before: { suite: string; startedAt: string; version: string; runs?: number };
+  after: { suite: string; startedAt: string; version: string; runs?: number };
+  /** How the cases were judged, when not by each report's own intervals. */
+  method?: string;
   environment: FactorDiff[];
   cases: CaseComparison[];
   onlyBefore: { id: string; status: string }[];
@@ -55,7 +58,7 @@ export interface CompareOptions {
 }
 
 /** The comparable numbers of one result, each with the rule its probe judges it by. */
-function comparables(r: Result): Map<string, Comparable> {
+export function comparables(r: Result): Map<string, Comparable> {
   const probe = PROBES[r.probe];
   if (probe?.comparable) return probe.comparable({ metrics: r.metrics ?? {}, params: r.params ?? {}, ...(r.control ? { control: r.control } : {}) });
   // A probe this version does not know: every number, as a diagnostic.
@@ -152,7 +155,7 @@ export function compareReports(before: Report, after: Report, opts: CompareOptio
 }
 
 /** Each case's backend, by id, from either report. */
-function backendsOf(before: Report, after: Report): Map<string, string> {
+export function backendsOf(before: Report, after: Report): Map<string, string> {
   const m = new Map<string, string>();
   for (const r of [...before.results, ...after.results]) if (!m.has(r.id)) m.set(r.id, r.backend);
   return m;
@@ -162,7 +165,7 @@ function backendsOf(before: Report, after: Report): Map<string, string> {
  * Which recorded factors could explain the cases that changed: only those that can affect
  * a changed case's backend (a Level Zero driver explains nothing on the host backend).
  */
-function attribute(cases: CaseComparison[], environment: FactorDiff[], backends: Map<string, string>): Attribution {
+export function attribute(cases: CaseComparison[], environment: FactorDiff[], backends: Map<string, string>): Attribution {
   const decided = (o: Outcome) => o !== 'unchanged' && o !== 'undecided';
   const changed = cases.filter((c) => decided(c.outcome) || decided(c.status.outcome) || (c.verdict && decided(c.verdict.outcome)));
   const touched = new Set(changed.map((c) => backends.get(c.id) ?? ''));

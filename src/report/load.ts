@@ -1,6 +1,7 @@
 // Reading a report someone hands us: every way it can be wrong is one line that says
 // which file and what is wrong with it (exit 2), never a stack trace.
-import { readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Report } from './build.js';
 import { reportErrors } from './schema.js';
 
@@ -39,4 +40,25 @@ export function loadReport(file: string): Report {
     throw new ReportInputError(`${file}: not a valid xpudiag report: ${errors.slice(0, 3).join('; ')}${more}`);
   }
   return data as Report;
+}
+
+/**
+ * One side of a comparison: a report file, a folder of reports (every *.json in it that
+ * is not a journal, as `run --repeat N --out DIR` writes them), or files joined by commas.
+ */
+export function loadReports(spec: string): Report[] {
+  const files = spec.split(',').filter(Boolean).flatMap((f) => {
+    let dir = false;
+    try {
+      dir = statSync(f).isDirectory();
+    } catch {
+      // loadReport says what is wrong with it.
+    }
+    if (!dir) return [f];
+    const inside = readdirSync(f).filter((n) => n.endsWith('.json') && !n.endsWith('.journal.jsonl')).sort().map((n) => join(f, n));
+    if (!inside.length) throw new ReportInputError(`${f}: a folder with no report in it (*.json)`);
+    return inside;
+  });
+  if (!files.length) throw new ReportInputError(`'${spec}': names no report`);
+  return files.map(loadReport);
 }

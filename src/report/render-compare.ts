@@ -40,9 +40,11 @@ function summaryLine(c: Comparison): string {
 }
 
 export function renderCompareText(c: Comparison, color = false, all = false): string {
+  const runs = (r: Comparison['before']) => (r.runs ? `, ${r.runs} runs from` : '');
   const out: string[] = [
-    `before: ${c.before.suite} at ${c.before.startedAt} (xpudiag ${c.before.version})`,
-    `after:  ${c.after.suite} at ${c.after.startedAt} (xpudiag ${c.after.version})`,
+    `before: ${c.before.suite}${runs(c.before)} at ${c.before.startedAt} (xpudiag ${c.before.version})`,
+    `after:  ${c.after.suite}${runs(c.after)} at ${c.after.startedAt} (xpudiag ${c.after.version})`,
+    ...(c.method ? [`judged by: ${c.method}`] : []),
     '',
   ];
   const differ = c.environment.filter((f) => !f.redacted);
@@ -85,6 +87,7 @@ export function renderCompareMarkdown(c: Comparison, all = false): string {
     `**${md(summaryLine(c))}.** Before: ${md(c.before.startedAt)} (xpudiag ${md(c.before.version)}); after: ${md(c.after.startedAt)} (xpudiag ${md(c.after.version)}).`,
     '',
     `**Attribution:** ${md(c.attribution.statement)}`,
+    ...(c.method ? ['', `**Judged by:** ${md(c.method)}`] : []),
   ];
   for (const w of c.warnings) out.push('', `> **Warning:** ${md(w)}`);
   out.push('', '### Environment differences', '');

@@ -150,7 +150,7 @@ describe('compare: metric rules', () => {
     expect(compareMetric(r, v(0.9, [0.85, 0.95]), v(0.02, [-0.01, 0.05]), 'h').outcome).toBe('improved');
     expect(compareMetric(r, v(0.02, [-0.01, 0.05]), v(0.9, [0.85, 0.95]), 'h').outcome).toBe('regressed');
     const noCi = compareMetric(r, v(0.9), v(0.7), 'h');
-    expect(noCi).toMatchObject({ outcome: 'improved', rule: 'no 95% intervals on both sides; practical minimum change 0.045 (0.02 or 5%)' });
+    expect(noCi).toMatchObject({ outcome: 'improved', rule: 'no 95% intervals on both sides; practical minimum change 0.045 (0.020 or 5%)' });
   });
 
   it('host cost below zero is the machine returning memory: two clean readings never regress', () => {
