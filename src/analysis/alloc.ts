@@ -234,7 +234,10 @@ export function analyzeAlloc({ samples, outcome, planned, threshold = 0.1, stabl
     reason += `; ${fit.leftTheLine}: median of ${ph.xs.length - 1} per-step costs used`;
   }
   if (alt && alone.verdict !== judged.verdict) {
-    reason += `; ${alternate} reads ${alt.slope.toFixed(3)} ${alt.slopeCI ? ivText(alt.slopeCI) : '(no interval)'}, ${primary} ${fit!.slope.toFixed(3)}: ${describeMoves(ambiguous) || 'memory that may be another process\'s moved'}`;
+    const read = (f: Fit, v: ShadowVerdict) => `${fixed3(f.slope)} ${f.slopeCI ? ivText(f.slopeCI) : '(no interval)'} (${v})`;
+    reason =
+      `${primary} reads ${read(fit!, alone.verdict)} but ${alternate} ${read(alt, judgeShadow(alt.slopeCI, threshold, noiseBytes, deviceBytes).verdict)}: ` +
+      `${describeMoves(ambiguous) || "memory that may be another process's moved"}; no verdict holds under both`;
   }
   const corrected = interference.staircase.filter((m) => m.role === 'corrected');
   if (corrected.length) reason += `; ${describeMoves(corrected)}`;
@@ -271,7 +274,9 @@ export function analyzeAlloc({ samples, outcome, planned, threshold = 0.1, stabl
   };
 }
 
-const ivText = ([lo, hi]: [number, number]) => `[${lo.toFixed(3)}, ${hi.toFixed(3)}]`;
+/** Three decimals, without the "-0.000" that a tiny negative rounds to. */
+export const fixed3 = (v: number): string => (Math.abs(v) < 0.0005 ? 0 : v).toFixed(3);
+const ivText = ([lo, hi]: [number, number]) => `[${fixed3(lo)}, ${fixed3(hi)}]`;
 
 /**
  * The share of the host memory consumed at the last step that came back by the end of

@@ -1,7 +1,7 @@
 // The allocation probe: host cost of device allocations (see native/core/alloc_probe.h).
 import type { AllocProbeOutcome, AllocSample } from '../native/addon.js';
 import { Bench } from 'tinybench';
-import { analyzeAlloc, DEFAULT_STABLE_WINDOW_MS } from '../analysis/alloc.js';
+import { analyzeAlloc, DEFAULT_STABLE_WINDOW_MS, fixed3 } from '../analysis/alloc.js';
 import { describeMoves, type Interference } from '../analysis/interference.js';
 import { readDrmUsage } from '../runner/drm.js';
 import { fixed, type Comparable, type MetricRule } from '../analysis/metric-compare.js';
@@ -129,7 +129,7 @@ function judgeControl(role: 'negative' | 'positive', metrics: Record<string, unk
   const ci = metrics.hostPerDeviceCI as [number, number] | null | undefined;
   const slope = metrics.hostPerDevice as number | null | undefined;
   const verdict = metrics.verdict as string | undefined;
-  const read = `${role} control read ${typeof slope === 'number' ? slope.toFixed(3) : 'nothing'}${ci ? ` [${ci[0].toFixed(3)}, ${ci[1].toFixed(3)}]` : ''} ${verdict ?? ''}`.trimEnd();
+  const read = `${role} control read ${typeof slope === 'number' ? fixed3(slope) : 'nothing'}${ci ? ` [${fixed3(ci[0])}, ${fixed3(ci[1])}]` : ''} ${verdict ?? ''}`.trimEnd();
   // What other processes did meanwhile: a control that still reads its truth on a busy
   // machine vouches for the correction too.
   const moves = (metrics.interference as Interference | undefined)?.staircase ?? [];
@@ -148,8 +148,8 @@ function describe(m: Record<string, unknown>): string {
   if (slope === null || slope === undefined) return '';
   const rel = m.releasedFraction as number | null;
   // A median-increment fit over too few steps has a slope but no interval.
-  const interval = ci ? `[${ci[0].toFixed(3)}, ${ci[1].toFixed(3)}]` : '(no interval)';
-  return `host/device ${slope.toFixed(3)} ${interval} ${String(m.verdict)}` +
+  const interval = ci ? `[${fixed3(ci[0])}, ${fixed3(ci[1])}]` : '(no interval)';
+  return `host/device ${fixed3(slope)} ${interval} ${String(m.verdict)}` +
     (rel !== null && rel !== undefined ? `, released ${rel.toFixed(2)}` : '');
 }
 

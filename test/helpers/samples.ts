@@ -20,6 +20,16 @@ export interface SynthOptions {
   seed?: number;
   cycles?: number;
   cycleLeak?: number;
+  /**
+   * Readings with the fields the interference correction needs (RssAnon, AnonPages,
+   * Shmem...): what other processes hold at each reading (sample index, phase, step),
+   * in bytes. Absent: the samples carry no such fields (an older kernel's view).
+   */
+  others?: (i: number, phase: AllocSample['phase'], step: number) => { anon?: number; shmem?: number };
+  /** Share of the host cost that is this process's anonymous memory (its RssAnon grows with it); the rest is in no process (a driver's GTT pages). */
+  ownAnonShare?: number;
+  /** pre readings (the probe takes a window of 5). */
+  preSamples?: number;
 }
 
 export function synthAllocSamples(o: SynthOptions): { samples: AllocSample[]; outcome: AllocProbeOutcome } {
@@ -30,16 +40,28 @@ export function synthAllocSamples(o: SynthOptions): { samples: AllocSample[]; ou
   const avail0 = 20 * 2 ** 30;
   const fixed = o.fixed ?? 0;
   let t = 0;
-  const mk = (phase: AllocSample['phase'], step: number, deviceBytes: number, hostUsed: number): AllocSample => ({
-    t: (t += 50), phase, step, deviceBytes,
-    memTotal: 24 * 2 ** 30,
-    memAvailable: Math.round(avail0 - hostUsed + rnd() * noise),
-    memFree: Math.round(avail0 - hostUsed + rnd() * noise),
-    committedAS: Math.round(2 ** 30 + hostUsed),
-    vmRSS: 50 << 20,
-    anonPages: 2 ** 30,
-  });
-  const samples: AllocSample[] = [mk('pre', 0, 0, -fixed)];
+  let index = 0;
+  const mk = (phase: AllocSample['phase'], step: number, deviceBytes: number, hostUsed: number): AllocSample => {
+    const i = index++;
+    const o = o_others(i, phase, step);
+    const own = Math.round(hostUsed * (o_share));
+    const base = {
+      t: (t += 50), phase, step, deviceBytes,
+      memTotal: 24 * 2 ** 30,
+      memAvailable: Math.round(avail0 - hostUsed - (o.anon ?? 0) - (o.shmem ?? 0) + rnd() * noise),
+      memFree: Math.round(avail0 - hostUsed + rnd() * noise),
+      committedAS: Math.round(2 ** 30 + hostUsed),
+      vmRSS: 50 << 20,
+      anonPages: 2 ** 30,
+    };
+    if (!o_fields) return base;
+    return { ...base, rssAnon: (50 << 20) + own, anonPages: 2 ** 30 + (50 << 20) + own + (o.anon ?? 0), shmem: (8 << 20) + (o.shmem ?? 0), rssShmem: 0, pageTables: 8 << 20, vmPTE: 1 << 20, kernelStack: 2 << 20, sUnreclaim: 30 << 20, cached: 2 ** 30 + (o.shmem ?? 0) };
+  };
+  const o_others = o.others ?? (() => ({}));
+  const o_fields = o.others !== undefined;
+  const o_share = o.ownAnonShare ?? 0;
+  const samples: AllocSample[] = [];
+  for (let i = 0; i < (o.preSamples ?? 1); i++) samples.push(mk('pre', 0, 0, -fixed));
   for (let i = 0; i < 12; i++) samples.push(mk('baseline', 0, 0, 0));
   for (let i = 1; i <= count; i++) for (let k = 0; k < 3; k++) samples.push(mk('alloc', i, i * size, o.ratio * i * size));
   const left = o.ratio * count * size * (1 - (o.released ?? 1));
