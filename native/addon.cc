@@ -184,6 +184,8 @@ Napi::Value AllocProbe(const Napi::CallbackInfo& info) {
     Napi::Object o = Napi::Object::New(env);
     o.Set("allocated", out.allocated);
     o.Set("stoppedAtGuard", out.stoppedAtGuard);
+    o.Set("guardBytes", Napi::Number::New(env, static_cast<double>(out.guardBytes)));
+    if (out.availableAtStop >= 0) o.Set("availableAtStop", Napi::Number::New(env, static_cast<double>(out.availableAtStop)));
     o.Set("baselineStable", out.baselineStable);
     o.Set("releaseSettled", out.releaseSettled);
     o.Set("backendCreateMs", out.backendCreateMs);

@@ -118,6 +118,7 @@ AllocProbeOutcome runAllocProbe(const BackendFactory& make, const AllocProbePara
                                 const CleanupSink& onCleanup) {
   if (p.size == 0 || p.count < 1) throw std::invalid_argument("alloc probe: size and count must be positive");
   AllocProbeOutcome out;
+  out.guardBytes = p.guardBytes;
   // A window of readings before the backend exists, not one: a single reading against
   // the baseline's median made the fixed cost of creating the backend a coin toss on a
   // machine whose memory moves by tens of MiB within a second.
@@ -164,6 +165,7 @@ void measure(Backend& b, const AllocProbeParams& p, const SampleSink& sink, Allo
       if (!sampleMemory(now)) throw std::runtime_error("cannot read /proc/meminfo");
       if (p.guardBytes > 0 && now.memAvailable - static_cast<int64_t>(p.size) < p.guardBytes) {
         out.stoppedAtGuard = true;
+        out.availableAtStop = now.memAvailable;
         break;
       }
       live.add(backend->allocate(p.device, p.variant, p.size));

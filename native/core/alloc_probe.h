@@ -50,6 +50,8 @@ struct ProbeSample {
 struct AllocProbeOutcome {
   int allocated = 0;            // allocations made before the end (or the guard)
   bool stoppedAtGuard = false;
+  int64_t guardBytes = 0;           // the guard it ran under
+  int64_t availableAtStop = -1;     // MemAvailable when the guard stopped it
   bool baselineStable = false;
   bool releaseSettled = false;
   uint64_t ballastBytes = 0;  // the ballast actually held (reduced to stay above the guard)

@@ -70,6 +70,9 @@ export interface AllocProbeSpec {
 export interface AllocProbeOutcome {
   allocated: number;
   stoppedAtGuard: boolean;
+  /** The guard it ran under, and MemAvailable when the guard stopped it (bytes). */
+  guardBytes?: number;
+  availableAtStop?: number;
   baselineStable: boolean;
   releaseSettled: boolean;
   backendCreateMs: number;

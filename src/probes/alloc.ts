@@ -79,11 +79,11 @@ function analyze(c: ProbeCase, samples: unknown[], outcome: unknown): Judgement 
     ...(o.countersAfterRelease && Object.keys(o.countersAfterRelease).length ? { driverCounters: o.countersAfterRelease } : {}),
   } as unknown as Record<string, unknown>;
   if (o.stoppedAtGuard) {
-    return {
-      status: 'error',
-      reason: `host-memory guard: stopped after ${o.allocated} of ${planned} allocations to keep MemAvailable above the guard`,
-      metrics,
-    };
+    const at = o.availableAtStop !== undefined ? `MemAvailable ${formatBytes(o.availableAtStop)}` : 'MemAvailable';
+    const message =
+      `host-memory guard: stopped after ${o.allocated} of ${planned} allocations, ${at} with ${formatBytes(num(c.params.size, 0))} more to allocate ` +
+      `against the guard of ${formatBytes(o.guardBytes ?? 0)}: no verdict (the suite's guard.minAvailable sets it)`;
+    return { status: 'error', reason: message, metrics, error: { kind: 'guard', message } };
   }
   // Alloc/free cycles: a host cost that grows with the cycle count is a leak, whatever
   // the verdict of the first round.
@@ -115,8 +115,14 @@ function analyze(c: ProbeCase, samples: unknown[], outcome: unknown): Judgement 
 
 /** A control's truth: no host cost per device byte (negative), all of it (positive). */
 const TRUTH = { negative: { value: 0, verdict: 'clean' }, positive: { value: 1, verdict: 'shadow' } } as const;
-/** How far outside its 95% interval a control may read its truth (host B per device B). */
-export const CONTROL_TOLERANCE = 0.05;
+/**
+ * How far outside its 95% interval a control may read its truth (host B per device B):
+ * a control's own overheads (page tables, allocator metadata) sit within it. Measured on
+ * this project's 2-core VM (`npx xpudiag run suites/controls.yaml`): positive 1.003
+ * [1.002, 1.003], negative 0.001 [0.000, 0.001]; the positive controls of issue 14 that
+ * passed on a misbehaving machine, 0.865 [0.775, 0.956] and 1.346 [1.060, 1.631], miss it.
+ */
+export const CONTROL_TOLERANCE = 0.02;
 
 /**
  * A control passes when it reads its verdict and its truth lies within its interval

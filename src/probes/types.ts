@@ -3,7 +3,7 @@
 // parent and is pure (samples in, metrics and a status out).
 import type { Addon, BackendFacts } from '../native/addon.js';
 
-import type { ControlCheck, Reference, Status } from '../model/result.js';
+import type { CaseError, ControlCheck, Reference, Status } from '../model/result.js';
 import type { Comparable } from '../analysis/metric-compare.js';
 
 export type { Reference, Status } from '../model/result.js';
@@ -55,6 +55,8 @@ export interface Judgement {
    * the report) before it settles for this judgement.
    */
   remeasure?: string;
+  /** With status error: what broke, typed as the runner's own errors are (a guard stop, say). */
+  error?: CaseError;
 }
 
 /** A control's judgement against its known truth (negative: no host cost, positive: all of it). */

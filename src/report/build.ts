@@ -73,9 +73,9 @@ export function buildReport(args: {
  * case reached a verdict (every one skipped, inconclusive or untrusted). `allowUntrusted`
  * (`run --allow-untrusted`) turns 4 into 0 for those who read the report themselves.
  */
-export function exitCodeFor(report: Pick<Report, 'summary' | 'trust'>, allowUntrusted = false): number {
-  const s = report.summary;
-  if (s.fail > 0 || s.error > 0) return 1;
+export function exitCodeFor(report: Pick<Report, 'summary' | 'trust' | 'results'>, allowUntrusted = false): number {
+  // A control that failed is the run's trust failing (4), not a check of the thing under test (1).
+  if (report.results.some((r) => !r.control && (r.status === 'fail' || r.status === 'error'))) return 1;
   if (allowUntrusted) return 0;
   return untrustedReason(report) ? 4 : 0;
 }
@@ -87,7 +87,7 @@ export function combineExitCodes(codes: readonly number[]): number {
 }
 
 /** Why a finished run cannot be trusted (exit 4), or undefined. */
-export function untrustedReason(report: Pick<Report, 'summary' | 'trust'>): string | undefined {
+export function untrustedReason(report: Pick<Report, 'summary' | 'trust' | 'results'>): string | undefined {
   const s = report.summary;
   if (report.trust && !report.trust.trusted) return `the controls cannot vouch for this run: ${report.trust.reasons.join('; ')}`;
   if (s.pass + s.fail + s.xfail + s.xpass === 0) return `no case reached a verdict (${s.warn} warned, ${s.skip} skipped, ${s.error} errors)`;

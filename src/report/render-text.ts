@@ -32,9 +32,8 @@ function probeTable(r: Report['results'][number]): string | undefined {
 }
 
 export function renderResultsTable(report: Report, color = false): string {
-  const rows = report.results.map((r) => {
-    return [colorStatus(r.status, color), r.id, headline(r) || r.reason];
-  });
+  // An error is what broke, never a measurement: a guard stop is no host cost.
+  const rows = report.results.map((r) => [colorStatus(r.status, color), r.id, (r.status !== 'error' && headline(r)) || r.reason]);
   const idWidth = Math.min(60, Math.max(4, ...rows.map((r) => r[1]!.length)));
   const lines = rows.map(([s, id, detail]) => `${s}  ${id!.padEnd(idWidth)}  ${detail}`);
   const extra: string[] = [];
@@ -45,9 +44,12 @@ export function renderResultsTable(report: Report, color = false): string {
   const s = report.summary;
   const summary = `${s.pass} passed, ${s.fail} failed, ${s.warn} warned, ${s.skip} skipped, ${s.error} errors` +
     (s.xfail || s.xpass ? `, ${s.xfail} xfail, ${s.xpass} xpass` : '');
-  const trust = report.trust && !report.trust.trusted ? [`controls failed: verdicts are untrustworthy (${report.trust.reasons.join('; ')})`] : [];
+  const interrupted = report.interrupted
+    ? [`interrupted: ${report.notRun !== undefined ? `${report.notRun} of ${report.notRun + report.results.length} case runs not run` : 'some cases never ran'}; xpudiag run --resume JOURNAL finishes the run`]
+    : [];
+  const trust = report.trust && !report.trust.trusted && !report.interrupted ? [`controls failed: verdicts are untrustworthy (${report.trust.reasons.join('; ')})`] : [];
   const attribution = ((report.analysis?.attribution ?? []) as { group: string; statement: string }[]).map(
     (a) => `attribution (${a.group}): ${a.statement}`,
   );
-  return [...lines, ...extra, '', ...attribution, ...trust, summary].join('\n');
+  return [...lines, ...extra, '', ...attribution, ...interrupted, ...trust, summary].join('\n');
 }

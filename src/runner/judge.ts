@@ -78,6 +78,7 @@ export function finalJudgement(c: ProbeCase, j: Judgement, probe?: Pick<ProbeMod
   return {
     status: status as Status, reason, metrics: j.metrics,
     ...(j.remeasure ? { remeasure: j.remeasure } : {}),
+    ...(j.error ? { error: j.error } : {}),
     ...(checks.length ? { references: checks } : {}),
     ...(controlCheck ? { controlCheck } : {}),
   };
@@ -123,5 +124,62 @@ export class TrustLedger {
     const t = this.trust();
     if (!t || t.trusted || r.control || !this.restsOnControls(r.probe) || !VERDICT_STATUSES.has(r.status)) return r;
     return { ...r, status: 'warn', reason: `untrustworthy (${t.reasons.join('; ')}): ${r.reason}` };
+  }
+}
+
+/** A result a closing control changed after it was shown, and what it had been. */
+export interface Revision {
+  result: CaseResult;
+  was: string;
+}
+
+/**
+ * Step 5 over a whole run: every result in the order measured, controls recorded with
+ * their bracket, measured results judged by the trust so far, and the revisions a
+ * failing closing control forces on the verdicts measured since the opening ones.
+ */
+export class RunTrust {
+  readonly results: CaseResult[] = [];
+  private readonly ledger: TrustLedger;
+
+  constructor(hasControls: boolean, restsOnControls: (probe: string) => boolean) {
+    this.ledger = new TrustLedger(hasControls, restsOnControls);
+  }
+
+  /** Results already judged (a resumed journal): kept as they are, their controls counted. */
+  seed(results: readonly CaseResult[]): void {
+    for (const r of results) {
+      if (r.bracket) this.ledger.record(r, r.bracket);
+      this.results.push(r);
+    }
+  }
+
+  accept(r: CaseResult, bracket?: 'opening' | 'closing'): { result: CaseResult; revised: Revision[] } {
+    let result = r;
+    if (bracket) {
+      result = { ...r, bracket };
+      this.ledger.record(result, bracket);
+    } else {
+      result = this.ledger.apply(r);
+    }
+    this.results.push(result);
+    return { result, revised: bracket === 'closing' ? this.revise() : [] };
+  }
+
+  trust(): Trust | undefined {
+    return this.ledger.trust();
+  }
+
+  private revise(): Revision[] {
+    const out: Revision[] = [];
+    this.results.forEach((r, i) => {
+      if (r.bracket) return;
+      const now = this.ledger.apply(r);
+      if (now !== r) {
+        this.results[i] = now;
+        out.push({ result: now, was: r.status });
+      }
+    });
+    return out;
   }
 }

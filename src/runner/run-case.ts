@@ -199,6 +199,7 @@ async function measureCase(c: ProbeCase, opts: RunCaseOptions): Promise<{ result
       ...base, status: j.status, reason: j.reason, metrics: j.metrics,
       ...(j.references ? { references: j.references } : {}),
       ...(j.controlCheck ? { controlCheck: j.controlCheck } : {}),
+      ...(j.error ? { error: j.error } : {}),
     },
     ...(j.remeasure ? { remeasure: j.remeasure } : {}),
   };

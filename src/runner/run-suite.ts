@@ -12,7 +12,7 @@ import { loadSuite, type Suite } from '../suite/index.js';
 import type { Case } from '../suite/types.js';
 import { LEVELS, type Level } from '../suite/spec.js';
 import { PROBES } from '../probes/index.js';
-import { TrustLedger } from './judge.js';
+import { RunTrust, type Revision } from './judge.js';
 import { Journal, readJournal, type JournalEntry } from './journal.js';
 import { defaultGuardBytes } from './meminfo.js';
 import { runCase, type CaseResult } from './run-case.js';
@@ -23,7 +23,7 @@ export interface Progress {
   id: string;
   result?: CaseResult;
   /** Results whose status a closing control changed after they were shown. */
-  revised?: { result: CaseResult; was: string }[];
+  revised?: Revision[];
 }
 
 export interface RunSuiteOptions {
@@ -173,12 +173,11 @@ async function continueRun(args: {
   guardBytes: number;
   opts: RunSuiteOptions;
 }): Promise<RunSuiteResult> {
-  const { suite, journal, environment, results, guardBytes, opts } = args;
+  const { suite, journal, environment, guardBytes, opts } = args;
   const plan = planRun(suite.cases);
-  const ledger = new TrustLedger(plan.some((p) => p.bracket), restsOnControls);
-  // A resumed run: the journaled controls count as they were measured.
-  for (const r of results) if (r.bracket) ledger.record(r, r.bracket);
-  const done = new Set(results.map((r) => r.id));
+  const run = new RunTrust(plan.some((p) => p.bracket), restsOnControls);
+  run.seed(args.results);
+  const done = new Set(args.results.map((r) => r.id));
   let interrupted = false;
   for (const [i, p] of plan.entries()) {
     if (done.has(p.c.id)) continue;
@@ -188,51 +187,30 @@ async function continueRun(args: {
     }
     opts.onProgress?.({ index: i, total: plan.length, id: p.c.id });
     const skip = notSelected(p, opts);
-    let result: CaseResult = skip
+    const measured: CaseResult = skip
       ? {
         id: p.c.id, probe: p.c.probe, backend: p.c.backend, params: p.c.params, options: {}, status: 'skip',
         reason: skip, metrics: {}, samples: [], startedAt: new Date().toISOString(), durationMs: 0,
       }
       : await runCase(p.c, { guardBytes, signal: opts.signal });
-    if (result.error?.kind === 'interrupted') interrupted = true;
-    if (result.facts) mergeFacts(environment, result.facts);
-    if (p.bracket) {
-      result = { ...result, bracket: p.bracket };
-      ledger.record(result, p.bracket);
-    } else {
-      result = ledger.apply(result);
-    }
-    results.push(result);
+    if (measured.error?.kind === 'interrupted') interrupted = true;
+    if (measured.facts) mergeFacts(environment, measured.facts);
+    const { result, revised } = run.accept(measured, p.bracket);
     journal.append({ type: 'result', result });
     // A closing control that failed: the verdicts it was to vouch for are revised now.
-    const revised = p.bracket === 'closing' ? revise(results, ledger) : [];
     for (const r of revised) journal.append({ type: 'revision', result: r.result });
     opts.onProgress?.({ index: i, total: plan.length, id: p.c.id, result, ...(revised.length ? { revised } : {}) });
     if (interrupted) break;
   }
 
   const report = finishReport({
-    suite, started: args.started, environment, results, interrupted, trust: ledger.trust(), planned: plan.length,
+    suite, started: args.started, environment, results: run.results, interrupted, trust: run.trust(), planned: plan.length,
     command: opts.command, transform: opts.transform,
   });
   const reportPath = writeNewFile(args.base, '.json', JSON.stringify(report, null, 2) + '\n');
   journal.append({ type: 'end', finishedAt: report.finishedAt, interrupted, report: reportPath });
   journal.close();
   return { report, reportPath, journalPath: journal.path };
-}
-
-/** Applies the ledger's trust again to every measured result; returns those it changed (in place in `results`). */
-function revise(results: CaseResult[], ledger: TrustLedger): { result: CaseResult; was: string }[] {
-  const out: { result: CaseResult; was: string }[] = [];
-  results.forEach((r, i) => {
-    if (r.bracket) return;
-    const now = ledger.apply(r);
-    if (now !== r) {
-      results[i] = now;
-      out.push({ result: now, was: r.status });
-    }
-  });
-  return out;
 }
 
 /** Attribution, summary, schema check: shared by a normal run and a resumed one. */

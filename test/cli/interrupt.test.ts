@@ -16,7 +16,7 @@ cases:
   - id: stuck
     probe: alloc
     backend: host
-    timeout: 60s
+    timeout: 8s
     params: { variant: fault-hang, size: 1MiB }
   - id: last
     probe: alloc
@@ -87,7 +87,18 @@ describe('interrupted runs', () => {
       expect(report.interrupted).toBe(true);
       expect(report.results.map((r: { id: string }) => r.id)).toEqual(['first', 'stuck']);
       expect(report.results[1].error.kind).toBe('interrupted');
-    });
+      expect(report.notRun).toBe(1);
+      if (sig !== 'SIGINT') return;
+      // A Ctrl-C'd run is resumed like a killed one: the stopped case and the rest run.
+      const again = xpudiag(['run', '--resume', journal]);
+      expect(again.stderr).toMatch(/resuming .*\(interrupted\): 1 of 3 done/);
+      const resumed = readdirSync(out).filter((f) => f.endsWith('.json')).sort();
+      expect(resumed).toHaveLength(2);
+      const final = JSON.parse(readFileSync(join(out, resumed.find((f) => f !== reportFile)!), 'utf8'));
+      expect(final.results.map((r: { id: string }) => r.id)).toEqual(['first', 'stuck', 'last']);
+      expect(final.results[1].error.kind).toBe('timeout');
+      expect(final.interrupted).toBeUndefined();
+    }, 120_000);
   }
 
   it('after SIGKILL of the runner no child survives, and --resume finishes the run from the journal', async () => {
