@@ -21,6 +21,8 @@ export interface Trust {
   /** Every control that ran was judged and read its truth, before and after the measured cases. */
   trusted: boolean;
   reasons: string[];
+  /** Readings that could not be judged but did not cost the trust (another reading of the same control vouched). */
+  notes?: string[];
   /** Each control reading, in the order measured (absent in reports before schema 1.1). */
   controls?: ControlReading[];
 }

@@ -111,12 +111,25 @@ export class TrustLedger {
     this.readings.push({ id: r.id, role: r.control, bracket, status: r.status, ok, judged, reason, ...(r.controlCheck?.busy ? { busy: r.controlCheck.busy } : {}) });
   }
 
-  /** What the controls read so far; undefined for a suite without controls. */
+  /**
+   * What the controls read so far; undefined for a suite without controls. A reading
+   * that contradicts its truth makes the run untrusted; one that cannot be judged (too
+   * noisy for an interval that carries a verdict) does not, as long as another reading of
+   * that control vouches: noise says nothing false, it says too little. A control none
+   * of whose readings could be judged leaves the run untrusted.
+   */
   trust(): Trust | undefined {
     if (!this.hasControls) return undefined;
-    const reasons = this.readings.filter((x) => !x.ok).map((x) => `${x.bracket} ${x.reason}`);
+    const reasons = this.readings.filter((x) => x.judged && !x.ok).map((x) => `${x.bracket} ${x.reason}`);
+    const base = (id: string) => id.replace(/@closing$/, '');
+    const ids = [...new Set(this.readings.map((x) => base(x.id)))];
+    for (const id of ids) {
+      const own = this.readings.filter((x) => base(x.id) === id);
+      if (!own.some((x) => x.ok) && !own.some((x) => x.judged && !x.ok)) reasons.push(own.map((x) => `${x.bracket} ${x.reason}`).join('; '));
+    }
     if (!this.readings.length) reasons.push(`no control ran${this.skipped.length ? ` (${this.skipped.join('; ')})` : ''}`);
-    return { trusted: reasons.length === 0, reasons, controls: [...this.readings] };
+    const notes = this.readings.filter((x) => !x.judged && reasons.every((r) => !r.includes(x.reason))).map((x) => `${x.bracket} ${x.reason}`);
+    return { trusted: reasons.length === 0, reasons, ...(notes.length ? { notes } : {}), controls: [...this.readings] };
   }
 
   /** The result as the trust so far allows it: a verdict of a probe resting on failed controls becomes a warning. */

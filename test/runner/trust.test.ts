@@ -53,6 +53,14 @@ describe('the trust of a run', () => {
     const unsure = new RunTrust(true, () => true);
     unsure.accept(control('c', false, false), 'opening');
     expect(unsure.trust()!.trusted).toBe(false);
+    // ... unless its other reading vouches: too noisy is not wrong.
+    unsure.accept(control('c@closing', true), 'closing');
+    expect(unsure.trust()).toMatchObject({ trusted: true, reasons: [], notes: ['opening positive control c read nonsense'] });
+    // A reading that contradicts its truth is never outvoted.
+    const liar = new RunTrust(true, () => true);
+    liar.accept(control('c', false), 'opening');
+    liar.accept(control('c@closing', true), 'closing');
+    expect(liar.trust()!.trusted).toBe(false);
   });
 
   it('judges a control against its truth, not only its verdict', () => {
