@@ -107,7 +107,7 @@ export class TrustLedger {
     }
     const judged = r.controlCheck?.judged ?? false;
     const ok = judged && (r.controlCheck?.ok ?? false) && r.status === 'pass';
-    const reason = r.controlCheck?.reason ?? `${r.control} control ${r.id}: ${r.status}: ${r.reason}`;
+    const reason = `${r.id}: ${r.controlCheck?.reason ?? `${r.control} control, ${r.status}: ${r.reason}`}`;
     this.readings.push({ id: r.id, role: r.control, bracket, status: r.status, ok, judged, reason, ...(r.controlCheck?.busy ? { busy: r.controlCheck.busy } : {}) });
   }
 

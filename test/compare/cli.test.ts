@@ -1,5 +1,5 @@
 // xpudiag compare through the installed command: outputs, exit codes, bad input.
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempDir, xpudiag } from '../helpers/cli.js';
@@ -48,6 +48,8 @@ describe('xpudiag compare', () => {
     writeFileSync(broken, JSON.stringify({ tool: { name: 'xpudiag', version: '0.1.0' }, results: 'none' }));
     const many = join(dir, 'many.json');
     writeFileSync(many, '[]');
+    const emptyDir = join(dir, 'empty');
+    mkdirSync(emptyDir);
     const good = f('driver-fix/before.json');
     const cases: [string[], RegExp][] = [
       [[join(dir, 'missing.json'), good], /missing\.json: no such file$/],
@@ -55,7 +57,7 @@ describe('xpudiag compare', () => {
       [[good, other], /other\.json: not an xpudiag report/],
       [[good, broken], /broken\.json: not a valid xpudiag report: .*must have required property/],
       [[good, many], /many\.json: holds 0 reports/],
-      [[good, dir], /is a directory/],
+      [[good, emptyDir], /a folder with no report in it/],
     ];
     for (const [args, message] of cases) {
       const r = xpudiag(['compare', ...args]);

@@ -35,11 +35,13 @@ describe('host-memory guard', () => {
 
   it.skipIf(!!simWhy)(`stops the simulator's shadow-all copies at the guard${simWhy ? ` (skipped: ${simWhy})` : ''}`, async () => {
     const saved = { ...process.env };
-    Object.assign(process.env, { ZE_ENABLE_ALT_DRIVERS: sim, XPUDIAG_ZESIM_PROFILE: 'shadow-all', XPUDIAG_ZESIM_DEVICE_MEMORY: '2GiB' });
+    // Copies of four times the device bytes: a plan of 8 GiB of host copies, so the guard
+    // stops it even when other processes free gigabytes meanwhile (a busy machine).
+    Object.assign(process.env, { ZE_ENABLE_ALT_DRIVERS: sim, XPUDIAG_ZESIM_PROFILE: 'shadow-all', XPUDIAG_ZESIM_DEVICE_MEMORY: '2GiB', XPUDIAG_ZESIM_RATIO: '4' });
     try {
       const avail = readMeminfo().MemAvailable!;
       // The arenas (2 x 2 GiB) are taken at zeInit; the guard then leaves room for
-      // about 1 GiB of host copies out of a 2 GiB plan.
+      // about 1 GiB of host copies out of an 8 GiB plan.
       const guardBytes = avail - 4 * GiB - GiB;
       const r = await runCase(
         { id: 'sim-guard', probe: 'alloc', backend: 'ze', timeoutMs: 120_000, params: { variant: 'zeMemAllocDevice', size: 128 * MiB, count: 16, baselineMs: 1000, settleMs: 500, ballast: 4096 } },

@@ -17,7 +17,7 @@ const result = (id: string, status: CaseResult['status'], extra: Partial<CaseRes
   id, probe: 'alloc', backend: 'host', params: {}, options: {}, status, reason: `${status} reason`, metrics: {}, samples: [], startedAt: '2026-12-01T00:00:00Z', durationMs: 1, ...extra,
 });
 const control = (id: string, ok: boolean, judged = true): CaseResult =>
-  result(id, ok ? 'pass' : judged ? 'fail' : 'warn', { control: 'positive', controlCheck: { ok, judged, reason: `positive control ${id} read ${ok ? 'its truth' : 'nonsense'}` } });
+  result(id, ok ? 'pass' : judged ? 'fail' : 'warn', { control: 'positive', controlCheck: { ok, judged, reason: `positive control read ${ok ? 'its truth' : 'nonsense'}` } });
 
 describe('the trust of a run', () => {
   it('plans the controls before and after the measured cases', () => {
@@ -39,8 +39,8 @@ describe('the trust of a run', () => {
     expect(run.accept(result('unsure', 'warn')).result.status).toBe('warn');
     const { revised } = run.accept(control('c@closing', false), 'closing');
     expect(revised.map((r) => [r.result.id, r.was, r.result.status])).toEqual([['m', 'pass', 'warn'], ['bad', 'fail', 'warn']]);
-    expect(revised[0]!.result.reason).toMatch(/^untrustworthy \(closing positive control c@closing read nonsense\): pass reason$/);
-    expect(run.trust()).toMatchObject({ trusted: false, reasons: ['closing positive control c@closing read nonsense'] });
+    expect(revised[0]!.result.reason).toMatch(/^untrustworthy \(closing c@closing: positive control read nonsense\): pass reason$/);
+    expect(run.trust()).toMatchObject({ trusted: false, reasons: ['closing c@closing: positive control read nonsense'] });
     expect(run.results.map((r) => r.status)).toEqual(['pass', 'warn', 'warn', 'warn', 'fail']);
   });
 
@@ -55,7 +55,7 @@ describe('the trust of a run', () => {
     expect(unsure.trust()!.trusted).toBe(false);
     // ... unless its other reading vouches: too noisy is not wrong.
     unsure.accept(control('c@closing', true), 'closing');
-    expect(unsure.trust()).toMatchObject({ trusted: true, reasons: [], notes: ['opening positive control c read nonsense'] });
+    expect(unsure.trust()).toMatchObject({ trusted: true, reasons: [], notes: ['opening c: positive control read nonsense'] });
     // A reading that contradicts its truth is never outvoted.
     const liar = new RunTrust(true, () => true);
     liar.accept(control('c', false), 'opening');
@@ -107,18 +107,20 @@ cases:
     const out = join(dir, 'out');
     const r = xpudiag(['run', suite, '--out', out, '--backend', 'host']);
     expect(r.code, r.stderr).toBe(4);
-    expect(r.stderr).toMatch(/exit 4, untrusted: the controls cannot vouch for this run: opening positive control read -?0\.\d{3} \[.*?\] clean instead of shadow/);
+    expect(r.stderr).toMatch(/exit 4, untrusted: the controls cannot vouch for this run: opening liar: positive control read -?0\.\d{3} \[.*?\] clean instead of shadow/);
     const report = JSON.parse(readFileSync(join(out, readdirSync(out).find((f) => f.endsWith('.json'))!), 'utf8'));
     expect(reportErrors(report)).toEqual([]);
-    expect(report.results.map((x: CaseResult) => [x.id, x.status, x.bracket ?? null])).toEqual([
+    // The liar reads clean (fail), or on a busy moment nothing it can be judged by (warn): never ok.
+    const liarStatus = (s: string) => (s === 'warn' ? 'fail' : s);
+    expect(report.results.map((x: CaseResult) => [x.id, x.control ? liarStatus(x.status) : x.status, x.bracket ?? null])).toEqual([
       ['liar', 'fail', 'opening'], ['measured', 'warn', null], ['elsewhere', 'skip', null], ['liar@closing', 'fail', 'closing'],
     ]);
-    expect(report.results[1].reason).toMatch(/^untrustworthy \(opening positive control/);
+    expect(report.results[1].reason).toMatch(/^untrustworthy \(opening liar: positive control/);
     expect(report.trust.controls.map((c: { bracket: string; ok: boolean }) => [c.bracket, c.ok])).toEqual([['opening', false], ['closing', false]]);
     // The journal holds what progress showed: the same statuses, in the same order.
     const journal = readFileSync(join(out, readdirSync(out).find((f) => f.endsWith('.journal.jsonl'))!), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-    expect(journal.filter((e) => e.type === 'result').map((e) => e.result.status)).toEqual(['fail', 'warn', 'skip', 'fail']);
-    expect(r.stderr).toMatch(/FAIL\s+\[1\/4\] liar[\s\S]*WARN\s+\[2\/4\] measured/);
+    expect(journal.filter((e) => e.type === 'result').map((e) => e.result.status)).toEqual(report.results.map((x: CaseResult) => x.status));
+    expect(r.stderr).toMatch(new RegExp(`${report.results[0].status.toUpperCase()}\\s+\\[1/4\\] liar[\\s\\S]*WARN\\s+\\[2/4\\] measured`));
     expect(xpudiag(['run', suite, '--out', out, '--backend', 'host', '--allow-untrusted']).code).toBe(0);
   }, 240_000);
 });
