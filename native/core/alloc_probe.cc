@@ -141,7 +141,7 @@ AllocProbeOutcome runAllocProbe(const BackendFactory& make, const AllocProbePara
   // the baseline's median made the fixed cost of creating the backend a coin toss on a
   // machine whose memory moves by tens of MiB within a second.
   for (int i = 0; i < kPreSamples; ++i) {
-    if (i) sleepMs(p.intervalMs);
+    if (i) sleepMs(p.intervalMs / 2);
     take("pre", 0, 0, sink);
   }
   double t0 = monotonicMs();

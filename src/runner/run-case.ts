@@ -5,6 +5,8 @@ import type { Readable } from 'node:stream';
 import { join } from 'node:path';
 import { packageRoot, type BackendFacts } from '../native/addon.js';
 import type { Attempt, CaseError, CaseResult } from '../model/result.js';
+import { builtBackends } from '../env/fingerprint.js';
+import { backendRow } from '../model/backends.js';
 import { PROBES } from '../probes/index.js';
 import { backendOptions } from '../probes/options.js';
 import type { ChildMessage, ProbeCase } from '../probes/types.js';
@@ -135,8 +137,25 @@ function headline(m: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(m).filter(([k]) => keep.includes(k)));
 }
 
+/** Why a plugin backend cannot run here without starting a child for it: the build said it was not built. */
+function notBuilt(backend: string): string | undefined {
+  if (!backendRow(backend)?.plugin) return undefined;
+  const b = builtBackends()[backend];
+  return b && !b.built ? `${backend}: ${b.reason ?? "not built (see xpudiag env)"}` : undefined;
+}
+
 async function measureCase(c: ProbeCase, opts: RunCaseOptions): Promise<{ result: CaseResult; remeasure?: string }> {
   const startedAt = new Date();
+  const unbuilt = notBuilt(c.backend);
+  if (unbuilt) {
+    return {
+      result: {
+        id: c.id, probe: c.probe, backend: c.backend, params: c.params, options: backendOptions(c.backend, c.params),
+        ...(c.matrix ? { matrix: c.matrix } : {}), ...(c.control ? { control: c.control } : {}),
+        status: 'skip', reason: unbuilt, metrics: {}, samples: [], startedAt: startedAt.toISOString(), durationMs: 0,
+      },
+    };
+  }
   const t0 = performance.now();
   const run = await runChild({ kind: 'case', c, guardBytes: opts.guardBytes }, c.timeoutMs, opts);
   const samples = run.messages.filter((m) => m.type === 'sample').map((m) => (m as { sample: unknown }).sample);
