@@ -145,6 +145,18 @@ Napi::Value Facts_(const Napi::CallbackInfo& info) {
   });
 }
 
+// The probes' backend, created once per case: where the spec has an onFacts function it
+// hears the backend's facts as soon as the backend exists, so a case needs no second
+// backend (a second context, a second zeInit) just to report what it ran on.
+BackendFactory backendFactory(Napi::Env env, const Napi::Object& spec, const std::string& name, const Options& options) {
+  Napi::Value onFacts = spec.Get("onFacts");
+  return [env, onFacts, name, options]() {
+    BackendPtr b = createBackend(name, options);
+    if (onFacts.IsFunction()) onFacts.As<Napi::Function>().Call({factsToJs(env, b->facts())});
+    return b;
+  };
+}
+
 // allocProbe(spec, onSample) -> outcome. Samples are delivered synchronously as taken.
 Napi::Value AllocProbe(const Napi::CallbackInfo& info) {
   return guarded(info, [&]() -> Napi::Value {
@@ -170,7 +182,7 @@ Napi::Value AllocProbe(const Napi::CallbackInfo& info) {
     p.ballastBytes = static_cast<int64_t>(num(spec, "ballastBytes", static_cast<double>(p.ballastBytes)));
     Napi::Value onCleanup = info[2];
     AllocProbeOutcome out = runAllocProbe(
-        [&]() { return createBackend(backendName, options); }, p,
+        backendFactory(env, spec, backendName, options), p,
         [&](const ProbeSample& s) {
           Napi::Object js = memToJs(env, s.mem);
           js.Set("phase", s.phase);
@@ -234,7 +246,7 @@ Napi::Value AllReduceProbe(const Napi::CallbackInfo& info) {
     if (!link.IsUndefined()) p.measureLink = link.ToBoolean();
     auto n = [&](double v) { return Napi::Number::New(env, v); };
     AllReduceProbeOutcome out = runAllReduceProbe(
-        [&]() { return createBackend(backendName, options); }, p,
+        backendFactory(env, spec, backendName, options), p,
         [&](const AllReduceRow& r) {
           Napi::Object js = Napi::Object::New(env);
           js.Set("algorithm", r.algorithm);
@@ -314,7 +326,7 @@ Napi::Value P2pProbe(const Napi::CallbackInfo& info) {
     if (!bidir.IsUndefined()) p.bidirectional = bidir.ToBoolean();
     auto n = [&](double v) { return Napi::Number::New(env, v); };
     P2pOutcome out = runP2pProbe(
-        [&]() { return createBackend(backendName, options); }, p,
+        backendFactory(env, spec, backendName, options), p,
         [&](const P2pRow& r) {
           Napi::Object js = Napi::Object::New(env);
           js.Set("src", r.src);

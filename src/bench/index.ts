@@ -50,7 +50,18 @@ async function shadowingRun(profile: string, extra: Record<string, string> = {})
 /** What a comparison of two reports said: its exit code and its counts. */
 function judgePair(before: Report, after: Report) {
   const c = compareReports(before, after);
-  return { exit: c.regression ? 1 : 0, ...c.summary, regressedCases: c.cases.filter((x) => x.outcome === 'regressed').map((x) => x.id), changedCases: c.cases.filter((x) => x.outcome === 'changed').map((x) => x.id) };
+  const ids = (o: string) => c.cases.filter((x) => x.outcome === o).map((x) => x.id);
+  // Why a case was undecided: its status, verdict or the first metric that could not be judged.
+  const undecided = c.cases.filter((x) => x.outcome === 'undecided').map((x) => {
+    const m = x.metrics.find((y) => y.outcome === 'undecided' && !y.diagnostic);
+    return `${x.id}: ${x.status.before} -> ${x.status.after}${m ? `; ${m.metric} ${m.rule}` : ''}`;
+  });
+  // What made a case regress: its status, verdict or each judged metric, with the rule.
+  const regressedWhy = c.cases.filter((x) => x.outcome === 'regressed').map((x) => [
+    `${x.id}: status ${x.status.before} -> ${x.status.after} (${x.status.outcome})${x.verdict ? `, verdict ${x.verdict.before} -> ${x.verdict.after} (${x.verdict.outcome})` : ''}`,
+    ...x.metrics.filter((m) => m.outcome === 'regressed' && !m.diagnostic).map((m) => `${m.metric} ${m.beforeText} -> ${m.afterText}: ${m.rule}`),
+  ].join('; '));
+  return { exit: c.regression ? 1 : 0, ...c.summary, regressedCases: ids('regressed'), regressedWhy, changedCases: ids('changed'), undecidedCases: undecided };
 }
 
 /** A/A: two runs against the same driver find nothing. Pairs of consecutive runs, disjoint. */

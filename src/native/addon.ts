@@ -51,6 +51,8 @@ export interface AllocSample extends MemReading {
 export interface AllocProbeSpec {
   backend: string;
   options?: Record<string, string>;
+  /** Hears the backend's facts as soon as the probe's backend exists (the one backend of the case). */
+  onFacts?: (facts: BackendFacts) => void;
   device?: number;
   variant: string;
   size: number;
@@ -86,6 +88,8 @@ export type AllreduceAlgorithm = 'direct-f32' | 'bf16-trunc' | 'bf16-rne' | 'aut
 export interface AllreduceProbeSpec {
   backend: string;
   options?: Record<string, string>;
+  /** Hears the backend's facts as soon as the probe's backend exists (the one backend of the case). */
+  onFacts?: (facts: BackendFacts) => void;
   /** Participating devices; absent: all of the backend's. */
   devices?: number;
   algorithms: AllreduceAlgorithm[];
@@ -158,6 +162,8 @@ export interface AllreduceProbeOutcome {
 export interface P2pProbeSpec {
   backend: string;
   options?: Record<string, string>;
+  /** Hears the backend's facts as soon as the probe's backend exists (the one backend of the case). */
+  onFacts?: (facts: BackendFacts) => void;
   /** Devices 0 .. devices-1 take part; absent: all of the backend's. */
   devices?: number;
   minBytes?: number;

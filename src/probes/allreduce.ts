@@ -28,7 +28,7 @@ function run(ctx: ChildContext): AllreduceProbeOutcome {
   const p = ctx.c.params;
   // Faults are host backend options; anywhere else they would silently do nothing.
   if (p.fault !== undefined && ctx.c.backend !== 'host') throw new Error(`fault injection exists on the host backend only (case backend: ${ctx.c.backend})`);
-  const spec: AllreduceProbeSpec = { backend: ctx.c.backend, options: ctx.options, algorithms: algorithmsOf(p) };
+  const spec: AllreduceProbeSpec = { backend: ctx.c.backend, options: ctx.options, onFacts: ctx.facts, algorithms: algorithmsOf(p) };
   const copy = ['devices', 'threshold', 'chunkBytes', 'autoKernelBelowBytes', 'seed', 'minBytes', 'maxBytes', 'factor', 'iters', 'warmup', 'check'] as const;
   for (const k of copy) {
     const v = num(p[k]);

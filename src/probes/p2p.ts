@@ -11,7 +11,7 @@ const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : und
 
 function run(ctx: ChildContext): P2pProbeOutcome {
   const p = ctx.c.params;
-  const spec: P2pProbeSpec = { backend: ctx.c.backend, options: ctx.options };
+  const spec: P2pProbeSpec = { backend: ctx.c.backend, options: ctx.options, onFacts: ctx.facts };
   for (const k of ['devices', 'minBytes', 'maxBytes', 'factor', 'iters', 'warmup'] as const) {
     const v = num(p[k]);
     if (v !== undefined) spec[k] = v;

@@ -40,6 +40,8 @@ export interface ChildContext {
   /** Backend options derived from the case (host: devices; ze: contextDevices, ...). */
   options: Record<string, string>;
   guardBytes: number;
+  /** The facts of the probe's backend, once it exists: pass it as the probe spec's onFacts. */
+  facts(f: BackendFacts): void;
   sample(s: unknown): void;
   /** The driver's counters after a failed case freed what it had allocated. */
   cleanup(counters: Record<string, number>): void;

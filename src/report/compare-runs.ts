@@ -15,7 +15,7 @@ import {
 import { fisherWorse, mannWhitney, smallestP } from '../analysis/rank-tests.js';
 import { median } from '../analysis/stats.js';
 import type { Report } from './build.js';
-import { attribute, backendsOf, comparables, compareReports, type CaseComparison, type Comparison, type CompareOptions } from './compare.js';
+import { attribute, backendsOf, comparables, compareReports, followVerdict, type CaseComparison, type Comparison, type CompareOptions } from './compare.js';
 
 type Result = Report['results'][number];
 
@@ -118,15 +118,16 @@ function caseOverRuns(id: string, before: Result[], after: Result[], opts: RunsO
   const metrics = keys.map((k) => metricOverRuns(k, cb.map((m) => m.get(k)).filter((x): x is Comparable => !!x), ca.map((m) => m.get(k)).filter((x): x is Comparable => !!x), alpha));
   const counted = metrics.filter((m) => opts.all || !m.diagnostic);
   const verdict = verdictO ? { before: tally(vb) || null, after: tally(va) || null, outcome: tally(vb) === tally(va) ? ('unchanged' as const) : verdictO } : undefined;
-  const outcome = worst([statusO, verdict?.outcome ?? 'unchanged', ...counted.map((m) => m.outcome)]);
+  const status = followVerdict(statusO, verdict?.outcome);
+  const outcome = worst([status, verdict?.outcome ?? 'unchanged', ...counted.map((m) => m.outcome)]);
   return {
     id, probe: (before[0] ?? after[0])!.probe,
-    status: { before: tally(sb), after: tally(sa), outcome: statusO },
+    status: { before: tally(sb), after: tally(sa), outcome: status },
     ...(verdict ? { verdict } : {}),
     params: [],
     metrics,
     outcome,
-    correctness: statusO === 'regressed' || metrics.some((m) => m.correctness && m.outcome === 'regressed'),
+    correctness: status === 'regressed' || metrics.some((m) => m.correctness && m.outcome === 'regressed'),
   };
 }
 

@@ -95,10 +95,10 @@ function paramDiffs(a: Result, b: Result): ParamDiff[] {
 }
 
 export function compareCase(a: Result, b: Result, opts: CompareOptions = {}): CaseComparison {
-  const status = { before: a.status, after: b.status, outcome: statusOutcome(a.status, b.status) };
   const va = typeof a.metrics?.verdict === 'string' ? a.metrics.verdict : null;
   const vb = typeof b.metrics?.verdict === 'string' ? b.metrics.verdict : null;
   const verdict = va !== null || vb !== null ? { before: va, after: vb, outcome: verdictOutcome(va, vb) } : undefined;
+  const status = { before: a.status, after: b.status, outcome: followVerdict(statusOutcome(a.status, b.status), verdict?.outcome) };
   const ma = comparables(a);
   const mb = comparables(b);
   const metrics: MetricComparison[] = [];
@@ -115,6 +115,17 @@ export function compareCase(a: Result, b: Result, opts: CompareOptions = {}): Ca
   const outcome = worst([status.outcome, verdict?.outcome ?? 'unchanged', ...counted.map((m) => m.outcome), params.length ? 'changed' : 'unchanged']);
   const correctness = (status.outcome === 'regressed') || metrics.some((m) => m.correctness && m.outcome === 'regressed');
   return { id: a.id, probe: a.probe, status, ...(verdict ? { verdict } : {}), params, metrics, outcome, correctness };
+}
+
+/**
+ * A status that moved between pass and fail while the verdict moved decisively is the
+ * verdict's move: the case's expectation states the behaviour reported (a shadow), so the
+ * driver fix that removes it fails that expectation. The fix is an improvement (and the
+ * suite's expectation is what to update), not a regression.
+ */
+export function followVerdict(status: Outcome, verdict: Outcome | undefined): Outcome {
+  const decisive = verdict === 'improved' || verdict === 'regressed';
+  return decisive && (status === 'improved' || status === 'regressed' || status === 'changed') ? verdict : status;
 }
 
 export function compareReports(before: Report, after: Report, opts: CompareOptions = {}): Comparison {

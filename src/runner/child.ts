@@ -36,8 +36,13 @@ function main(): void {
   const probe = PROBES[job.c.probe];
   if (!probe) throw new Error(`unknown probe '${job.c.probe}'`);
   const options = backendOptions(job.c.backend, job.c.params);
-  emit({ type: 'facts', facts: addon.facts(job.c.backend, options) });
-  const outcome = probe.run({ addon, c: job.c, options, guardBytes: job.guardBytes, sample: (s) => emit({ type: 'sample', sample: s }), cleanup: (counters) => emit({ type: 'cleanup', counters }) });
+  // The probe creates the case's one backend and says its facts through ctx.facts.
+  const outcome = probe.run({
+    addon, c: job.c, options, guardBytes: job.guardBytes,
+    facts: (facts) => emit({ type: 'facts', facts }),
+    sample: (s) => emit({ type: 'sample', sample: s }),
+    cleanup: (counters) => emit({ type: 'cleanup', counters }),
+  });
   emit({ type: 'outcome', outcome });
 }
 

@@ -30,6 +30,18 @@ describe('compare judges what matters', () => {
     expect(worse.outcome).toBe('regressed');
   });
 
+  it('a driver fix that fails the expectation of the reported shadow is an improvement, not a regression', () => {
+    const c = compareCase(
+      result({ status: 'pass', metrics: slope(1.0, 0.99, 1.01) }),
+      result({ status: 'fail', reason: 'expected shadow, measured clean', metrics: slope(0.001, 0, 0.002, { verdict: 'clean' }) }),
+    );
+    expect(c.status.outcome).toBe('improved');
+    expect(c.outcome).toBe('improved');
+    expect(c.correctness).toBe(false);
+    // A failure without a verdict that moved stays a regression (a leak, a wrong all-reduce).
+    expect(compareCase(result({ status: 'pass', metrics: slope(1, 0.99, 1.01) }), result({ status: 'fail', metrics: slope(1, 0.99, 1.01) })).outcome).toBe('regressed');
+  });
+
   it('a disturbed measurement is not judged: its value is listed, undecided, with why', () => {
     const c = compareCase(
       result({ metrics: slope(0.02, 0.01, 0.03, { verdict: 'clean' }) }),

@@ -35,14 +35,17 @@ describe('host-memory guard', () => {
 
   it.skipIf(!!simWhy)(`stops the simulator's shadow-all copies at the guard${simWhy ? ` (skipped: ${simWhy})` : ''}`, async () => {
     const saved = { ...process.env };
-    // Copies of four times the device bytes: a plan of 8 GiB of host copies, so the guard
-    // stops it even when other processes free gigabytes meanwhile (a busy machine).
-    Object.assign(process.env, { ZE_ENABLE_ALT_DRIVERS: sim, XPUDIAG_ZESIM_PROFILE: 'shadow-all', XPUDIAG_ZESIM_DEVICE_MEMORY: '2GiB', XPUDIAG_ZESIM_RATIO: '4' });
+    const { MemAvailable: avail, MemTotal: total } = readMeminfo();
+    // The arenas (2 x 2 GiB) are taken at zeInit; the guard then leaves room for about
+    // 1 GiB of host copies. Other processes may free what they hold meanwhile (a busy
+    // machine): the plan of copies (16 device allocations of 128 MiB, each copied `ratio`
+    // times) is larger than that room and all they hold together, so only the guard can
+    // end it.
+    const held = total! - avail!;
+    const ratio = Math.min(16, Math.ceil((held + 2 * GiB) / (2 * GiB)) + 1);
+    Object.assign(process.env, { ZE_ENABLE_ALT_DRIVERS: sim, XPUDIAG_ZESIM_PROFILE: 'shadow-all', XPUDIAG_ZESIM_DEVICE_MEMORY: '2GiB', XPUDIAG_ZESIM_RATIO: String(ratio) });
     try {
-      const avail = readMeminfo().MemAvailable!;
-      // The arenas (2 x 2 GiB) are taken at zeInit; the guard then leaves room for
-      // about 1 GiB of host copies out of an 8 GiB plan.
-      const guardBytes = avail - 4 * GiB - GiB;
+      const guardBytes = avail! - 4 * GiB - GiB;
       const r = await runCase(
         { id: 'sim-guard', probe: 'alloc', backend: 'ze', timeoutMs: 120_000, params: { variant: 'zeMemAllocDevice', size: 128 * MiB, count: 16, baselineMs: 1000, settleMs: 500, ballast: 4096 } },
         { guardBytes },
