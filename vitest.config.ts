@@ -8,6 +8,8 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 120_000,
     fileParallelism: false,
+    // Never a stale build: the children run dist/ and the addon (test/setup/fresh-build.ts).
+    globalSetup: ['test/setup/fresh-build.ts'],
     reporters: ['default'],
   },
 });
