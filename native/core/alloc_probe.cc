@@ -27,10 +27,21 @@ MemSample take(const char* phase, int step, uint64_t deviceBytes, const SampleSi
   return s.mem;
 }
 
+// Where the readings should come back to after a release, and how close counts.
+struct ReturnTo {
+  int64_t level;
+  int64_t tolerance;
+};
+
 // Samples until the spread of stabilityReading (MemAvailable corrected for other
-// processes) over the last window is below the threshold, or the time runs out. On virtual machines freed memory comes back to MemFree seconds
-// late (balloon/virtio-mem), so a reading taken at once can be off by hundreds of MiB.
-bool waitStable(const char* phase, double maxMs, const AllocProbeParams& p, const SampleSink& sink) {
+// processes) over the last window is below the threshold, or the time runs out. On
+// virtual machines freed memory comes back to MemFree seconds late (balloon/virtio-mem),
+// so a reading taken at once can be off by hundreds of MiB. With `back`, stable is not
+// enough until the reading has come back to its level or the time runs out: the balloon
+// takes 64 MiB blocks off the free lists for hundreds of milliseconds at a time, and a
+// release window that sat in such a dip read a full release as 0.67 in an A/A pair. Only
+// memory that really stays (a leak, a pool) costs the whole wait.
+bool waitStable(const char* phase, double maxMs, const AllocProbeParams& p, const SampleSink& sink, const ReturnTo* back = nullptr) {
   struct Point { double t; int64_t avail; };
   std::vector<Point> window;
   window.reserve(256);
@@ -41,7 +52,8 @@ bool waitStable(const char* phase, double maxMs, const AllocProbeParams& p, cons
     while (!window.empty() && m.tMs - window.front().t > p.stableWindowMs) window.erase(window.begin());
     if (m.tMs - start >= p.stableWindowMs) {
       auto [lo, hi] = std::minmax_element(window.begin(), window.end(), [](const Point& a, const Point& b) { return a.avail < b.avail; });
-      if (hi->avail - lo->avail <= p.stableBytes) return true;
+      const bool returned = !back || window.back().avail >= back->level - back->tolerance;
+      if (hi->avail - lo->avail <= p.stableBytes && returned) return true;
     }
     if (m.tMs - start >= std::max(maxMs, p.stableWindowMs)) return false;
     sleepMs(p.intervalMs);
@@ -111,14 +123,16 @@ constexpr int kMaxSettleReadings = 4;
 // in batches of up to 10,000 pages), and a reading taken then is off by tens of MiB (24 to
 // 36 MiB seen on this project's 2-core VMs beside compile-like neighbours). On a quiet
 // machine this costs one extra reading a step (about 0.3 ms).
-void settle(MemSample last, int step, uint64_t deviceBytes, const AllocProbeParams& p, const SampleSink& sink) {
+// Returns the last reading taken.
+MemSample settle(MemSample last, int step, uint64_t deviceBytes, const AllocProbeParams& p, const SampleSink& sink) {
   for (int extra = 0; extra < kMaxSettleReadings; ++extra) {
     const MemSample again = take("alloc", step, deviceBytes, sink);
     const int64_t moved = stabilityReading(again) - stabilityReading(last);
-    if ((moved < 0 ? -moved : moved) <= p.stableBytes / 2) return;
     last = again;
+    if ((moved < 0 ? -moved : moved) <= p.stableBytes / 2) break;
     sleepMs(p.intervalMs / 2);
   }
+  return last;
 }
 
 }  // namespace
@@ -176,11 +190,13 @@ AllocProbeOutcome runAllocProbe(const BackendFactory& make, const AllocProbePara
 
 void measure(Backend& b, const AllocProbeParams& p, const SampleSink& sink, AllocProbeOutcome& out) {
   Backend* backend = &b;
+  int64_t before = 0, peak = 0;
   {
     Allocations live(*backend);
     for (int i = 1; i <= p.count; ++i) {
       MemSample now;
       if (!sampleMemory(now)) throw std::runtime_error("cannot read /proc/meminfo");
+      if (i == 1) before = stabilityReading(now);
       if (p.guardBytes > 0 && now.memAvailable - static_cast<int64_t>(p.size) < p.guardBytes) {
         out.stoppedAtGuard = true;
         out.availableAtStop = now.memAvailable;
@@ -194,12 +210,14 @@ void measure(Backend& b, const AllocProbeParams& p, const SampleSink& sink, Allo
         sleepMs(s == 0 ? p.intervalMs : p.intervalMs / 2);
         last = take("alloc", i, live.bytes(), sink);
       }
-      settle(last, i, live.bytes(), p, sink);
+      peak = stabilityReading(settle(last, i, live.bytes(), p, sink));
     }
     live.releaseAll();
   }
   out.countersAfterRelease = backend->counters();
-  out.releaseSettled = waitStable("release", p.settleMs, p, sink);
+  // Back to within a tenth of what was taken (and the stability threshold).
+  const ReturnTo back{before, std::max<int64_t>(p.stableBytes, (before - peak) / 10)};
+  out.releaseSettled = waitStable("release", p.settleMs, p, sink, out.allocated ? &back : nullptr);
 
   for (int c = 1; c <= p.cycles; ++c) {
     Allocations live(*backend);

@@ -13,7 +13,7 @@
 // backend, the alloc/free cycles and the DRM fdinfo slopes.
 import type { AllocProbeOutcome, AllocSample, MemReading } from '../native/addon.js';
 import { formatBytes } from '../suite/units.js';
-import { alternateInstrument, consumed, fittedInstrument, INSTRUMENTS, readInstrument, type FittedInstrument, type Instrument } from './host-readings.js';
+import { alternateInstrument, consumed, fittedInstrument, INSTRUMENTS, readInstrument, turbulentReadings, type FittedInstrument, type Instrument } from './host-readings.js';
 import { describeMoves, measureInterference, type Interference } from './interference.js';
 import { linearFit, median, medianCI, quantile, stddev } from './stats.js';
 
@@ -67,12 +67,14 @@ export interface AllocMetrics {
   /** What other processes did to host memory during the staircase and the release. */
   interference: Interference;
   /**
-   * Why the staircase's readings are disturbed beyond a clean fit (a fallback fit, memory
-   * that may be another process's, a baseline that never settled); null when they are
-   * not. Such a hostPerDevice is not compared between reports, and an inconclusive
-   * verdict from it is measured again.
+   * Why the staircase's readings are disturbed beyond what the fit could set aside (too
+   * few steps for the median fit's interval, memory that may be another process's, a
+   * baseline that never settled); null when they are not. Such a hostPerDevice is not
+   * compared between reports, and an inconclusive verdict from it is measured again.
    */
   disturbed: string | null;
+  /** What the median fit set aside (readings that left the line), when it was used. */
+  setAside: string | null;
   /** Why releasedFraction is null although something was consumed (a disturbed release). */
   releaseNote?: string;
   /** Host cost after each alloc/free cycle (bytes); must not grow with the cycle number. */
@@ -109,24 +111,35 @@ function medianOf(readings: readonly MemReading[], inst: Instrument): number | u
 }
 
 interface Phases {
+  /** The calm readings of the pre window (see turbulentReadings); empty when none was calm. */
   pre: AllocSample[];
+  /** The baseline's final stability window: its calm readings where it has any. */
   baseline: AllocSample[];
+  /** Each step's readings: its calm ones where it has any. */
   steps: AllocSample[][];
+  /** The release's final stability window. */
   release: AllocSample[];
+  /** The calm readings of the release's final window. */
+  releaseCalm: AllocSample[];
   cycles: AllocSample[];
   /** Device bytes at the baseline (0) and after each step. */
   xs: number[];
 }
 
 function splitPhases(samples: readonly AllocSample[], windowMs: number): Phases {
+  const turbulent = turbulentReadings(samples);
+  const calm = (ss: AllocSample[]) => ss.filter((s) => !turbulent.has(s));
+  const calmOr = (ss: AllocSample[]) => (calm(ss).length ? calm(ss) : ss);
   const byStep = new Map<number, AllocSample[]>();
   for (const s of samples) if (s.phase === 'alloc') byStep.set(s.step, [...(byStep.get(s.step) ?? []), s]);
   const steps = [...byStep.entries()].sort((a, b) => a[0] - b[0]).map(([, ss]) => ss);
+  const release = samples.filter((s) => s.phase === 'release');
   return {
-    pre: samples.filter((s) => s.phase === 'pre'),
-    baseline: finalWindow(samples.filter((s) => s.phase === 'baseline'), windowMs),
-    steps,
-    release: finalWindow(samples.filter((s) => s.phase === 'release'), windowMs),
+    pre: calm(samples.filter((s) => s.phase === 'pre')),
+    baseline: calmOr(finalWindow(samples.filter((s) => s.phase === 'baseline'), windowMs)),
+    steps: steps.map(calmOr),
+    release: finalWindow(release, windowMs),
+    releaseCalm: calm(finalWindow(release, windowMs)),
     cycles: samples.filter((s) => s.phase === 'cycle').sort((a, b) => a.step - b.step),
     xs: [0, ...steps.map((ss) => ss[0]!.deviceBytes)],
   };
@@ -155,6 +168,16 @@ export function fittedStaircase(samples: AllocSample[], instrument: Instrument, 
 /** The probe's default stability window (native/core/alloc_probe.h). */
 export const DEFAULT_STABLE_WINDOW_MS = 600;
 
+/**
+ * What the readings cannot resolve however straight the staircase, added to either side
+ * of every interval as a host cost over the whole staircase: the case's own process
+ * moves by about this much for reasons of its own (its V8 heap grew 1 MiB over a
+ * 64-step staircase here), and the per-CPU lists refill in batches (63 pages per CPU).
+ * Without it 8 steps of 2 MiB of host memory read 1.156 [1.055, 1.256] in one run of an
+ * A/A pair and 1.015 [0.982, 1.041] in the other: a straight line, off by 2.5 MiB.
+ */
+const RESOLUTION_BYTES = 1 * MiB;
+
 interface Fit {
   slope: number;
   slopeCI: [number, number] | null;
@@ -174,14 +197,18 @@ interface Fit {
  */
 function fitStaircase(xs: number[], ys: number[], noiseSD: number): Fit {
   const lsq = linearFit(xs, ys, noiseSD);
+  const widen = (ci: [number, number] | null): [number, number] | null => {
+    const pad = RESOLUTION_BYTES / Math.max(1, xs.at(-1) ?? 1);
+    return ci ? [ci[0] - pad, ci[1] + pad] : null;
+  };
   if (lsq.residualSD <= Math.max(8 * noiseSD, 4 * MiB)) {
-    return { slope: lsq.slope, slopeCI: lsq.slopeCI, intercept: lsq.intercept, method: 'least-squares', residualSD: lsq.residualSD };
+    return { slope: lsq.slope, slopeCI: widen(lsq.slopeCI), intercept: lsq.intercept, method: 'least-squares', residualSD: lsq.residualSD };
   }
   const per: number[] = [];
   for (let i = 1; i < xs.length; i++) if (xs[i]! > xs[i - 1]!) per.push((ys[i]! - ys[i - 1]!) / (xs[i]! - xs[i - 1]!));
   const { median: slope, ci } = medianCI(per);
   return {
-    slope, slopeCI: ci, intercept: median(ys.map((y, i) => y - slope * xs[i]!)), method: 'median-increment', residualSD: lsq.residualSD,
+    slope, slopeCI: widen(ci), intercept: median(ys.map((y, i) => y - slope * xs[i]!)), method: 'median-increment', residualSD: lsq.residualSD,
     leftTheLine: `readings left the line by ${(lsq.residualSD / MiB).toFixed(1)} MiB against ${(noiseSD / MiB).toFixed(1)} MiB of baseline noise`,
   };
 }
@@ -221,8 +248,10 @@ export function analyzeAlloc({ samples, outcome, planned, threshold = 0.1, stabl
   const judged = judgeShadow(interval, threshold, noiseBytes, deviceBytes);
   const alone = judgeShadow(fit?.slopeCI ?? null, threshold, noiseBytes, deviceBytes);
   const ambiguous = interference.staircase.filter((m) => m.role === 'ambiguous');
+  // Disturbed beyond what the fit could set aside: the median fit had too few steps for
+  // an interval, memory whose owner cannot be told moved, or the baseline never settled.
   const disturbances = [
-    fit?.leftTheLine,
+    fit?.leftTheLine && !fit.slopeCI ? fit.leftTheLine : undefined,
     ambiguous.length ? describeMoves(ambiguous) : undefined,
     outcome.baselineStable ? undefined : 'the baseline never settled before the first allocation',
   ].filter((x): x is string => !!x);
@@ -270,6 +299,7 @@ export function analyzeAlloc({ samples, outcome, planned, threshold = 0.1, stabl
     drmFdinfo: drmSlopes(ph),
     interference,
     disturbed: disturbances.length ? disturbances.join('; ') : null,
+    setAside: fit?.leftTheLine ?? null,
     ...cycles,
   };
 }
@@ -288,7 +318,12 @@ function releaseOf(ph: Phases, primary: Instrument, alternate: Instrument | null
   const fraction = (inst: Instrument): number | null => {
     const b = medianOf(ph.baseline, inst);
     const peak = ph.steps.length ? medianOf(ph.steps.at(-1)!, inst) : undefined;
-    const end = medianOf(ph.release, inst);
+    // The final window's calm readings: the probe waits past the balloon's dips for the
+    // readings to come back (or settleMs), so a full release is not read as 0.5 (an A/A
+    // pair once did, for 256 MiB of host memory). Not the best reading of the whole
+    // release: a reading counted twice (pages moving onto the per-CPU lists between the
+    // two files) read a full release as 1.97.
+    const end = medianOf(ph.releaseCalm, inst);
     if (b === undefined || peak === undefined || end === undefined) return null;
     const atPeak = consumed(inst, b, peak);
     return atPeak > Math.max(4 * noiseSD, 16 * MiB) ? (atPeak - consumed(inst, b, end)) / atPeak : null;
@@ -296,6 +331,9 @@ function releaseOf(ph: Phases, primary: Instrument, alternate: Instrument | null
   if (base === undefined) return { fraction: null };
   const p = fraction(primary);
   const a = alternate ? fraction(alternate) : null;
+  if (p === null && !ph.releaseCalm.length && ph.release.length && ph.steps.length) {
+    return { fraction: null, note: 'other processes moved memory at every reading of the release: nothing to judge it by' };
+  }
   if (p !== null && a !== null && Math.abs(p - a) > 0.1) {
     const moves = interference.release.filter((m) => m.role === 'ambiguous');
     return { fraction: null, note: `released ${p.toFixed(2)} in ${primary} but ${a.toFixed(2)} in ${alternate}: ${describeMoves(moves, 'reading') || "memory that may be another process's moved during the release"}` };
@@ -304,19 +342,25 @@ function releaseOf(ph: Phases, primary: Instrument, alternate: Instrument | null
 }
 
 /**
- * Host memory taken by creating the backend: the pre window against the baseline, in
- * the fitted reading; null where the alternate reading moved by more than the noise
- * between them (it cannot be told whose memory that was).
+ * Host memory taken by creating the backend: the pre window against the baseline's, in
+ * the fitted reading, each window read at its least-taken calm reading (the balloon's
+ * 64 MiB dips only ever hide memory); null where the alternate reading moved by more than
+ * the noise between them (it cannot be told whose memory that was).
  */
 function fixedCostOf(ph: Phases, primary: Instrument, alternate: Instrument | null, base: number | undefined, baseNoise: number): { bytes: number; noise: number } | null {
-  const pre = medianOf(ph.pre, primary);
-  if (pre === undefined || base === undefined) return null;
+  const leastTaken = (readings: readonly MemReading[], inst: Instrument): number | undefined => {
+    const v = values(readings, inst);
+    return v.length ? v.reduce((best, x) => (consumed(inst, 0, x) < consumed(inst, 0, best) ? x : best)) : undefined;
+  };
+  const pre = leastTaken(ph.pre, primary);
+  const after = leastTaken(ph.baseline, primary);
+  if (pre === undefined || after === undefined || base === undefined) return null;
   const preValues = values(ph.pre, primary);
   const noise = baseNoise + (preValues.length > 1 ? quantile(preValues, 0.95) - quantile(preValues, 0.05) : baseNoise);
-  const bytes = consumed(primary, pre, base);
+  const bytes = consumed(primary, pre, after);
   if (alternate) {
-    const preA = medianOf(ph.pre, alternate);
-    const baseA = medianOf(ph.baseline, alternate);
+    const preA = leastTaken(ph.pre, alternate);
+    const baseA = leastTaken(ph.baseline, alternate);
     if (preA !== undefined && baseA !== undefined && Math.abs(consumed(alternate, preA, baseA) - bytes) > Math.max(noise, 16 * MiB)) return null;
   }
   return { bytes, noise };

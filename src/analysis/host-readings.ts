@@ -123,3 +123,29 @@ export function fittedInstrument(samples: readonly MemReading[]): FittedInstrume
 export function alternateInstrument(fitted: FittedInstrument): Instrument | null {
   return fitted === 'hostCorrected' ? 'hostCorrectedShared' : null;
 }
+
+/**
+ * Readings taken while other processes were moving memory: their anonymous or shared
+ * memory moved by more than TURBULENCE_BYTES between it and the reading before or after. Such a reading
+ * is suspect even corrected: a process that unmaps memory leaves its pages in no count
+ * for a moment (unmapped, not yet freed), and beside a neighbour freeing 4 GiB at about
+ * 5 GiB/s the corrected readings of this project's VMs jittered by 20 MiB and two windows
+ * of them differed by 120 MiB. The analysis prefers the calm readings of each window.
+ */
+export const TURBULENCE_BYTES = 4 * 2 ** 20;
+
+export function turbulentReadings<T extends MemReading>(samples: readonly T[]): Set<T> {
+  const out = new Set<T>();
+  const ordered = [...samples].sort((a, b) => a.t - b.t);
+  for (let i = 1; i < ordered.length; i++) {
+    const a = othersHold(ordered[i - 1]!);
+    const b = othersHold(ordered[i]!);
+    const moved = (x?: number, y?: number) => (x === undefined || y === undefined ? 0 : Math.abs(y - x));
+    // Both ends of a moving interval: which of them the move spoiled is not known.
+    if (Math.max(moved(a.anon, b.anon), moved(a.sharedUnmapped, b.sharedUnmapped)) > TURBULENCE_BYTES) {
+      out.add(ordered[i - 1]!);
+      out.add(ordered[i]!);
+    }
+  }
+  return out;
+}

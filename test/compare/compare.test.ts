@@ -164,8 +164,8 @@ describe('compare: metric rules', () => {
     const r = ALLOC_RULES.hostFixedBytes!;
     const MiB = 2 ** 20;
     const x = (value: number, noise: number) => ({ metric: 'f', value: value * MiB, noiseBytes: noise * MiB });
-    expect(compareMetric(r, x(-64, 150), x(887, 887), 'f')).toMatchObject({ outcome: 'unchanged', rule: 'noise of both runs 1.01 GiB, practical minimum change 128 MiB' });
-    // Beyond both runs' noise but not the practical margin (128 MiB or 10%): no regression.
+    expect(compareMetric(r, x(-64, 150), x(887, 887), 'f')).toMatchObject({ outcome: 'unchanged', rule: 'noise of both runs 1.01 GiB, practical minimum change 160 MiB' });
+    // Beyond both runs' noise but not the practical margin (160 MiB or 10%): no regression.
     expect(compareMetric(r, x(500, 2), x(580, 2), 'f').outcome).toBe('unchanged');
     expect(compareMetric(r, x(500, 2), x(700, 2), 'f').outcome).toBe('regressed');
     expect(compareMetric(r, x(100, 10), x(400, 20), 'f').outcome).toBe('regressed');
