@@ -4,13 +4,14 @@
 // journal, --resume, checks and report, and the suite file says exactly what ran.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
 import { probeBackend } from '../env/backends.js';
 import { loadSuite, parseSize, SuiteError } from '../suite/index.js';
 import { ALLREDUCE_ALGORITHMS, ALLREDUCE_EXCHANGES, BACKENDS } from '../suite/spec.js';
 import { UsageError } from './errors.js';
 import { runCommand } from './run.js';
+import { didYouMean } from '../suite/didyoumean.js';
+import { parseCommand, type CommandSpec } from './args.js';
 
 const GPU_BACKENDS = ['cuda', 'ze', 'sycl'] as const;
 
@@ -32,7 +33,10 @@ function whole(flag: string, v: string | undefined, min: number): number | undef
 
 function oneOf<T extends string>(flag: string, v: string | undefined, allowed: readonly T[]): T | undefined {
   if (v === undefined) return undefined;
-  if (!(allowed as readonly string[]).includes(v)) throw new UsageError(`${flag} ${JSON.stringify(v)}: expected one of ${allowed.join(', ')}`);
+  if (!(allowed as readonly string[]).includes(v)) {
+    const near = didYouMean(v, allowed);
+    throw new UsageError(`${flag} ${JSON.stringify(v)}: expected one of ${allowed.join(', ')}${near ? `; did you mean '${near}'?` : ''}`);
+  }
   return v as T;
 }
 
@@ -51,32 +55,40 @@ async function pickBackend(devices: number): Promise<{ backend: string; why: str
   return { backend: 'host', why: `${devices} simulated devices; no GPU backend has ${devices} devices here (${passed.join('; ')})` };
 }
 
+export const allreduceSpec = {
+  name: 'allreduce',
+  usage: '[-b 8] [-e 128M] [-f 2] [-n 20] [-w 5] [-c 1] [-g 2] [--backend NAME] [--algorithm A] [--compare A,B] [--out DIR] [--json]',
+  summary: 'an all-reduce sweep with nccl-tests\' flags, checked bit for bit, on the first backend with an all-reduce and enough devices',
+  options: {
+    minbytes: { type: 'string', short: 'b', value: 'SIZE', help: 'smallest message (K, M, G are powers of 1024, as in nccl-tests)', default: '8' },
+    maxbytes: { type: 'string', short: 'e', value: 'SIZE', help: 'largest message', default: '128M' },
+    stepfactor: { type: 'string', short: 'f', value: 'F', help: 'sizes grow by this factor', default: '2' },
+    iters: { type: 'string', short: 'n', value: 'N', help: 'timed calls per size', default: '20' },
+    warmup_iters: { type: 'string', short: 'w', value: 'N', help: 'untimed calls first', default: '5' },
+    check: { type: 'string', short: 'c', value: 'N', help: 'checked calls per size (0: time only)', default: '1' },
+    ngpus: { type: 'string', short: 'g', value: 'N', help: 'devices taking part', default: '2' },
+    backend: { type: 'string', value: 'NAME', help: 'the backend to run on (host, cuda, sycl); default: the first with an all-reduce and enough devices' },
+    algorithm: { type: 'string', value: 'A', help: 'the algorithm measured first (direct-f32, bf16-trunc, bf16-rne, auto, ring, nccl-f32, nccl-bf16)', default: 'direct-f32 (ring above 2 devices)' },
+    compare: { type: 'string', value: 'A,B', help: 'more algorithms measured beside it', default: 'the others' },
+    input: { type: 'string', value: 'exact|random', help: 'inputs whose sums are exact, or random ones', default: 'exact' },
+    seed: { type: 'string', value: 'N', help: 'seed of the inputs' },
+    exchange: { type: 'string', value: 'E', help: 'how direct-f32 and the BF16 paths move data: auto, copy-engine, peer-kernel', default: 'auto' },
+    threshold: { type: 'string', value: 'N', help: 'elements from which auto takes the BF16 path', default: '32768' },
+    out: { type: 'string', value: 'DIR', help: 'folder for the suite it writes, the report and the journal', default: 'reports' },
+    json: { type: 'boolean', help: 'the report as one JSON document on stdout' },
+    redact: { type: 'boolean', help: 'identifying details become placeholders in every output' },
+    junit: { type: 'string', value: 'FILE', help: 'also write JUnit XML' },
+    html: { type: 'string', value: 'FILE', help: 'also write one self-contained HTML page with charts' },
+  },
+  notes: ['It writes the one-case suite it runs next to the report: `xpudiag run` of that file repeats the sweep exactly.'],
+  examples: ['xpudiag allreduce -b 4K -e 64K -f 4 -n 2 -w 1 --out /tmp/arex', 'xpudiag allreduce -b 8 -e 1G -f 2 -g 2 --backend cuda --input random'],
+} satisfies CommandSpec;
+
 export async function allreduceCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      minbytes: { type: 'string', short: 'b' },
-      maxbytes: { type: 'string', short: 'e' },
-      stepfactor: { type: 'string', short: 'f' },
-      iters: { type: 'string', short: 'n' },
-      warmup_iters: { type: 'string', short: 'w' },
-      check: { type: 'string', short: 'c' },
-      ngpus: { type: 'string', short: 'g' },
-      backend: { type: 'string' },
-      algorithm: { type: 'string' },
-      compare: { type: 'string' },
-      input: { type: 'string' },
-      seed: { type: 'string' },
-      exchange: { type: 'string' },
-      threshold: { type: 'string' },
-      out: { type: 'string', default: 'reports' },
-      json: { type: 'boolean', default: false },
-      redact: { type: 'boolean', default: false },
-      junit: { type: 'string' },
-      html: { type: 'string' },
-    },
-  });
+  const parsed = parseCommand(allreduceSpec, args);
+  if (!parsed) return 0;
+  const { positionals } = parsed;
+  const values = { out: 'reports', ...parsed.values };
   if (positionals.length) throw new UsageError(`unexpected argument '${positionals[0]}': the sweep is set by flags (-b 8 -e 128M -f 2 -g 2), not a suite`);
 
   const devices = whole('-g/--ngpus', values.ngpus, 2) ?? 2;

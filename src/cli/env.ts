@@ -1,10 +1,24 @@
-import { parseArgs } from 'node:util';
 import { probeAllBackends } from '../env/backends.js';
 import { hostEnvironment } from '../env/fingerprint.js';
 import { formatBytes } from '../suite/index.js';
+import { parseCommand, type CommandSpec } from './args.js';
+import { UsageError } from './errors.js';
+
+export const envSpec = {
+  name: 'env',
+  usage: '[--json]',
+  summary: 'this machine\'s fingerprint, and which backends work here and why not',
+  options: {
+    json: { type: 'boolean', help: 'one JSON document on stdout: the environment and every backend\'s availability' },
+  },
+  examples: ['xpudiag env', 'xpudiag env --json'],
+} satisfies CommandSpec;
 
 export async function envCommand(args: string[]): Promise<number> {
-  const { values } = parseArgs({ args, options: { json: { type: 'boolean', default: false } } });
+  const parsed = parseCommand(envSpec, args);
+  if (!parsed) return 0;
+  const { values, positionals } = parsed;
+  if (positionals.length) throw new UsageError(`takes no arguments (got '${positionals[0]}')`);
   const [environment, backends] = await Promise.all([hostEnvironment(), probeAllBackends()]);
   if (values.json) {
     process.stdout.write(JSON.stringify({ environment, backends }, null, 2) + '\n');

@@ -1,19 +1,28 @@
 // xpudiag ticket REPORT.json [--redact] [--html FILE]: Markdown for a bug ticket on stdout.
-import { parseArgs } from 'node:util';
 import { loadReport, ReportInputError } from '../report/load.js';
 import { machineIdentifiers } from '../report/machine-identifiers.js';
 import { md } from '../report/markdown.js';
 import { Redactor } from '../report/redact.js';
 import { renderTicket } from '../report/ticket.js';
 import { UsageError } from './errors.js';
+import { parseCommand, type CommandSpec } from './args.js';
 import { writeHtml } from './outputs.js';
 
+export const ticketSpec = {
+  name: 'ticket',
+  usage: 'REPORT.json [--redact] [--html FILE]',
+  summary: 'Markdown for a bug ticket (GitHub, GitLab) on stdout',
+  options: {
+    redact: { type: 'boolean', help: 'host, user names, home paths, serials, UUIDs, MAC and IP addresses become placeholders' },
+    html: { type: 'string', value: 'FILE', help: 'also write the report as one self-contained HTML page with charts' },
+  },
+  examples: ['xpudiag ticket reports/controls-2026-11-22T083120Z.json --redact > ticket.md'],
+} satisfies CommandSpec;
+
 export async function ticketCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: { redact: { type: 'boolean', default: false }, html: { type: 'string' } },
-  });
+  const parsed = parseCommand(ticketSpec, args);
+  if (!parsed) return 0;
+  const { values, positionals } = parsed;
   if (positionals.length !== 1) throw new UsageError(`takes one report file (got ${positionals.length})`);
   let report;
   try {

@@ -1,10 +1,23 @@
-import { parseArgs } from 'node:util';
 import { loadSuite, SuiteError } from '../suite/index.js';
 import { LEVELS } from '../suite/spec.js';
 import { UsageError } from './errors.js';
+import { parseCommand, type CommandSpec } from './args.js';
+
+export const validateSpec = {
+  name: 'validate',
+  usage: '[--list] SUITE...',
+  summary: 'check suites completely (schema, units, variants, ids) without running them',
+  options: {
+    list: { type: 'boolean', help: 'print every case a run would have (matrix expanded) with its probe, backend, level and control' },
+  },
+  notes: ['Exit codes: 0 every suite is valid, 2 one is not (each problem with its file, line and column).'],
+  examples: ['xpudiag validate suites/shadowing.yaml', 'xpudiag validate --list controls'],
+} satisfies CommandSpec;
 
 export async function validateCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { list: { type: 'boolean', default: false } } });
+  const parsed = parseCommand(validateSpec, args);
+  if (!parsed) return 0;
+  const { values, positionals } = parsed;
   if (!positionals.length) throw new UsageError('name at least one suite file to validate');
   let bad = 0;
   for (const file of positionals) {

@@ -66,7 +66,7 @@ describe('xpudiag allreduce', () => {
       [['-n', 'ten'], /-n\/--iters "ten": expected a whole number of at least 1/],
       [['--compare', 'ring,nccl-f64'], /--compare "nccl-f64": expected one of direct-f32, .*nccl-bf16/],
       [['--backend', 'rocm'], /--backend "rocm": expected one of host, ze, cuda, sycl/],
-      [['-z'], /Unknown option '-z'/],
+      [['-z'], /unknown option '-z'/],
       [['suites/gpu.yaml'], /unexpected argument 'suites\/gpu.yaml': the sweep is set by flags/],
     ];
     for (const [flags, message] of cases) {
