@@ -2,7 +2,7 @@
 // know from nccl-tests (-b -e -f -n -w -c -g). It writes a one-case suite next to the
 // report and runs it like any suite, so the sweep gets the same isolated child,
 // journal, --resume, checks and report, and the suite file says exactly what ran.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { probeBackend } from '../env/backends.js';
@@ -12,6 +12,7 @@ import { UsageError } from './errors.js';
 import { runCommand } from './run.js';
 import { didYouMean } from '../suite/didyoumean.js';
 import { parseCommand, type CommandSpec } from './args.js';
+import { prepareOutDir, prepareOutFile } from './output-paths.js';
 
 const GPU_BACKENDS = ['cuda', 'ze', 'sycl'] as const;
 
@@ -111,6 +112,10 @@ export async function allreduceCommand(args: string[]): Promise<number> {
   const seed = whole('--seed', values.seed, 0);
   const threshold = whole('--threshold', values.threshold, 1);
 
+  // Outputs before the backends are probed (up to 30 s each) or anything is written.
+  prepareOutDir('--out', values.out, 'reports');
+  if (values.junit) prepareOutFile('--junit', values.junit, 'junit.xml');
+  if (values.html) prepareOutFile('--html', values.html, 'report.html');
   const chosen = backend ? { backend, why: 'named by --backend' } : await pickBackend(devices);
   if (!values.json) process.stderr.write(`xpudiag allreduce: backend ${chosen.backend} (${chosen.why})\n`);
   // The two-device paths exist for N = 2 only (the others fall back to the ring); NCCL is CUDA's.
@@ -137,8 +142,7 @@ export async function allreduceCommand(args: string[]): Promise<number> {
     description: `written by: ${command}`,
     cases: [{ id: 'allreduce', probe: 'allreduce', backend: chosen.backend, timeout: '10m', params }],
   };
-  mkdirSync(values.out!, { recursive: true });
-  const file = join(values.out!, `allreduce-${new Date().toISOString().replace(/[:.]/g, '')}-${process.pid}.yaml`);
+  const file = join(values.out, `allreduce-${new Date().toISOString().replace(/[:.]/g, '')}-${process.pid}.yaml`);
   writeFileSync(file, `# ${command}\n# (the run is this suite: xpudiag run ${file})\n${stringify(suite)}`);
   try {
     loadSuite(file);
@@ -147,7 +151,7 @@ export async function allreduceCommand(args: string[]): Promise<number> {
     throw e;
   }
   const passOn = [
-    '--out', values.out!,
+    '--out', values.out,
     ...(values.json ? ['--json'] : []),
     ...(values.redact ? ['--redact'] : []),
     ...(values.junit ? ['--junit', values.junit] : []),

@@ -12,6 +12,7 @@ import { Redactor } from '../report/redact.js';
 import { writeHtml, writeJunit } from './outputs.js';
 import { UsageError } from './errors.js';
 import { progressPrinter } from './progress.js';
+import { checkJournal, prepareOutDir, prepareOutFile } from './output-paths.js';
 import { parseCommand, type CommandSpec } from './args.js';
 
 export const defaultSuite = join(packageRoot, 'suites', 'default.yaml');
@@ -61,6 +62,11 @@ export async function runCommand(args: string[], commandText?: string): Promise<
     return loadSuite(f);
   });
   checkBackendName(values.backend);
+  // Every output is checked (its folders made) before the first case: a bad path must
+  // not cost the run.
+  prepareOutDir('--out', values.out, 'reports');
+  if (values.junit) prepareOutFile('--junit', values.junit, 'junit.xml');
+  if (values.html) prepareOutFile('--html', values.html, 'report.html');
 
   const controller = new AbortController();
   let signalExit = 0;
@@ -83,7 +89,7 @@ export async function runCommand(args: string[], commandText?: string): Promise<
       const nth = repeat > 1 ? ` run ${suite.i + 1} of ${repeat}` : '';
       if (!values.json) process.stderr.write(`xpudiag: suite ${suite.suite.name}${nth} (${suite.suite.cases.length} case${suite.suite.cases.length === 1 ? '' : 's'}) from ${shown(suite.suite.file)}\n`);
       const { report, reportPath, journalPath } = await runSuite(suite.suite, {
-        outDir: values.out!,
+        outDir: values.out,
         backend: values.backend,
         level,
         command: commandText ?? ['xpudiag', 'run', ...args].join(' '),
@@ -141,7 +147,7 @@ function parseLevel(v: string | undefined): Level | undefined {
 
 async function resumeCommand(journal: string, positionals: string[], backend: string | undefined, level: Level | undefined, json: boolean, allowUntrusted: boolean): Promise<number> {
   if (positionals.length) throw new UsageError('--resume takes the journal alone: the suite is the one the journal names');
-  if (!existsSync(journal)) throw new UsageError(`--resume: no such journal: ${journal}`);
+  checkJournal(journal);
   try {
     const { report, reportPath } = await resumeSuite(journal, {
       outDir: '.', backend, level, command: `xpudiag run --resume ${journal}`, onProgress: json ? undefined : progressPrinter(),

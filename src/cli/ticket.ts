@@ -6,6 +6,7 @@ import { Redactor } from '../report/redact.js';
 import { renderTicket } from '../report/ticket.js';
 import { UsageError } from './errors.js';
 import { parseCommand, type CommandSpec } from './args.js';
+import { prepareOutFile } from './output-paths.js';
 import { writeHtml } from './outputs.js';
 
 export const ticketSpec = {
@@ -24,6 +25,7 @@ export async function ticketCommand(args: string[]): Promise<number> {
   if (!parsed) return 0;
   const { values, positionals } = parsed;
   if (positionals.length !== 1) throw new UsageError(`takes one report file (got ${positionals.length})`);
+  if (values.html) prepareOutFile('--html', values.html, 'report.html');
   let report;
   try {
     report = loadReport(positionals[0]!);
