@@ -5,16 +5,17 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { probeBackend } from '../env/backends.js';
-import { loadSuite, parseSize, SuiteError } from '../suite/index.js';
-import { ALLREDUCE_ALGORITHMS, ALLREDUCE_EXCHANGES, BACKENDS } from '../suite/spec.js';
+import { totalmem } from 'node:os';
+import { allreduceBackends, probeBackend } from '../env/backends.js';
+import { backendRow } from '../model/backends.js';
+import type { BackendFacts } from '../native/addon.js';
+import { formatBytes, loadSuite, parseSize, SuiteError } from '../suite/index.js';
+import { ALLREDUCE_ALGORITHMS, ALLREDUCE_EXCHANGES, BACKENDS, type Backend } from '../suite/spec.js';
 import { UsageError } from './errors.js';
 import { runCommand } from './run.js';
 import { didYouMean } from '../suite/didyoumean.js';
 import { parseCommand, type CommandSpec } from './args.js';
 import { prepareOutDir, prepareOutFile } from './output-paths.js';
-
-const GPU_BACKENDS = ['cuda', 'ze', 'sycl'] as const;
 
 /** nccl-tests reads K, M and G as powers of 1024 ("-e 128M"); the suite units say so explicitly. */
 export function ncclTestsSize(flag: string, v: string): number {
@@ -41,19 +42,71 @@ function oneOf<T extends string>(flag: string, v: string | undefined, allowed: r
   return v as T;
 }
 
+/** A backend's reason for being unavailable, to its first clause: the banner names, `xpudiag env` explains. */
+function shortReason(backend: string, reason: string): string {
+  const r = reason.replace(new RegExp(`^${backend}: `), '');
+  const cut = r.search(/: | \(|; /);
+  return cut > 0 ? r.slice(0, cut) : r;
+}
+
+interface Choice {
+  backend: Backend;
+  why: string;
+  facts?: BackendFacts;
+}
+
 /**
- * The backend when none is named: the first GPU backend with enough devices, else the
- * host backend's simulated devices; and why, for the user to read.
+ * The backend when none is named: the first that implements the all-reduce and has
+ * enough devices (allreduceBackends' order: CUDA, SYCL, then the host's simulated
+ * devices, which come in any number); and why, in a line for the user to read.
  */
-async function pickBackend(devices: number): Promise<{ backend: string; why: string }> {
+async function pickBackend(devices: number): Promise<Choice> {
   const passed: string[] = [];
-  for (const b of GPU_BACKENDS) {
-    const a = await probeBackend(b, {}, 30_000);
+  for (const b of allreduceBackends() as Backend[]) {
+    const a = await probeBackend(b, b === 'host' ? { devices: String(devices) } : {}, 30_000);
     const n = a.facts?.devices.length ?? 0;
-    if (a.available && n >= devices) return { backend: b, why: `${n} ${b} devices` };
-    passed.push(`${b}: ${a.available ? `${n} device${n === 1 ? '' : 's'}, ${devices} needed` : a.reason.replace(new RegExp(`^${b}: `), '')}`);
+    if (a.available && (b === 'host' || n >= devices)) {
+      const why = b === 'host' ? `${devices} simulated devices; no GPU backend with ${devices} devices: ${passed.join(', ')}` : `${n} ${b} devices`;
+      return { backend: b, why, ...(a.facts ? { facts: a.facts } : {}) };
+    }
+    passed.push(`${b} ${a.available ? `has ${n}` : shortReason(b, a.reason)}`);
   }
-  return { backend: 'host', why: `${devices} simulated devices; no GPU backend has ${devices} devices here (${passed.join('; ')})` };
+  throw new UsageError(`no backend here runs the all-reduce on ${devices} devices (${passed.join('; ')}); \`xpudiag env\` says why`);
+}
+
+/** A backend named by --backend: it must implement the all-reduce, be available here and have the devices. */
+async function namedBackend(b: Backend, devices: number): Promise<Choice> {
+  if (!backendRow(b)?.allreduce) {
+    throw new UsageError(`--backend ${b}: the ${b} backend has no all-reduce (no device buffers); backends with one: ${allreduceBackends().join(', ')}`);
+  }
+  const a = await probeBackend(b, b === 'host' ? { devices: String(devices) } : {}, 30_000);
+  if (!a.available) throw new UsageError(`--backend ${b}: not available here: ${a.reason}`);
+  const n = a.facts?.devices.length ?? 0;
+  if (b !== 'host' && n < devices) throw new UsageError(`--backend ${b}: ${n} device${n === 1 ? '' : 's'} here, -g/--ngpus asks for ${devices}`);
+  return { backend: b, why: 'named by --backend', ...(a.facts ? { facts: a.facts } : {}) };
+}
+
+/**
+ * Refuses a sweep whose buffers cannot fit, before it runs: each device holds the FP32
+ * input and output, their BF16 halves and a scratch (about 3 x maxBytes), and the host
+ * keeps two FP32 copies per device to check against. The host backend's devices live
+ * in host memory, so there it all adds up in one place.
+ */
+function checkFits(choice: Choice, devices: number, maxBytes: number): void {
+  const host = totalmem();
+  const onDevice = 3 * maxBytes;
+  const onHost = 2 * devices * maxBytes + (choice.backend === 'host' ? devices * onDevice : 0);
+  const deviceMemory = Math.min(...(choice.facts?.devices ?? []).map((d) => d.memoryBytes).filter((m) => m > 0));
+  const problems: string[] = [];
+  let fits = Math.floor(host / (onHost / maxBytes));
+  if (onHost > host) problems.push(`${formatBytes(onHost)} of host memory (${formatBytes(host)} here)`);
+  if (choice.backend !== 'host' && Number.isFinite(deviceMemory)) {
+    fits = Math.min(fits, Math.floor(deviceMemory / 3));
+    if (onDevice > deviceMemory) problems.push(`${formatBytes(onDevice)} per device (${formatBytes(deviceMemory)} on ${choice.backend})`);
+  }
+  if (problems.length) {
+    throw new UsageError(`-e/--maxbytes ${formatBytes(maxBytes)}: the sweep would need at least ${problems.join(' and ')}; the largest that fits is about ${formatBytes(2 ** Math.floor(Math.log2(fits)))}`);
+  }
 }
 
 export const allreduceSpec = {
@@ -116,7 +169,8 @@ export async function allreduceCommand(args: string[]): Promise<number> {
   prepareOutDir('--out', values.out, 'reports');
   if (values.junit) prepareOutFile('--junit', values.junit, 'junit.xml');
   if (values.html) prepareOutFile('--html', values.html, 'report.html');
-  const chosen = backend ? { backend, why: 'named by --backend' } : await pickBackend(devices);
+  const chosen = backend ? await namedBackend(backend, devices) : await pickBackend(devices);
+  checkFits(chosen, devices, maxBytes);
   if (!values.json) process.stderr.write(`xpudiag allreduce: backend ${chosen.backend} (${chosen.why})\n`);
   // The two-device paths exist for N = 2 only (the others fall back to the ring); NCCL is CUDA's.
   const nccl = chosen.backend === 'cuda' ? ['nccl-f32'] : [];
