@@ -3,7 +3,7 @@
 // how to reproduce, then the all-reduce tables; the whole report (every sample) is a
 // file attached beside it, never pasted: a 4-case run's JSON alone is over 100 KiB.
 import type { Report } from './build.js';
-import { allreduceRows, seriesName, thresholdBytes, type AllreduceRow } from './allreduce-rows.js';
+import { allreduceRows, SWEEP_HEADER, sweepCells, thresholdBytes, type AllreduceRow } from './allreduce-rows.js';
 import { code, fenced, md, table } from './markdown.js';
 import { formatBytes } from '../suite/index.js';
 import { buildStatusText } from './env-diff.js';
@@ -115,7 +115,6 @@ function allreduceTable(r: Result, keepSizes?: number): string {
   const rows = allreduceRows(r.metrics);
   const t = thresholdBytes(r.params, r.metrics);
   const cross = num(r.metrics.crossoverBytes);
-  const f = (v: number | null, d: number) => (v === null ? '' : v.toFixed(d));
   const notes = [
     t !== null ? `auto threshold ${formatBytes(t)}` : '',
     r.metrics.crossoverBytes !== undefined ? (cross === null ? 'BF16 never faster than direct-f32 in this sweep' : `BF16 faster than direct-f32 above ${formatBytes(cross)}`) : '',
@@ -126,10 +125,7 @@ function allreduceTable(r: Result, keepSizes?: number): string {
   return [
     `#### All-reduce: ${code(r.id)}${notes.length ? ` (${md(notes.join('; '))})` : ''}`,
     '',
-    table(
-      ['bytes', 'count', 'algorithm', 'time (us)', 'algbw (GB/s)', 'busbw (GB/s)', 'wrong', 'disagree'],
-      shown.map((x) => [String(x.bytes), x.count === null ? '' : String(x.count), md(seriesName(x)), f(x.timeUs, 1), f(x.algbw, 2), f(x.busbw, 2), f(x.wrong, 0), f(x.disagree, 0)]),
-    ),
+    table([...SWEEP_HEADER], shown.map((x) => sweepCells(x).map(md))),
     ...(shown.length < rows.length ? ['', `${keep!.size} of ${sizes} sizes shown (${shown.length} of ${rows.length} rows); every row is in the attached report.`] : []),
   ].join('\n');
 }
