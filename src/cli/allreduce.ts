@@ -16,6 +16,7 @@ import { runCommand } from './run.js';
 import { didYouMean } from '../suite/didyoumean.js';
 import { parseCommand, type CommandSpec } from './args.js';
 import { prepareOutDir, prepareOutFile } from './output-paths.js';
+import { counted } from '../report/words.js';
 
 /** nccl-tests reads K, M and G as powers of 1024 ("-e 128M"); the suite units say so explicitly. */
 export function ncclTestsSize(flag: string, v: string): number {
@@ -82,7 +83,7 @@ async function namedBackend(b: Backend, devices: number): Promise<Choice> {
   const a = await probeBackend(b, b === 'host' ? { devices: String(devices) } : {}, 30_000);
   if (!a.available) throw new UsageError(`--backend ${b}: not available here: ${a.reason}`);
   const n = a.facts?.devices.length ?? 0;
-  if (b !== 'host' && n < devices) throw new UsageError(`--backend ${b}: ${n} device${n === 1 ? '' : 's'} here, -g/--ngpus asks for ${devices}`);
+  if (b !== 'host' && n < devices) throw new UsageError(`--backend ${b}: ${counted(n, 'device')} here, -g/--ngpus asks for ${devices}`);
   return { backend: b, why: 'named by --backend', ...(a.facts ? { facts: a.facts } : {}) };
 }
 

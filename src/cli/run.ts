@@ -14,6 +14,7 @@ import { UsageError } from './errors.js';
 import { progressPrinter } from './progress.js';
 import { checkJournal, prepareOutDir, prepareOutFile } from './output-paths.js';
 import { parseCommand, type CommandSpec } from './args.js';
+import { counted } from '../report/words.js';
 
 export const defaultSuite = join(packageRoot, 'suites', 'default.yaml');
 
@@ -87,7 +88,7 @@ export async function runCommand(args: string[], commandText?: string): Promise<
     for (const suite of suites.flatMap((s) => Array.from({ length: repeat }, (_, i) => ({ suite: s, i })))) {
       if (controller.signal.aborted) break;
       const nth = repeat > 1 ? ` run ${suite.i + 1} of ${repeat}` : '';
-      if (!values.json) process.stderr.write(`xpudiag: suite ${suite.suite.name}${nth} (${suite.suite.cases.length} case${suite.suite.cases.length === 1 ? '' : 's'}) from ${shown(suite.suite.file)}\n`);
+      if (!values.json) process.stderr.write(`xpudiag: suite ${suite.suite.name}${nth} (${counted(suite.suite.cases.length, 'case')}) from ${shown(suite.suite.file)}\n`);
       const { report, reportPath, journalPath } = await runSuite(suite.suite, {
         outDir: values.out,
         backend: values.backend,

@@ -2,6 +2,7 @@ import { loadSuite, SuiteError } from '../suite/index.js';
 import { LEVELS } from '../suite/spec.js';
 import { UsageError } from './errors.js';
 import { parseCommand, type CommandSpec } from './args.js';
+import { counted } from '../report/words.js';
 
 export const validateSpec = {
   name: 'validate',
@@ -26,7 +27,7 @@ export async function validateCommand(args: string[]): Promise<number> {
       // Per level only where the suite uses levels: how much --level quick would run.
       const perLevel = LEVELS.map((l) => [l, s.cases.filter((c) => c.level === l).length] as const).filter(([, n]) => n > 0);
       const levels = perLevel.length > 1 ? `: ${perLevel.map(([l, n]) => `${n} ${l}`).join(', ')}` : '';
-      process.stdout.write(`${file}: ok (${s.cases.length} case${s.cases.length === 1 ? '' : 's'}${levels})\n`);
+      process.stdout.write(`${file}: ok (${counted(s.cases.length, 'case')}${levels})\n`);
       // --list: the cases a run would have, after the matrix is expanded (what --level picks from).
       if (values.list) {
         const width = Math.min(60, Math.max(...s.cases.map((c) => c.id.length)));

@@ -7,6 +7,7 @@ import { allreduceRows, SWEEP_HEADER, sweepCells, thresholdBytes, type Allreduce
 import { code, fenced, md, table } from './markdown.js';
 import { formatBytes } from '../suite/index.js';
 import { buildStatusText } from './env-diff.js';
+import { counted } from './words.js';
 
 type Result = Report['results'][number];
 
@@ -37,7 +38,7 @@ const ci = (m: Record<string, unknown>): [number, number] | null =>
 export function ticketSummary(report: Report): string {
   const s = report.summary;
   const counts = (['pass', 'fail', 'error', 'warn', 'skip', 'xfail', 'xpass'] as const).filter((k) => s[k]).map((k) => `${s[k]} ${k}`).join(', ');
-  const parts = [`suite ${report.suite.name}, ${s.total ?? report.results.length} cases: ${counts || 'none'}`];
+  const parts = [`suite ${report.suite.name}, ${counted(s.total ?? report.results.length, 'case')}: ${counts || 'none'}`];
   const alloc = report.results.filter((r) => r.probe === 'alloc' && !r.control && typeof r.metrics.verdict === 'string');
   const shadows = alloc.filter((r) => r.metrics.verdict === 'shadow');
   if (alloc.length) {
@@ -150,7 +151,7 @@ function head(report: Report, opts: TicketOptions, findings: Result[], left: num
   const out: string[] = [`### xpudiag: ${md(ticketSummary(report))}`, ''];
   out.push('#### Environment', '', environmentTable(report), '');
   out.push('#### Findings', '', findingsTable(findings), '');
-  if (left) out.push(`${left} more result${left === 1 ? '' : 's'} (all passed) in the attached report.`, '');
+  if (left) out.push(`${counted(left, 'more result')} (all passed) in the attached report.`, '');
 
   const attribution = (Array.isArray(report.analysis?.attribution) ? report.analysis.attribution : []) as { group?: unknown; statement?: unknown }[];
   const trust = report.trust
@@ -187,7 +188,7 @@ export function renderTicket(report: Report, opts: TicketOptions = {}): Ticket {
   const sweeps = report.results.filter((r) => allreduceRows(r.metrics).length);
   const join = (parts: string[]) => parts.join('\n');
   const withSweeps = (base: string[], keep: number | undefined | null): string => {
-    if (keep === null) return join([...base, ...(sweeps.length ? [`${sweeps.length} all-reduce sweep${sweeps.length === 1 ? '' : 's'} (${sweeps.map((r) => code(r.id)).join(', ')}) left out for length; every row is in the attached report.`, ''] : [])]);
+    if (keep === null) return join([...base, ...(sweeps.length ? [`${counted(sweeps.length, 'all-reduce sweep')} (${sweeps.map((r) => code(r.id)).join(', ')}) left out for length; every row is in the attached report.`, ''] : [])]);
     return join([...base, ...sweeps.flatMap((r) => [allreduceTable(r, keep), ''])]);
   };
   const base = head(report, opts, report.results, 0);
