@@ -1,6 +1,4 @@
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { packageRoot } from '../native/addon.js';
 import { combineExitCodes, exitCodeFor, untrustedReason, type Report } from '../report/build.js';
 import { renderResultsTable } from '../report/render-text.js';
 import { resumeSuite, ResumeError, runSuite } from '../runner/run-suite.js';
@@ -13,10 +11,11 @@ import { writeHtml, writeJunit } from './outputs.js';
 import { UsageError } from './errors.js';
 import { progressPrinter } from './progress.js';
 import { checkJournal, prepareOutDir, prepareOutFile } from './output-paths.js';
+import { shippedSuites, shippedSuitesDir, suiteFile } from './suite-files.js';
 import { parseCommand, type CommandSpec } from './args.js';
 import { counted } from '../report/words.js';
 
-export const defaultSuite = join(packageRoot, 'suites', 'default.yaml');
+export const defaultSuite = join(shippedSuitesDir, 'default.yaml');
 
 export const runSpec = {
   name: 'run',
@@ -35,7 +34,7 @@ export const runSpec = {
     'allow-untrusted': { type: 'boolean', help: 'exit 0 instead of 4 when the controls say the run cannot be trusted' },
   },
   notes: [
-    'A SUITE is a YAML file or the name of a shipped suite (controls, shadowing, allreduce, gpu, gpu4, default).',
+    `A SUITE is a YAML file or the name of a shipped suite (${shippedSuites().join(', ')}).`,
     'Exit codes: 0 every check passed (warnings allowed), 1 a check failed or a case errored, 2 bad usage or a bad suite (nothing is run), 3 the harness itself failed, 4 the controls say the run cannot be trusted (unless --allow-untrusted).',
   ],
   examples: [
@@ -58,10 +57,7 @@ export async function runCommand(args: string[], commandText?: string): Promise<
   const files = positionals.length ? positionals : [defaultSuite];
   // Every suite is checked before anything runs: a typo in the third file must not
   // surface after an hour of measurements.
-  const suites = files.map((f) => {
-    if (!existsSync(f) && !f.endsWith('.yaml') && existsSync(join(packageRoot, 'suites', `${f}.yaml`))) return loadSuite(join(packageRoot, 'suites', `${f}.yaml`));
-    return loadSuite(f);
-  });
+  const suites = files.map((f) => loadSuite(suiteFile(f)));
   checkBackendName(values.backend);
   // Every output is checked (its folders made) before the first case: a bad path must
   // not cost the run.

@@ -2,6 +2,7 @@ import { loadSuite, SuiteError } from '../suite/index.js';
 import { LEVELS } from '../suite/spec.js';
 import { UsageError } from './errors.js';
 import { parseCommand, type CommandSpec } from './args.js';
+import { suiteFile } from './suite-files.js';
 import { counted } from '../report/words.js';
 
 export const validateSpec = {
@@ -23,19 +24,20 @@ export async function validateCommand(args: string[]): Promise<number> {
   let bad = 0;
   for (const file of positionals) {
     try {
-      const s = loadSuite(file);
+      const resolved = suiteFile(file);
+      const s = loadSuite(resolved);
       // Per level only where the suite uses levels: how much --level quick would run.
       const perLevel = LEVELS.map((l) => [l, s.cases.filter((c) => c.level === l).length] as const).filter(([, n]) => n > 0);
       const levels = perLevel.length > 1 ? `: ${perLevel.map(([l, n]) => `${n} ${l}`).join(', ')}` : '';
-      process.stdout.write(`${file}: ok (${counted(s.cases.length, 'case')}${levels})\n`);
+      process.stdout.write(`${file}${resolved !== file ? ` (${resolved})` : ''}: ok (${counted(s.cases.length, 'case')}${levels})\n`);
       // --list: the cases a run would have, after the matrix is expanded (what --level picks from).
       if (values.list) {
         const width = Math.min(60, Math.max(...s.cases.map((c) => c.id.length)));
         for (const c of s.cases) process.stdout.write(`  ${c.id.padEnd(width)}  ${c.probe.padEnd(9)}  ${c.backend.padEnd(4)}  ${c.level}${c.control ? `  control: ${c.control}` : ''}\n`);
       }
     } catch (e) {
-      if (!(e instanceof SuiteError)) throw e;
-      process.stderr.write(`${e.message}\n`);
+      if (!(e instanceof SuiteError) && !(e instanceof UsageError)) throw e;
+      process.stderr.write(`${e instanceof UsageError ? `xpudiag validate: ${e.message}` : e.message}\n`);
       bad++;
     }
   }
