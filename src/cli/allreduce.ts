@@ -172,7 +172,7 @@ export async function allreduceCommand(args: string[]): Promise<number> {
   if (values.html) prepareOutFile('--html', values.html, 'report.html');
   const chosen = backend ? await namedBackend(backend, devices) : await pickBackend(devices);
   checkFits(chosen, devices, maxBytes);
-  if (!values.json) process.stderr.write(`xpudiag allreduce: backend ${chosen.backend} (${chosen.why})\n`);
+  process.stderr.write(`xpudiag allreduce: backend ${chosen.backend} (${chosen.why})\n`);
   // The two-device paths exist for N = 2 only (the others fall back to the ring); NCCL is CUDA's.
   const nccl = chosen.backend === 'cuda' ? ['nccl-f32'] : [];
   const defaults = devices === 2 ? { algorithm: 'direct-f32', compare: ['bf16-trunc', 'bf16-rne', 'auto', 'ring', ...nccl] } : { algorithm: 'ring', compare: ['auto', ...nccl] };

@@ -84,14 +84,15 @@ export async function runCommand(args: string[], commandText?: string): Promise<
     for (const suite of suites.flatMap((s) => Array.from({ length: repeat }, (_, i) => ({ suite: s, i })))) {
       if (controller.signal.aborted) break;
       const nth = repeat > 1 ? ` run ${suite.i + 1} of ${repeat}` : '';
-      if (!values.json) process.stderr.write(`xpudiag: suite ${suite.suite.name}${nth} (${counted(suite.suite.cases.length, 'case')}) from ${shown(suite.suite.file)}\n`);
+      // Progress goes to stderr with --json too: stdout then holds the JSON document alone.
+      process.stderr.write(`xpudiag: suite ${suite.suite.name}${nth} (${counted(suite.suite.cases.length, 'case')}) from ${shown(suite.suite.file)}\n`);
       const { report, reportPath, journalPath } = await runSuite(suite.suite, {
         outDir: values.out,
         backend: values.backend,
         level,
         command: commandText ?? ['xpudiag', 'run', ...args].join(' '),
         signal: controller.signal,
-        onProgress: values.json ? undefined : progressPrinter(),
+        onProgress: progressPrinter(),
         ...(redactor ? { transform: (r) => redactor.value(r), journalTransform: (e) => redactor.value(e) } : {}),
       });
       reports.push(report);
@@ -99,6 +100,8 @@ export async function runCommand(args: string[], commandText?: string): Promise<
       if (!values.json) {
         process.stdout.write(renderResultsTable(report, !!process.stdout.isTTY && !process.env.CI) + '\n');
         process.stdout.write(`report: ${shown(reportPath)}\njournal: ${shown(journalPath)}\n`);
+      } else {
+        process.stderr.write(`report: ${shown(reportPath)}\njournal: ${shown(journalPath)}\n`);
       }
       noteUntrusted(report, allowUntrusted);
     }
@@ -147,7 +150,7 @@ async function resumeCommand(journal: string, positionals: string[], backend: st
   checkJournal(journal);
   try {
     const { report, reportPath } = await resumeSuite(journal, {
-      outDir: '.', backend, level, command: `xpudiag run --resume ${journal}`, onProgress: json ? undefined : progressPrinter(),
+      outDir: '.', backend, level, command: `xpudiag run --resume ${journal}`, onProgress: progressPrinter(),
       onResume: ({ done, total, interrupted }) =>
         process.stderr.write(`xpudiag: resuming ${journal}${interrupted ? ' (interrupted)' : ''}: ${done} of ${total} done\n`),
     });
