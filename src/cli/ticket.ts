@@ -52,7 +52,7 @@ export async function ticketCommand(args: string[]): Promise<number> {
   let attachment: { name: string; bytes: number } | undefined;
   if (attachDir) {
     // Gzipped: GitHub takes .gz attachments, and samples compress about tenfold.
-    const name = `${basename(file).replace(/\.json$/i, '')}${redactor ? '-redacted' : ''}.json.gz`;
+    const name = `${basename(file).replace(/\.json(\.gz)?$/i, '')}${redactor ? '-redacted' : ''}.json.gz`;
     const gz = gzipSync(JSON.stringify(report, null, 2) + '\n');
     writeFileSync(join(attachDir, name), gz);
     attachment = { name, bytes: gz.length };

@@ -87,6 +87,10 @@ describe('xpudiag ticket --attach', () => {
     // The attachment is a report xpudiag reads as it is.
     expect(xpudiag(['compare', join(dir, name), join(dir, name)]).code).toBe(0);
     expect(loadReport(join(dir, name)).suite.sha256).toBe(original.suite.sha256);
+    // A ticket of the attached copy attaches it again under the same name, not NAME.json.gz.json.gz.
+    const again = tempDir();
+    expect(xpudiag(['ticket', join(dir, name), '--attach', again]).code).toBe(0);
+    expect(readdirSync(again)).toEqual([name]);
   });
 
   it('--limit and --attach are checked before anything is written', () => {
