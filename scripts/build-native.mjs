@@ -2,14 +2,34 @@
 // Builds the addon (required) and then each optional part (ze-sim, cuda, sycl) on its
 // own, so that a broken or missing vendor toolchain never fails `npm install`.
 // Writes build/Release/build-status.json, which `xpudiag env` reads to say what was
-// built and why not. Offline: cmake-js uses the node-api-headers package.
+// built and why not; a part this build did not find keeps the status of an earlier build
+// whose library is still there (scripts/build-status.mjs). Offline: cmake-js uses the
+// node-api-headers package.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import { mergeBuildStatus } from './build-status.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const releaseDir = join(root, 'build', 'Release');
+const statusFile = join(releaseDir, 'build-status.json');
+const previous = (() => {
+  try {
+    return JSON.parse(readFileSync(statusFile, 'utf8'));
+  } catch {
+    return null;
+  }
+})();
+
+// `npx xpudiag` in a checkout links it into npx's cache and runs this install script
+// again, in whatever environment that shell has: the build that is here stands.
+// `npm run build` builds again.
+if (process.env.npm_command === 'exec' && previous?.addon?.built && existsSync(join(releaseDir, 'xpudiag.node'))) {
+  console.error('xpudiag: already built here (npx ran the install script again); `npm run build` builds anew');
+  process.exit(0);
+}
 const require = createRequire(import.meta.url);
 const cmakeJs = join(dirname(require.resolve('cmake-js/package.json')), 'bin', 'cmake-js');
 const jobs = String(Math.max(1, Math.min(8, (await import('node:os')).availableParallelism())));
@@ -55,8 +75,10 @@ if (existsSync(optDir)) {
     console.error(`xpudiag: ${name}: ${r.ok ? 'built' : 'NOT built, see build/optional/' + name + '.log'}`);
   }
 }
-mkdirSync(join(root, 'build', 'Release'), { recursive: true });
-writeFileSync(join(root, 'build', 'Release', 'build-status.json'), JSON.stringify(status, null, 2) + '\n');
+const merged = mergeBuildStatus(previous, status, (file) => existsSync(join(releaseDir, file)));
+for (const name of merged.kept) console.error(`xpudiag: ${name}: kept the earlier build (${merged.status.optional[name].reason ?? 'built'}); rm -rf build and build again to drop it`);
+mkdirSync(releaseDir, { recursive: true });
+writeFileSync(statusFile, JSON.stringify(merged.status, null, 2) + '\n');
 
 function lastError(out) {
   const lines = out.split('\n').filter((l) => /error/i.test(l));

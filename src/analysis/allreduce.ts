@@ -21,7 +21,11 @@ export interface AllreduceSize extends Measured, Checks {
   algbw: number;
   /** algbw * 2(n-1)/n: comparable to the link's peak whatever n is. */
   busbw: number;
-  /** busbw as a fraction of the measured link ceiling (per direction, both ways at once). */
+  /**
+   * The bytes each device sent per second (wireBytes / time) as a fraction of the measured
+   * link ceiling (per direction, both ways at once). Not busbw: the BF16 paths send half the
+   * tensor, so their busbw exceeds the link (176%) while their wire rate cannot.
+   */
   linkFraction: number | null;
 }
 
@@ -115,7 +119,7 @@ export function toSize(r: AllreduceSample, devices: number, linkGBps: number | n
     algbw: a,
     busbw: b,
     wireBytes: r.wireBytes,
-    linkFraction: linkGBps && linkGBps > 0 ? b / linkGBps : null,
+    linkFraction: linkGBps && linkGBps > 0 ? algbw(r.wireBytes, r.timeUs) / linkGBps : null,
     checked: r.checked,
     mayDisagree: r.mayDisagree,
     ...checks,
@@ -238,7 +242,7 @@ function fixed(v: unknown, digits: number): string {
  */
 export function renderAllreduceTable(m: AllreduceMetrics): string {
   const header1 = ['size', 'count', 'type', 'redop', 'algorithm', 'path', 'time', 'algbw', 'busbw', '#wrong', '#disagree', 'link'];
-  const header2 = ['(B)', '(elements)', '', '', '', '', '(us)', '(GB/s)', '(GB/s)', '', '', '(busbw)'];
+  const header2 = ['(B)', '(elements)', '', '', '', '', '(us)', '(GB/s)', '(GB/s)', '', '', '(wire)'];
   const sizes = m.sizes.filter((s): s is AllreduceSize => !!s && typeof s === 'object');
   const ran = (s: AllreduceSize): string => (typeof s.ran === 'string' ? s.ran : s.algorithm);
   const rows = sizes.map((s) => [

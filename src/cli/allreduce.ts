@@ -2,17 +2,21 @@
 // know from nccl-tests (-b -e -f -n -w -c -g). It writes a one-case suite next to the
 // report and runs it like any suite, so the sweep gets the same isolated child,
 // journal, --resume, checks and report, and the suite file says exactly what ran.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
-import { probeBackend } from '../env/backends.js';
-import { loadSuite, parseSize, SuiteError } from '../suite/index.js';
-import { ALLREDUCE_ALGORITHMS, ALLREDUCE_EXCHANGES, BACKENDS } from '../suite/spec.js';
+import { totalmem } from 'node:os';
+import { allreduceBackends, probeBackend } from '../env/backends.js';
+import { backendRow } from '../model/backends.js';
+import type { BackendFacts } from '../native/addon.js';
+import { formatBytes, loadSuite, parseSize, SuiteError } from '../suite/index.js';
+import { ALLREDUCE_ALGORITHMS, ALLREDUCE_EXCHANGES, BACKENDS, type Backend } from '../suite/spec.js';
 import { UsageError } from './errors.js';
 import { runCommand } from './run.js';
-
-const GPU_BACKENDS = ['cuda', 'ze', 'sycl'] as const;
+import { didYouMean } from '../suite/didyoumean.js';
+import { parseCommand, type CommandSpec } from './args.js';
+import { prepareOutDir, prepareOutFile } from './output-paths.js';
+import { counted } from '../report/words.js';
 
 /** nccl-tests reads K, M and G as powers of 1024 ("-e 128M"); the suite units say so explicitly. */
 export function ncclTestsSize(flag: string, v: string): number {
@@ -32,51 +36,114 @@ function whole(flag: string, v: string | undefined, min: number): number | undef
 
 function oneOf<T extends string>(flag: string, v: string | undefined, allowed: readonly T[]): T | undefined {
   if (v === undefined) return undefined;
-  if (!(allowed as readonly string[]).includes(v)) throw new UsageError(`${flag} ${JSON.stringify(v)}: expected one of ${allowed.join(', ')}`);
+  if (!(allowed as readonly string[]).includes(v)) {
+    const near = didYouMean(v, allowed);
+    throw new UsageError(`${flag} ${JSON.stringify(v)}: expected one of ${allowed.join(', ')}${near ? `; did you mean '${near}'?` : ''}`);
+  }
   return v as T;
 }
 
-/**
- * The backend when none is named: the first GPU backend with enough devices, else the
- * host backend's simulated devices; and why, for the user to read.
- */
-async function pickBackend(devices: number): Promise<{ backend: string; why: string }> {
-  const passed: string[] = [];
-  for (const b of GPU_BACKENDS) {
-    const a = await probeBackend(b, {}, 30_000);
-    const n = a.facts?.devices.length ?? 0;
-    if (a.available && n >= devices) return { backend: b, why: `${n} ${b} devices` };
-    passed.push(`${b}: ${a.available ? `${n} device${n === 1 ? '' : 's'}, ${devices} needed` : a.reason.replace(new RegExp(`^${b}: `), '')}`);
-  }
-  return { backend: 'host', why: `${devices} simulated devices; no GPU backend has ${devices} devices here (${passed.join('; ')})` };
+/** A backend's reason for being unavailable, to its first clause: the banner names, `xpudiag env` explains. */
+function shortReason(backend: string, reason: string): string {
+  const r = reason.replace(new RegExp(`^${backend}: `), '');
+  const cut = r.search(/: | \(|; /);
+  return cut > 0 ? r.slice(0, cut) : r;
 }
 
+interface Choice {
+  backend: Backend;
+  why: string;
+  facts?: BackendFacts;
+}
+
+/**
+ * The backend when none is named: the first that implements the all-reduce and has
+ * enough devices (allreduceBackends' order: CUDA, SYCL, then the host's simulated
+ * devices, which come in any number); and why, in a line for the user to read.
+ */
+async function pickBackend(devices: number): Promise<Choice> {
+  const passed: string[] = [];
+  for (const b of allreduceBackends() as Backend[]) {
+    const a = await probeBackend(b, b === 'host' ? { devices: String(devices) } : {}, 30_000);
+    const n = a.facts?.devices.length ?? 0;
+    if (a.available && (b === 'host' || n >= devices)) {
+      const why = b === 'host' ? `${devices} simulated devices; no GPU backend with ${devices} devices: ${passed.join(', ')}` : `${n} ${b} devices`;
+      return { backend: b, why, ...(a.facts ? { facts: a.facts } : {}) };
+    }
+    passed.push(`${b} ${a.available ? `has ${n}` : shortReason(b, a.reason)}`);
+  }
+  throw new UsageError(`no backend here runs the all-reduce on ${devices} devices (${passed.join('; ')}); \`xpudiag env\` says why`);
+}
+
+/** A backend named by --backend: it must implement the all-reduce, be available here and have the devices. */
+async function namedBackend(b: Backend, devices: number): Promise<Choice> {
+  if (!backendRow(b)?.allreduce) {
+    throw new UsageError(`--backend ${b}: the ${b} backend has no all-reduce (no device buffers); backends with one: ${allreduceBackends().join(', ')}`);
+  }
+  const a = await probeBackend(b, b === 'host' ? { devices: String(devices) } : {}, 30_000);
+  if (!a.available) throw new UsageError(`--backend ${b}: not available here: ${a.reason}`);
+  const n = a.facts?.devices.length ?? 0;
+  if (b !== 'host' && n < devices) throw new UsageError(`--backend ${b}: ${counted(n, 'device')} here, -g/--ngpus asks for ${devices}`);
+  return { backend: b, why: 'named by --backend', ...(a.facts ? { facts: a.facts } : {}) };
+}
+
+/**
+ * Refuses a sweep whose buffers cannot fit, before it runs: each device holds the FP32
+ * input and output, their BF16 halves and a scratch (about 3 x maxBytes), and the host
+ * keeps two FP32 copies per device to check against. The host backend's devices live
+ * in host memory, so there it all adds up in one place.
+ */
+function checkFits(choice: Choice, devices: number, maxBytes: number): void {
+  const host = totalmem();
+  const onDevice = 3 * maxBytes;
+  const onHost = 2 * devices * maxBytes + (choice.backend === 'host' ? devices * onDevice : 0);
+  const deviceMemory = Math.min(...(choice.facts?.devices ?? []).map((d) => d.memoryBytes).filter((m) => m > 0));
+  const problems: string[] = [];
+  let fits = Math.floor(host / (onHost / maxBytes));
+  if (onHost > host) problems.push(`${formatBytes(onHost)} of host memory (${formatBytes(host)} here)`);
+  if (choice.backend !== 'host' && Number.isFinite(deviceMemory)) {
+    fits = Math.min(fits, Math.floor(deviceMemory / 3));
+    if (onDevice > deviceMemory) problems.push(`${formatBytes(onDevice)} per device (${formatBytes(deviceMemory)} on ${choice.backend})`);
+  }
+  if (problems.length) {
+    throw new UsageError(`-e/--maxbytes ${formatBytes(maxBytes)}: the sweep would need at least ${problems.join(' and ')}; the largest that fits is about ${formatBytes(2 ** Math.floor(Math.log2(fits)))}`);
+  }
+}
+
+export const allreduceSpec = {
+  name: 'allreduce',
+  usage: '[-b 8] [-e 128M] [-f 2] [-n 20] [-w 5] [-c 1] [-g 2] [--backend NAME] [--algorithm A] [--compare A,B] [--out DIR] [--json]',
+  summary: 'an all-reduce sweep with nccl-tests\' flags, checked bit for bit, on the first backend with an all-reduce and enough devices',
+  options: {
+    minbytes: { type: 'string', short: 'b', value: 'SIZE', help: 'smallest message (K, M, G are powers of 1024, as in nccl-tests)', default: '8' },
+    maxbytes: { type: 'string', short: 'e', value: 'SIZE', help: 'largest message', default: '128M' },
+    stepfactor: { type: 'string', short: 'f', value: 'F', help: 'sizes grow by this factor', default: '2' },
+    iters: { type: 'string', short: 'n', value: 'N', help: 'timed calls per size', default: '20' },
+    warmup_iters: { type: 'string', short: 'w', value: 'N', help: 'untimed calls first', default: '5' },
+    check: { type: 'string', short: 'c', value: 'N', help: 'checked calls per size (0: time only)', default: '1' },
+    ngpus: { type: 'string', short: 'g', value: 'N', help: 'devices taking part', default: '2' },
+    backend: { type: 'string', value: 'NAME', help: 'the backend to run on (host, cuda, sycl); default: the first with an all-reduce and enough devices' },
+    algorithm: { type: 'string', value: 'A', help: 'the algorithm measured first (direct-f32, bf16-trunc, bf16-rne, auto, ring, nccl-f32, nccl-bf16)', default: 'direct-f32 (ring above 2 devices)' },
+    compare: { type: 'string', value: 'A,B', help: 'more algorithms measured beside it', default: 'the others' },
+    input: { type: 'string', value: 'exact|random', help: 'inputs whose sums are exact, or random ones', default: 'exact' },
+    seed: { type: 'string', value: 'N', help: 'seed of the inputs' },
+    exchange: { type: 'string', value: 'E', help: 'how direct-f32 and the BF16 paths move data: auto, copy-engine, peer-kernel', default: 'auto' },
+    threshold: { type: 'string', value: 'N', help: 'elements from which auto takes the BF16 path', default: '32768' },
+    out: { type: 'string', value: 'DIR', help: 'folder for the suite it writes, the report and the journal', default: 'reports' },
+    json: { type: 'boolean', help: 'the report as one JSON document on stdout' },
+    redact: { type: 'boolean', help: 'identifying details become placeholders in every output' },
+    junit: { type: 'string', value: 'FILE', help: 'also write JUnit XML' },
+    html: { type: 'string', value: 'FILE', help: 'also write one self-contained HTML page with charts' },
+  },
+  notes: ['It writes the one-case suite it runs next to the report: `xpudiag run` of that file repeats the sweep exactly.'],
+  examples: ['xpudiag allreduce -b 4K -e 64K -f 4 -n 2 -w 1 --out /tmp/arex', 'xpudiag allreduce -b 8 -e 1G -f 2 -g 2 --backend cuda --input random'],
+} satisfies CommandSpec;
+
 export async function allreduceCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      minbytes: { type: 'string', short: 'b' },
-      maxbytes: { type: 'string', short: 'e' },
-      stepfactor: { type: 'string', short: 'f' },
-      iters: { type: 'string', short: 'n' },
-      warmup_iters: { type: 'string', short: 'w' },
-      check: { type: 'string', short: 'c' },
-      ngpus: { type: 'string', short: 'g' },
-      backend: { type: 'string' },
-      algorithm: { type: 'string' },
-      compare: { type: 'string' },
-      input: { type: 'string' },
-      seed: { type: 'string' },
-      exchange: { type: 'string' },
-      threshold: { type: 'string' },
-      out: { type: 'string', default: 'reports' },
-      json: { type: 'boolean', default: false },
-      redact: { type: 'boolean', default: false },
-      junit: { type: 'string' },
-      html: { type: 'string' },
-    },
-  });
+  const parsed = parseCommand(allreduceSpec, args);
+  if (!parsed) return 0;
+  const { positionals } = parsed;
+  const values = { out: 'reports', ...parsed.values };
   if (positionals.length) throw new UsageError(`unexpected argument '${positionals[0]}': the sweep is set by flags (-b 8 -e 128M -f 2 -g 2), not a suite`);
 
   const devices = whole('-g/--ngpus', values.ngpus, 2) ?? 2;
@@ -99,8 +166,13 @@ export async function allreduceCommand(args: string[]): Promise<number> {
   const seed = whole('--seed', values.seed, 0);
   const threshold = whole('--threshold', values.threshold, 1);
 
-  const chosen = backend ? { backend, why: 'named by --backend' } : await pickBackend(devices);
-  if (!values.json) process.stderr.write(`xpudiag allreduce: backend ${chosen.backend} (${chosen.why})\n`);
+  // Outputs before the backends are probed (up to 30 s each) or anything is written.
+  prepareOutDir('--out', values.out, 'reports');
+  if (values.junit) prepareOutFile('--junit', values.junit, 'junit.xml');
+  if (values.html) prepareOutFile('--html', values.html, 'report.html');
+  const chosen = backend ? await namedBackend(backend, devices) : await pickBackend(devices);
+  checkFits(chosen, devices, maxBytes);
+  process.stderr.write(`xpudiag allreduce: backend ${chosen.backend} (${chosen.why})\n`);
   // The two-device paths exist for N = 2 only (the others fall back to the ring); NCCL is CUDA's.
   const nccl = chosen.backend === 'cuda' ? ['nccl-f32'] : [];
   const defaults = devices === 2 ? { algorithm: 'direct-f32', compare: ['bf16-trunc', 'bf16-rne', 'auto', 'ring', ...nccl] } : { algorithm: 'ring', compare: ['auto', ...nccl] };
@@ -125,8 +197,7 @@ export async function allreduceCommand(args: string[]): Promise<number> {
     description: `written by: ${command}`,
     cases: [{ id: 'allreduce', probe: 'allreduce', backend: chosen.backend, timeout: '10m', params }],
   };
-  mkdirSync(values.out!, { recursive: true });
-  const file = join(values.out!, `allreduce-${new Date().toISOString().replace(/[:.]/g, '')}-${process.pid}.yaml`);
+  const file = join(values.out, `allreduce-${new Date().toISOString().replace(/[:.]/g, '')}-${process.pid}.yaml`);
   writeFileSync(file, `# ${command}\n# (the run is this suite: xpudiag run ${file})\n${stringify(suite)}`);
   try {
     loadSuite(file);
@@ -135,7 +206,7 @@ export async function allreduceCommand(args: string[]): Promise<number> {
     throw e;
   }
   const passOn = [
-    '--out', values.out!,
+    '--out', values.out,
     ...(values.json ? ['--json'] : []),
     ...(values.redact ? ['--redact'] : []),
     ...(values.junit ? ['--junit', values.junit] : []),

@@ -1,22 +1,32 @@
 // xpudiag compare BEFORE.json AFTER.json: exit 1 on a regression, 0 otherwise, 2 on bad input.
-import { parseArgs } from 'node:util';
 import { compareReports } from '../report/compare.js';
 import { compareRuns, DEFAULT_ALPHA } from '../report/compare-runs.js';
 import { loadReports, ReportInputError } from '../report/load.js';
 import { renderCompareMarkdown, renderCompareText } from '../report/render-compare.js';
 import { UsageError } from './errors.js';
+import { parseCommand, type CommandSpec } from './args.js';
+
+export const compareSpec = {
+  name: 'compare',
+  usage: 'BEFORE AFTER [--json | --markdown] [--all] [--alpha P]',
+  summary: 'what changed between two reports (or two sets of runs) beyond the noise, and which factors differ (exit 1 on a regression)',
+  options: {
+    json: { type: 'boolean', help: 'the comparison as one JSON document' },
+    markdown: { type: 'boolean', help: 'the comparison as Markdown for a ticket or a pull request' },
+    all: { type: 'boolean', help: 'also the diagnostic metrics and disturbed measurements' },
+    alpha: { type: 'string', value: 'P', help: 'significance of the tests between several runs per side', default: String(DEFAULT_ALPHA) },
+  },
+  notes: [
+    'Each side is a report, a folder of reports or reports joined by commas (several runs of one suite, e.g. from run --repeat).',
+    'Exit codes: 0 no regression, 1 a case regressed, 2 bad input.',
+  ],
+  examples: ['xpudiag compare fixtures/reports/driver-fix/before.json fixtures/reports/driver-fix/after.json'],
+} satisfies CommandSpec;
 
 export async function compareCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      json: { type: 'boolean', default: false },
-      markdown: { type: 'boolean', default: false },
-      all: { type: 'boolean', default: false },
-      alpha: { type: 'string' },
-    },
-  });
+  const parsed = parseCommand(compareSpec, args);
+  if (!parsed) return 0;
+  const { values, positionals } = parsed;
   if (positionals.length !== 2) throw new UsageError(`takes two sides, BEFORE and AFTER: each a report, a folder of reports or reports joined by commas (got ${positionals.length} arguments)`);
   const alpha = values.alpha === undefined ? DEFAULT_ALPHA : Number(values.alpha);
   if (!(alpha > 0 && alpha < 0.5)) throw new UsageError(`--alpha takes a significance between 0 and 0.5 (got '${values.alpha}'), e.g. --alpha 0.01`);

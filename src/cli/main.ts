@@ -1,81 +1,70 @@
 // xpudiag's command line. Exit codes (contract): 0 every check passed (warnings
 // allowed), 1 a check failed, 2 bad usage or a bad suite, 3 the harness itself failed.
-import { parseArgs } from 'node:util';
-import { runCommand } from './run.js';
-import { allreduceCommand } from './allreduce.js';
-import { validateCommand } from './validate.js';
-import { envCommand } from './env.js';
-import { compareCommand } from './compare.js';
-import { ticketCommand } from './ticket.js';
+import { runCommand, runSpec } from './run.js';
+import { allreduceCommand, allreduceSpec } from './allreduce.js';
+import { validateCommand, validateSpec } from './validate.js';
+import { envCommand, envSpec } from './env.js';
+import { compareCommand, compareSpec } from './compare.js';
+import { ticketCommand, ticketSpec } from './ticket.js';
 import { UsageError } from './errors.js';
+import { commandHelp, type CommandSpec } from './args.js';
+import { didYouMean } from '../suite/didyoumean.js';
 import { SuiteError } from '../suite/index.js';
 import { toolVersion } from '../version.js';
 
-const HELP = `xpudiag ${toolVersion}: accelerator memory and collectives diagnostics
-
-Usage:
-  xpudiag run [SUITE...] [--out DIR] [--backend NAME] [--level quick|medium|long] [--json] [--redact]
-              [--junit FILE] [--html FILE]
-                                   run suites (default: the shipped default suite)
-  xpudiag run --resume JOURNAL     finish a run whose runner was killed, from its journal
-  xpudiag allreduce [-b 8] [-e 128M] [-f 2] [-n 20] [-w 5] [-c 1] [-g 2] [--backend NAME]
-              [--algorithm A] [--compare A,B] [--input exact|random] [--exchange E] [--out DIR] [--json]
-                                   an all-reduce sweep with nccl-tests' flags (K, M, G = 1024^n),
-                                   on the first GPU backend with enough devices, else the host's
-  xpudiag validate [--list] SUITE...
-                                   check suites without running them; --list prints every case
-                                   (matrix expanded) with its probe, backend and level
-  xpudiag env [--json]             machine fingerprint, and which backends work here and why not
-  xpudiag compare BEFORE.json AFTER.json [--json | --markdown]
-                                   what changed between two reports, beyond the noise, and which
-                                   factors differ (exit 1 on a regression)
-  xpudiag ticket REPORT.json [--redact] [--html FILE]
-                                   Markdown for a bug ticket (GitHub, GitLab) on stdout
-
-  --level    how deep: quick runs the cases a suite marks quick (its default), medium adds
-             those marked medium, long (the default) runs every case; the rest are skipped
-  --redact   host, user names, home paths, serials, UUIDs, MAC and IP addresses become
-             placeholders (<host>, <user>, <uuid-1>...) in every output
-  --junit    JUnit XML for CI dashboards; --html: one self-contained page with charts
-
-Exit codes: 0 all checks passed, 1 a check failed, 2 bad usage or bad suite, 3 harness failure.
-`;
-
 type Handler = (args: string[]) => Promise<number>;
 
-const COMMANDS: Record<string, Handler> = {
-  run: runCommand,
-  allreduce: allreduceCommand,
-  validate: validateCommand,
-  env: envCommand,
-  compare: compareCommand,
-  ticket: ticketCommand,
+export const COMMANDS: Record<string, { spec: CommandSpec; handler: Handler }> = {
+  run: { spec: runSpec, handler: runCommand },
+  allreduce: { spec: allreduceSpec, handler: allreduceCommand },
+  validate: { spec: validateSpec, handler: validateCommand },
+  env: { spec: envSpec, handler: envCommand },
+  compare: { spec: compareSpec, handler: compareCommand },
+  ticket: { spec: ticketSpec, handler: ticketCommand },
 };
+
+/** `xpudiag --help`: each command's usage and summary, from the same specs as its own --help. */
+function overview(): string {
+  const lines = [`xpudiag ${toolVersion}: accelerator memory and collectives diagnostics`, '', 'Usage:'];
+  for (const { spec } of Object.values(COMMANDS)) lines.push(`  xpudiag ${spec.name} ${spec.usage}`, `      ${spec.summary}`);
+  lines.push(
+    '',
+    'xpudiag COMMAND --help shows a command\'s flags and an example.',
+    'Exit codes: 0 all checks passed, 1 a check failed, 2 bad usage or bad suite, 3 harness failure, 4 an untrusted run (controls).',
+  );
+  return lines.join('\n') + '\n';
+}
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  if (command === 'help' && rest[0] && COMMANDS[rest[0]]) {
+    process.stdout.write(commandHelp(COMMANDS[rest[0]]!.spec));
+    return 0;
+  }
   if (!command || command === 'help' || command === '--help' || command === '-h') {
-    process.stdout.write(HELP);
+    process.stdout.write(overview());
     return command ? 0 : 2;
   }
   if (command === '--version' || command === '-V') {
     process.stdout.write(`${toolVersion}\n`);
     return 0;
   }
-  const handler = COMMANDS[command];
-  if (!handler) {
-    process.stderr.write(`xpudiag: unknown command '${command}'. Commands: ${Object.keys(COMMANDS).join(', ')} (xpudiag --help)\n`);
+  const entry = COMMANDS[command];
+  if (!entry) {
+    const near = didYouMean(command, Object.keys(COMMANDS));
+    process.stderr.write(`xpudiag: unknown command '${command}'${near ? ` (did you mean '${near}'?)` : ''}; commands: ${Object.keys(COMMANDS).join(', ')} (xpudiag --help)\n`);
     return 2;
   }
   try {
-    return await handler(rest);
+    return await entry.handler(rest);
   } catch (e) {
     if (e instanceof SuiteError) {
       process.stderr.write(`${e.message}\n`);
       return 2;
     }
     if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      process.stderr.write(`xpudiag ${command}: ${(e as Error).message}\n(xpudiag --help)\n`);
+      const message = (e as Error).message;
+      process.stderr.write(`xpudiag ${command}: ${message}\n${/--help/.test(message) ? '' : `(xpudiag ${command} --help)\n`}`);
       return 2;
     }
     process.stderr.write(`xpudiag: internal error: ${(e as Error).message ?? String(e)}\n`);
@@ -83,5 +72,3 @@ export async function main(argv: string[]): Promise<number> {
     return 3;
   }
 }
-
-export { parseArgs };

@@ -1,16 +1,17 @@
 // Side outputs of run and ticket (--junit, --html): files the user named, so they are
 // overwritten like any output file, and redacted with the same scope as the report.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Report } from '../report/build.js';
 import { esc, renderHtml } from '../report/html.js';
 import { renderJunit } from '../report/junit.js';
 import { xmlText } from '../report/junit.js';
 import type { Redactor } from '../report/redact.js';
+import { makeDirs } from '../report/write.js';
 
 function write(file: string, text: string): string {
   const path = resolve(file);
-  mkdirSync(dirname(path), { recursive: true });
+  makeDirs(dirname(path));
   writeFileSync(path, text);
   return path;
 }

@@ -1,38 +1,55 @@
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
-import { packageRoot } from '../native/addon.js';
 import { combineExitCodes, exitCodeFor, untrustedReason, type Report } from '../report/build.js';
 import { renderResultsTable } from '../report/render-text.js';
 import { resumeSuite, ResumeError, runSuite } from '../runner/run-suite.js';
 import { loadSuite } from '../suite/index.js';
-import { LEVELS, type Level } from '../suite/spec.js';
+import { didYouMean } from '../suite/didyoumean.js';
+import { BACKENDS, LEVELS, type Level } from '../suite/spec.js';
 import { machineIdentifiers } from '../report/machine-identifiers.js';
 import { Redactor } from '../report/redact.js';
 import { writeHtml, writeJunit } from './outputs.js';
 import { UsageError } from './errors.js';
 import { progressPrinter } from './progress.js';
+import { checkJournal, prepareOutDir, prepareOutFile } from './output-paths.js';
+import { shippedSuites, shippedSuitesDir, suiteFile } from './suite-files.js';
+import { parseCommand, type CommandSpec } from './args.js';
+import { counted } from '../report/words.js';
 
-export const defaultSuite = join(packageRoot, 'suites', 'default.yaml');
+export const defaultSuite = join(shippedSuitesDir, 'default.yaml');
+
+export const runSpec = {
+  name: 'run',
+  usage: '[SUITE...] [--out DIR] [--backend NAME] [--level quick|medium|long] [--repeat N] [--json] [--redact] [--junit FILE] [--html FILE]',
+  summary: 'run suites (default: the shipped default suite) and write a report and a journal per suite',
+  options: {
+    out: { type: 'string', value: 'DIR', help: 'folder for the reports and journals', default: 'reports' },
+    backend: { type: 'string', value: 'NAME', help: 'run only the cases of this backend (host, ze, cuda, sycl); the others are skipped' },
+    level: { type: 'string', value: 'LEVEL', help: 'quick, medium or long: run the cases at or above this depth', default: 'long' },
+    json: { type: 'boolean', help: 'the report as one JSON document on stdout (progress stays on stderr)' },
+    redact: { type: 'boolean', help: 'host, user names, home paths, serials, UUIDs, MAC and IP addresses become placeholders in every output' },
+    junit: { type: 'string', value: 'FILE', help: 'also write JUnit XML for CI dashboards' },
+    html: { type: 'string', value: 'FILE', help: 'also write one self-contained HTML page with charts' },
+    resume: { type: 'string', value: 'JOURNAL', help: 'finish a run that was killed or interrupted, from its journal' },
+    repeat: { type: 'string', value: 'N', help: 'run each suite N times in a row: N reports, for compare of several runs per side', default: '1' },
+    'allow-untrusted': { type: 'boolean', help: 'exit 0 instead of 4 when the controls say the run cannot be trusted' },
+  },
+  notes: [
+    `A SUITE is a YAML file or the name of a shipped suite (${shippedSuites().join(', ')}).`,
+    'Exit codes: 0 every check passed (warnings allowed), 1 a check failed or a case errored, 2 bad usage or a bad suite (nothing is run), 3 the harness itself failed, 4 the controls say the run cannot be trusted (unless --allow-untrusted).',
+  ],
+  examples: [
+    'xpudiag run suites/controls.yaml --out /tmp/rep',
+    'xpudiag run shadowing --level quick --junit junit.xml --html report.html',
+    'xpudiag run --resume reports/controls-2026-11-22T083120Z.journal.jsonl',
+  ],
+} satisfies CommandSpec;
 
 /** `commandText`: the command the report records, where another command runs a suite it wrote. */
 export async function runCommand(args: string[], commandText?: string): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      out: { type: 'string', default: 'reports' },
-      backend: { type: 'string' },
-      level: { type: 'string' },
-      json: { type: 'boolean', default: false },
-      resume: { type: 'string' },
-      redact: { type: 'boolean', default: false },
-      junit: { type: 'string' },
-      html: { type: 'string' },
-      repeat: { type: 'string' },
-      'allow-untrusted': { type: 'boolean', default: false },
-    },
-  });
+  const parsed = parseCommand(runSpec, args);
+  if (!parsed) return 0;
+  const { positionals } = parsed;
+  const values = { out: 'reports', ...parsed.values };
   const level = parseLevel(values.level);
   const repeat = parseRepeat(values.repeat);
   const allowUntrusted = !!values['allow-untrusted'];
@@ -40,13 +57,13 @@ export async function runCommand(args: string[], commandText?: string): Promise<
   const files = positionals.length ? positionals : [defaultSuite];
   // Every suite is checked before anything runs: a typo in the third file must not
   // surface after an hour of measurements.
-  const suites = files.map((f) => {
-    if (!existsSync(f) && !f.endsWith('.yaml') && existsSync(join(packageRoot, 'suites', `${f}.yaml`))) return loadSuite(join(packageRoot, 'suites', `${f}.yaml`));
-    return loadSuite(f);
-  });
-  if (values.backend && !['host', 'ze', 'cuda', 'sycl'].includes(values.backend)) {
-    throw new UsageError(`--backend must be one of host, ze, cuda, sycl (got '${values.backend}')`);
-  }
+  const suites = files.map((f) => loadSuite(suiteFile(f)));
+  checkBackendName(values.backend);
+  // Every output is checked (its folders made) before the first case: a bad path must
+  // not cost the run.
+  prepareOutDir('--out', values.out, 'reports');
+  if (values.junit) prepareOutFile('--junit', values.junit, 'junit.xml');
+  if (values.html) prepareOutFile('--html', values.html, 'report.html');
 
   const controller = new AbortController();
   let signalExit = 0;
@@ -67,14 +84,15 @@ export async function runCommand(args: string[], commandText?: string): Promise<
     for (const suite of suites.flatMap((s) => Array.from({ length: repeat }, (_, i) => ({ suite: s, i })))) {
       if (controller.signal.aborted) break;
       const nth = repeat > 1 ? ` run ${suite.i + 1} of ${repeat}` : '';
-      if (!values.json) process.stderr.write(`xpudiag: suite ${suite.suite.name}${nth} (${suite.suite.cases.length} case${suite.suite.cases.length === 1 ? '' : 's'}) from ${shown(suite.suite.file)}\n`);
+      // Progress goes to stderr with --json too: stdout then holds the JSON document alone.
+      process.stderr.write(`xpudiag: suite ${suite.suite.name}${nth} (${counted(suite.suite.cases.length, 'case')}) from ${shown(suite.suite.file)}\n`);
       const { report, reportPath, journalPath } = await runSuite(suite.suite, {
-        outDir: values.out!,
+        outDir: values.out,
         backend: values.backend,
         level,
         command: commandText ?? ['xpudiag', 'run', ...args].join(' '),
         signal: controller.signal,
-        onProgress: values.json ? undefined : progressPrinter(),
+        onProgress: progressPrinter(),
         ...(redactor ? { transform: (r) => redactor.value(r), journalTransform: (e) => redactor.value(e) } : {}),
       });
       reports.push(report);
@@ -82,6 +100,8 @@ export async function runCommand(args: string[], commandText?: string): Promise<
       if (!values.json) {
         process.stdout.write(renderResultsTable(report, !!process.stdout.isTTY && !process.env.CI) + '\n');
         process.stdout.write(`report: ${shown(reportPath)}\njournal: ${shown(journalPath)}\n`);
+      } else {
+        process.stderr.write(`report: ${shown(reportPath)}\njournal: ${shown(journalPath)}\n`);
       }
       noteUntrusted(report, allowUntrusted);
     }
@@ -110,6 +130,13 @@ function parseRepeat(v: string | undefined): number {
   return n;
 }
 
+/** --backend NAME of run and allreduce: one of the backends a suite may name. */
+export function checkBackendName(name: string | undefined): void {
+  if (name === undefined || (BACKENDS as readonly string[]).includes(name)) return;
+  const near = didYouMean(name, BACKENDS);
+  throw new UsageError(`--backend must be one of ${BACKENDS.join(', ')} (got '${name}')${near ? `; did you mean '${near}'?` : ''}`);
+}
+
 function parseLevel(v: string | undefined): Level | undefined {
   if (v === undefined) return undefined;
   if (!(LEVELS as readonly string[]).includes(v)) {
@@ -120,10 +147,10 @@ function parseLevel(v: string | undefined): Level | undefined {
 
 async function resumeCommand(journal: string, positionals: string[], backend: string | undefined, level: Level | undefined, json: boolean, allowUntrusted: boolean): Promise<number> {
   if (positionals.length) throw new UsageError('--resume takes the journal alone: the suite is the one the journal names');
-  if (!existsSync(journal)) throw new UsageError(`--resume: no such journal: ${journal}`);
+  checkJournal(journal);
   try {
     const { report, reportPath } = await resumeSuite(journal, {
-      outDir: '.', backend, level, command: `xpudiag run --resume ${journal}`, onProgress: json ? undefined : progressPrinter(),
+      outDir: '.', backend, level, command: `xpudiag run --resume ${journal}`, onProgress: progressPrinter(),
       onResume: ({ done, total, interrupted }) =>
         process.stderr.write(`xpudiag: resuming ${journal}${interrupted ? ' (interrupted)' : ''}: ${done} of ${total} done\n`),
     });

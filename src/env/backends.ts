@@ -3,9 +3,20 @@
 import type { BackendFacts } from '../native/addon.js';
 import { runChild } from '../runner/run-case.js';
 import { builtBackends } from './fingerprint.js';
-import { BACKEND_NAMES } from '../model/backends.js';
+import { BACKEND_NAMES, BACKEND_TABLE } from '../model/backends.js';
 
 export const BACKENDS = BACKEND_NAMES;
+
+/**
+ * The backends that run the all-reduce (the table's `allreduce`: Level Zero has no device
+ * buffers), in the order a command takes one when none is named: the GPU backends in the
+ * table's order (CUDA, then SYCL, which on Intel GPUs runs the kernels over Level Zero),
+ * the host's simulated devices last.
+ */
+export function allreduceBackends(): string[] {
+  const rows = BACKEND_TABLE.filter((b) => b.allreduce);
+  return [...rows.filter((b) => b.gpu), ...rows.filter((b) => !b.gpu)].map((b) => b.name);
+}
 
 export interface BackendAvailability {
   backend: string;

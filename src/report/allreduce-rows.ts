@@ -56,3 +56,11 @@ export function thresholdBytes(params: Record<string, unknown> | undefined, metr
   const elements = num(params?.threshold) ?? num(metrics?.threshold);
   return elements !== null ? elements * 4 : null;
 }
+
+/** The sweep as a numeric table (ticket and HTML page): the header and each row's cells, as text. */
+export const SWEEP_HEADER = ['bytes', 'count', 'algorithm', 'time (us)', 'algbw (GB/s)', 'busbw (GB/s)', 'wrong', 'disagree'] as const;
+
+export function sweepCells(x: AllreduceRow): string[] {
+  const f = (v: number | null, d: number) => (v === null ? '' : v.toFixed(d));
+  return [String(x.bytes), x.count === null ? '' : String(x.count), seriesName(x), f(x.timeUs, 1), f(x.algbw, 2), f(x.busbw, 2), f(x.wrong, 0), f(x.disagree, 0)];
+}

@@ -1,8 +1,37 @@
 // What the HTML charts plot, computed from a report's raw samples. Pure, so the numbers a
-// reader sees in a chart are tested like any other analysis.
+// reader sees in a chart are tested like any other analysis. Host memory comes from the
+// analysis' own staircase (fittedStaircase, over the one reader of an instrument), so a
+// chart shows the quantity the fit used, never a second reading of it.
 import type { Report } from './build.js';
 import { allreduceRows, seriesName, thresholdBytes } from './allreduce-rows.js';
-import { median } from '../analysis/stats.js';
+import { fittedStaircase, INSTRUMENTS, type Instrument } from '../analysis/alloc.js';
+import type { AllocSample } from '../native/addon.js';
+import { formatBytes } from '../suite/index.js';
+
+/** What each instrument's curve shows, in the legend. */
+const INSTRUMENT_LABELS: Partial<Record<string, string>> = {
+  hostCorrected: 'host memory available, other processes\' memory added back, drop',
+  hostCorrectedShared: 'the same, unmapped shared memory and slab added back too, drop',
+  hostAvailable: 'MemAvailable + per-CPU free pages, drop',
+  memAvailable: 'MemAvailable drop',
+  memFree: 'MemFree drop',
+  committedAS: 'Committed_AS rise',
+  anonPages: 'AnonPages rise',
+  vmRSS: 'VmRSS rise (probe process)',
+  rssAnon: 'RssAnon rise (probe process)',
+  gpuActive: 'GPUActive rise',
+};
+
+export function instrumentLabel(inst: string): string {
+  return INSTRUMENT_LABELS[inst] ?? `${inst} change`;
+}
+
+export interface InstrumentSeries {
+  instrument: string;
+  label: string;
+  /** Host bytes consumed at each x, as this instrument sees it (median per step). */
+  y: (number | null)[];
+}
 
 export interface AllocChart {
   kind: 'alloc';
@@ -10,8 +39,10 @@ export interface AllocChart {
   verdict: string;
   /** Device bytes allocated at each step (0 first: the baseline). */
   x: number[];
-  /** Host bytes consumed at each step: the MemAvailable drop from the baseline (median per step). */
-  measured: (number | null)[];
+  /** The instrument the fit used (metrics.fittedInstrument; MemAvailable in reports older than it). */
+  fitted: InstrumentSeries;
+  /** The other instruments the samples hold, read the same way: shown on demand. */
+  others: InstrumentSeries[];
   /** The fitted line at each x (intercept + slope * x), null without a fit. */
   fit: (number | null)[];
   slope: number | null;
@@ -29,32 +60,36 @@ export interface AllreduceChart {
   series: { algorithm: string; busbw: (number | null)[] }[];
   thresholdBytes: number | null;
   crossoverBytes: number | null;
+  /** Axis and marker labels, formatted here so the page has no byte formatter of its own. */
+  labels: { ticks: Record<string, string>; threshold: string | null; crossover: string | null };
 }
 
 export type Chart = AllocChart | AllreduceChart;
 
-type Sample = { phase?: unknown; step?: unknown; deviceBytes?: unknown; memAvailable?: unknown };
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+const isInstrument = (v: unknown): v is Instrument => typeof v === 'string' && (INSTRUMENTS as readonly string[]).includes(v);
 
 export function allocChart(r: Report['results'][number]): AllocChart | null {
-  const samples = (r.samples ?? []) as Sample[];
-  // The baseline as the analysis takes it: the latest third of the waiting period.
-  const baseline = samples.filter((s) => s.phase === 'baseline').map((s) => num(s.memAvailable)).filter((v): v is number => v !== null);
-  const base = median(baseline.slice(Math.floor((baseline.length * 2) / 3)));
-  const steps = new Map<number, { x: number; ys: number[] }>();
-  for (const s of samples) {
-    const step = num(s.step);
-    const x = num(s.deviceBytes);
-    const y = num(s.memAvailable);
-    if (s.phase !== 'alloc' || step === null || x === null || y === null) continue;
-    const e = steps.get(step) ?? { x, ys: [] };
-    e.ys.push(y);
-    steps.set(step, e);
+  const samples = (r.samples ?? []) as AllocSample[];
+  if (!samples.some((s) => s?.phase === 'alloc') || !samples.some((s) => s?.phase === 'baseline')) return null;
+  const window = num(r.params?.stableWindowMs) ?? undefined;
+  const read = (inst: Instrument) => {
+    try {
+      return fittedStaircase(samples, inst, window);
+    } catch {
+      return null; // samples of a shape this version does not read
+    }
+  };
+  const fittedName: Instrument = isInstrument(r.metrics.fittedInstrument) ? r.metrics.fittedInstrument : 'memAvailable';
+  const fitted = read(fittedName);
+  if (!fitted) return null;
+  const others: InstrumentSeries[] = [];
+  for (const inst of INSTRUMENTS) {
+    if (inst === fittedName) continue;
+    const s = read(inst);
+    if (s && s.ys.length === fitted.ys.length) others.push({ instrument: inst, label: instrumentLabel(inst), y: s.ys });
   }
-  if (!steps.size || !Number.isFinite(base)) return null;
-  const ordered = [...steps.entries()].sort((a, b) => a[0] - b[0]).map(([, e]) => e);
-  const x = [0, ...ordered.map((e) => e.x)];
-  const measured = [0, ...ordered.map((e) => base - median(e.ys))];
+  const x = fitted.xs;
   const slope = num(r.metrics.hostPerDevice);
   const intercept = num(r.metrics.fitInterceptBytes) ?? 0;
   const ci = r.metrics.hostPerDeviceCI;
@@ -63,7 +98,8 @@ export function allocChart(r: Report['results'][number]): AllocChart | null {
     id: r.id,
     verdict: typeof r.metrics.verdict === 'string' ? r.metrics.verdict : r.status,
     x,
-    measured,
+    fitted: { instrument: fittedName, label: instrumentLabel(fittedName), y: fitted.ys },
+    others,
     fit: x.map((v) => (slope === null ? null : intercept + slope * v)),
     slope,
     interval: Array.isArray(ci) && ci.length === 2 && ci.every((v) => typeof v === 'number') ? (ci as [number, number]) : null,
@@ -77,6 +113,11 @@ export function allreduceChart(r: Report['results'][number]): AllreduceChart | n
   if (!rows.length) return null;
   const x = [...new Set(rows.map((row) => row.bytes))].sort((a, b) => a - b);
   const algorithms = [...new Set(rows.map(seriesName))];
+  const threshold = thresholdBytes(r.params, r.metrics);
+  const crossover = num(r.metrics.crossoverBytes);
+  // Every power of two from the smallest size to the largest: the axis picks its ticks among them.
+  const ticks: Record<string, string> = {};
+  for (let e = Math.floor(Math.log2(Math.max(1, x[0]!))); e <= Math.ceil(Math.log2(Math.max(1, x.at(-1)!))); e++) ticks[String(2 ** e)] = formatBytes(2 ** e);
   return {
     kind: 'allreduce',
     id: r.id,
@@ -85,8 +126,13 @@ export function allreduceChart(r: Report['results'][number]): AllreduceChart | n
       algorithm,
       busbw: x.map((b) => rows.find((row) => seriesName(row) === algorithm && row.bytes === b)?.busbw ?? null),
     })),
-    thresholdBytes: thresholdBytes(r.params, r.metrics),
-    crossoverBytes: num(r.metrics.crossoverBytes),
+    thresholdBytes: threshold,
+    crossoverBytes: crossover,
+    labels: {
+      ticks,
+      threshold: threshold === null ? null : `auto threshold ${formatBytes(threshold)}`,
+      crossover: crossover === null ? null : `BF16 crossover ${formatBytes(crossover)}`,
+    },
   };
 }
 

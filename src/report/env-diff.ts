@@ -67,9 +67,19 @@ function push(out: FactorDiff[], factor: string, label: string, a: unknown, b: u
   else if (before !== after) out.push({ factor, label, before, after, ...backends });
 }
 
+/**
+ * A backend's build status in words. The build's own reasons may start with "not built"
+ * already (CMake's "not built (no SYCL compiler found): ..."): not said twice.
+ */
+export function buildStatusText(s: { built: boolean; reason?: string }): string {
+  if (s.built) return `built${s.reason ? ` (${s.reason})` : ''}`;
+  if (!s.reason) return 'not built';
+  return /^not built\b/i.test(s.reason) ? s.reason : `not built: ${s.reason}`;
+}
+
 function built(s: { built: boolean; reason?: string } | undefined): string | null {
   if (!s) return null;
-  return s.built ? `built${s.reason ? ` (${s.reason})` : ''}` : `not built${s.reason ? `: ${s.reason}` : ''}`;
+  return buildStatusText(s);
 }
 
 /**

@@ -4,11 +4,15 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Report } from './build.js';
+import { allreduceRows, seriesName, SWEEP_HEADER, sweepCells } from './allreduce-rows.js';
 import { charts, type Chart } from './chart-data.js';
 import { ticketSummary } from './ticket.js';
+import { PROBES } from '../probes/index.js';
 import { formatBytes } from '../suite/index.js';
 
 const require = createRequire(import.meta.url);
+
+type Result = Report['results'][number];
 
 /** uPlot's browser build and stylesheet, read from the installed package. */
 export function chartLibrary(): { js: string; css: string } {
@@ -26,34 +30,41 @@ function scriptJson(v: unknown): string {
   return JSON.stringify(v).replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
 }
 
+// Charts sit in a grid of columns at least 460 px wide (one column on a narrow window),
+// whatever their captions hold: a long case id wraps instead of shrinking its chart.
+// Wide tables scroll inside their own box, so the page never scrolls sideways.
 const STYLE = `
 body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 24px; color: #1d1d1f; background: #fff; }
-h1 { font-size: 22px; margin: 0 0 4px; } h2 { font-size: 17px; margin: 28px 0 8px; border-bottom: 1px solid #ddd; padding-bottom: 4px; }
-.summary { color: #333; margin: 0 0 12px; }
+h1 { font-size: 22px; margin: 0 0 4px; overflow-wrap: anywhere; } h2 { font-size: 17px; margin: 28px 0 8px; border-bottom: 1px solid #ddd; padding-bottom: 4px; }
+h3 { font-size: 15px; margin: 16px 0 6px; overflow-wrap: anywhere; }
+.summary { color: #333; margin: 0 0 12px; overflow-wrap: anywhere; }
+.table { max-width: 100%; overflow-x: auto; }
 table { border-collapse: collapse; margin: 6px 0; } th, td { border: 1px solid #ddd; padding: 3px 8px; text-align: left; vertical-align: top; }
-th { background: #f5f5f7; } td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
-.status { font-weight: 600; text-transform: uppercase; font-size: 12px; }
+td { overflow-wrap: anywhere; } td.id { min-width: 12em; max-width: 36em; } td.text { min-width: 16em; }
+th { background: #f5f5f7; } td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; overflow-wrap: normal; min-width: 0; }
+.status { font-weight: 600; text-transform: uppercase; font-size: 12px; min-width: 0; }
 .pass { color: #1a7f37; } .fail, .error { color: #cf222e; } .warn { color: #9a6700; } .skip { color: #6e7781; } .xfail { color: #8250df; } .xpass { color: #0969da; }
-.grid { display: flex; flex-wrap: wrap; gap: 16px; }
-figure { margin: 0; border: 1px solid #ddd; border-radius: 6px; padding: 8px; }
-figcaption { font-weight: 600; margin-bottom: 4px; } figcaption span { font-weight: 400; color: #555; }
+.grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(min(100%, 460px), 1fr)); gap: 16px; }
+figure { margin: 0; border: 1px solid #ddd; border-radius: 6px; padding: 8px; min-width: 0; }
+figcaption { font-weight: 600; margin-bottom: 4px; overflow-wrap: anywhere; } figcaption span { font-weight: 400; color: #555; }
+.plot { width: 100%; min-height: 300px; }
+.uplot .u-legend { text-align: left; } .uplot .u-legend .u-series { cursor: pointer; }
+details { margin: 6px 0; } summary { cursor: pointer; color: #0969da; }
 .note { color: #555; } .bad { color: #cf222e; font-weight: 600; }
 `;
 
-// Runs in the browser: builds one uPlot per chart spec and marks the page when done,
-// so a headless test can tell "scripts ran and drew" from "page loaded".
+// Runs in the browser: builds one uPlot per chart spec, as wide as its figure (again on
+// resize), and marks the page when done, so a headless test can tell "scripts ran and
+// drew" from "page loaded". Each figure also gets its plotting area and how many drawn
+// points fell outside it (data-geometry), in CSS pixels of the page.
 const CLIENT = `
 (function () {
   var specs = JSON.parse(document.getElementById('xpudiag-charts').textContent);
   var GiB = 1073741824;
   var COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b', '#e377c2', '#17becf'];
-  function bytes(b) {
-    var u = ['B', 'KiB', 'MiB', 'GiB', 'TiB'], i = 0;
-    while (Math.abs(b) >= 1024 && i < u.length - 1) { b /= 1024; i++; }
-    return (Math.round(b * 10) / 10) + ' ' + u[i];
-  }
+  var OTHER = ['#2ca02c', '#9467bd', '#ff7f0e', '#8c564b', '#e377c2', '#17becf', '#bcbd22'];
   function vline(u, x, label, dash, row) {
-    if (x == null) return;
+    if (x == null || label == null) return;
     var ctx = u.ctx, px = u.valToPos(x, 'x', true);
     if (!(px >= u.bbox.left && px <= u.bbox.left + u.bbox.width)) return;
     ctx.save();
@@ -64,19 +75,24 @@ const CLIENT = `
     ctx.fillText(label, px + 4 * devicePixelRatio, u.bbox.top + (12 + 14 * row) * devicePixelRatio);
     ctx.restore();
   }
-  function alloc(s, el) {
+  function alloc(s, width, el) {
     var x = s.x.map(function (v) { return v / GiB; });
     var g = function (v) { return v == null ? null : v / GiB; };
-    var data = [x, s.measured.map(g), s.fit.map(g), x.slice()];
+    var data = [x, s.fitted.y.map(g), s.fit.map(g), x.slice()];
     var series = [{ label: 'device GiB' },
-      { label: 'measured (MemAvailable drop)', stroke: COLORS[0], paths: function () { return null; }, points: { show: true, size: 9, fill: COLORS[0] } },
+      { label: 'measured: ' + s.fitted.label + ' (fitted)', stroke: COLORS[0], paths: function () { return null; }, points: { show: true, size: 9, fill: COLORS[0] } },
       { label: s.slope == null ? 'no fit' : 'fit: ' + s.slope.toFixed(3) + ' host B per device B', stroke: COLORS[1], width: 2, points: { show: false } },
       { label: 'full copy (1:1)', stroke: '#999', width: 1, dash: [6, 4], points: { show: false } }];
     if (s.threshold != null) {
       data.push(x.map(function (v) { return v * s.threshold; }));
       series.push({ label: 'verdict threshold (' + s.threshold + ')', stroke: '#9a6700', width: 1, dash: [2, 3], points: { show: false } });
     }
-    return new uPlot({ width: 520, height: 300, legend: { live: false }, scales: { x: { time: false } },
+    // The other instruments, hidden until their legend entry is clicked.
+    s.others.forEach(function (o, i) {
+      data.push(o.y.map(g));
+      series.push({ label: o.label, show: false, stroke: OTHER[i % OTHER.length], width: 1, points: { show: true, size: 5 } });
+    });
+    return new uPlot({ width: width, height: 300, legend: { live: false }, scales: { x: { time: false } },
       axes: [{ label: 'device memory allocated (GiB)' }, { label: 'host memory consumed (GiB)', size: 60 }],
       series: series }, data, el);
   }
@@ -86,32 +102,65 @@ const CLIENT = `
     for (var e = lo; e <= hi; e += step) out.push(Math.pow(2, e));
     return out;
   }
-  function allreduce(s, el) {
+  function allreduce(s, width, el) {
     var data = [s.x].concat(s.series.map(function (r) { return r.busbw; }));
-    var series = [{ label: 'bytes', value: function (u, v) { return v == null ? '-' : bytes(v); } }].concat(s.series.map(function (r, i) {
+    var series = [{ label: 'bytes', value: function (u, v) { return v == null ? '-' : (s.labels.ticks[String(v)] || v + ' B'); } }].concat(s.series.map(function (r, i) {
       return { label: r.algorithm + ' busbw (GB/s)', stroke: COLORS[i % COLORS.length], width: 2, spanGaps: true, points: { show: true, size: 5 } };
     }));
-    return new uPlot({ width: 520, height: 300, legend: { live: false }, scales: { x: { time: false, distr: 3, log: 2 } },
+    return new uPlot({ width: width, height: 300, legend: { live: false }, scales: { x: { time: false, distr: 3, log: 2 } },
       axes: [{ label: 'message size', splits: powers, filter: function (u, splits) { return splits; },
-        values: function (u, vals) { return vals.map(function (v) { return v == null ? '' : bytes(v); }); } }, { label: 'bus bandwidth (GB/s)', size: 60 }],
+        values: function (u, vals) { return vals.map(function (v) { return v == null ? '' : (s.labels.ticks[String(v)] || ''); }); } }, { label: 'bus bandwidth (GB/s)', size: 60 }],
       series: series,
       hooks: { draw: [function (u) {
-        vline(u, s.thresholdBytes, 'auto threshold ' + (s.thresholdBytes == null ? '' : bytes(s.thresholdBytes)), [6, 4], 0);
-        vline(u, s.crossoverBytes, 'BF16 crossover ' + (s.crossoverBytes == null ? '' : bytes(s.crossoverBytes)), [2, 3], 1);
+        vline(u, s.thresholdBytes, s.labels.threshold, [6, 4], 0);
+        vline(u, s.crossoverBytes, s.labels.crossover, [2, 3], 1);
       }] } }, data, el);
   }
-  var made = 0;
+  // Where the plotting area is on the page, and how many shown points lie outside it.
+  function geometry(u, fig) {
+    var over = u.over.getBoundingClientRect(), f = fig.getBoundingClientRect(), outside = 0, points = 0;
+    for (var i = 1; i < u.series.length; i++) {
+      if (!u.series[i].show) continue;
+      for (var j = 0; j < u.data[i].length; j++) {
+        var v = u.data[i][j];
+        if (v == null || u.data[0][j] == null) continue;
+        points++;
+        var px = u.valToPos(u.data[0][j], 'x'), py = u.valToPos(v, u.series[i].scale || 'y');
+        if (!(px >= -0.5 && px <= over.width + 0.5 && py >= -0.5 && py <= over.height + 0.5)) outside++;
+      }
+    }
+    fig.setAttribute('data-geometry', JSON.stringify({
+      plot: { left: over.left + scrollX, top: over.top + scrollY, width: over.width, height: over.height },
+      figure: { left: f.left + scrollX, top: f.top + scrollY, width: f.width, height: f.height },
+      points: points, outside: outside }));
+  }
+  var made = [];
   specs.forEach(function (s, i) {
-    var el = document.querySelector('[data-chart="' + i + '"] .plot');
-    try { (s.kind === 'alloc' ? alloc : allreduce)(s, el); made++; }
+    var fig = document.querySelector('[data-chart="' + i + '"]'), el = fig.querySelector('.plot');
+    try { made.push([(s.kind === 'alloc' ? alloc : allreduce)(s, el.clientWidth, el), fig, el]); }
     catch (e) { el.textContent = 'chart failed: ' + e.message; el.className += ' bad'; }
   });
-  document.body.setAttribute('data-charts-ready', String(made));
+  // uPlot lays a chart out after the current task: measure once that has happened.
+  function measure() {
+    made.forEach(function (m) { geometry(m[0], m[1]); });
+    document.body.setAttribute('data-layout', JSON.stringify({ viewport: innerWidth, scrollWidth: document.documentElement.scrollWidth, scrollHeight: document.documentElement.scrollHeight }));
+    document.body.setAttribute('data-charts-ready', String(made.length));
+  }
+  setTimeout(measure, 0);
+  var pending;
+  addEventListener('resize', function () {
+    clearTimeout(pending);
+    pending = setTimeout(function () { made.forEach(function (m) { m[0].setSize({ width: m[2].clientWidth, height: 300 }); }); setTimeout(measure, 0); }, 100);
+  });
 })();
 `;
 
 function statusCell(s: string): string {
   return `<td class="status ${esc(s)}">${esc(s)}</td>`;
+}
+
+function tableOf(head: string[], rows: string[]): string {
+  return `<div class="table"><table><tr>${head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr>${rows.join('')}</table></div>`;
 }
 
 function environmentSection(r: Report): string {
@@ -123,45 +172,98 @@ function environmentSection(r: Report): string {
   for (const [k, v] of Object.entries(e.variables)) rows.push([k, v]);
   rows.push(['xpudiag', r.tool.version], ['suite', `${r.suite.file} (sha256 ${r.suite.sha256})`]);
   if (r.tool.command) rows.push(['command', r.tool.command]);
-  return `<table>${rows.map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(v)}</td></tr>`).join('')}</table>`;
+  return `<div class="table"><table>${rows.map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(v)}</td></tr>`).join('')}</table></div>`;
 }
 
-function resultsSection(r: Report): string {
-  const rows = r.results.map((x) => {
-    const slope = typeof x.metrics.hostPerDevice === 'number' ? x.metrics.hostPerDevice.toFixed(3) : '';
+const idCell = (x: Result) => `<td class="id">${esc(x.id)}${x.control ? ` <span class="note">(${esc(x.control)} control)</span>` : ''}</td>`;
+const numCell = (v: string) => `<td class="num">${esc(v)}</td>`;
+
+function allocResults(results: Result[]): string {
+  const fixed = (v: unknown, d: number) => (typeof v === 'number' && Number.isFinite(v) ? v.toFixed(d) : '');
+  const rows = results.map((x) => {
     const ci = Array.isArray(x.metrics.hostPerDeviceCI) ? `[${(x.metrics.hostPerDeviceCI as number[]).map((v) => v.toFixed(3)).join(', ')}]` : '';
-    return `<tr>${statusCell(x.status)}<td>${esc(x.id)}${x.control ? ` <span class="note">(${esc(x.control)} control)</span>` : ''}</td>` +
-      `<td>${esc(typeof x.metrics.verdict === 'string' ? x.metrics.verdict : '')}</td><td class="num">${esc(slope)}</td><td class="num">${esc(ci)}</td><td>${esc(x.reason)}</td></tr>`;
+    return `<tr>${statusCell(x.status)}${idCell(x)}<td>${esc(typeof x.metrics.verdict === 'string' ? x.metrics.verdict : '')}</td>` +
+      `${numCell(fixed(x.metrics.hostPerDevice, 3))}${numCell(ci)}${numCell(fixed(x.metrics.releasedFraction, 2))}<td class="text">${esc(x.reason)}</td></tr>`;
   });
-  return `<table><tr><th>status</th><th>case</th><th>verdict</th><th>host B / device B</th><th>95% interval</th><th>reason</th></tr>${rows.join('')}</table>`;
+  return tableOf(['status', 'case', 'verdict', 'host B / device B', '95% interval', 'released', 'reason'], rows);
 }
 
-function chartFigure(c: Chart, index: number): string {
+/** The all-reduce's verdict columns: checked or not, wrong and disagreeing elements, peak bandwidth per algorithm. */
+function allreduceResults(results: Result[]): string {
+  const rows = results.map((x) => {
+    const sweep = allreduceRows(x.metrics);
+    const checked = sweep.some((s) => s.wrong !== null);
+    const wrong = sweep.reduce((a, s) => a + (s.wrong ?? 0), 0);
+    // Disagreement the algorithm allows (bf16-trunc rounds differently per device) is not a
+    // finding; a report from before rows said which may disagree leaves the cell empty.
+    const raw = (Array.isArray(x.metrics.sizes) ? x.metrics.sizes : []) as { mayDisagree?: unknown; disagree?: unknown }[];
+    const known = raw.length > 0 && raw.every((s) => typeof s?.mayDisagree === 'boolean');
+    const unexpected = typeof x.metrics.unexpectedDisagree === 'number' ? x.metrics.unexpectedDisagree
+      : known ? raw.reduce((a, s) => a + (s.mayDisagree || typeof s.disagree !== 'number' ? 0 : s.disagree), 0) : null;
+    const verdict = !sweep.length ? '' : wrong ? 'wrong results' : unexpected ? 'devices disagree' : checked ? 'correct' : 'not checked';
+    const peak = new Map<string, number>();
+    for (const s of sweep) if (s.busbw !== null) peak.set(seriesName(s), Math.max(peak.get(seriesName(s)) ?? 0, s.busbw));
+    return `<tr>${statusCell(x.status)}${idCell(x)}<td>${esc(verdict)}</td>${numCell(checked ? String(wrong) : '')}${numCell(checked && unexpected !== null ? String(unexpected) : '')}` +
+      `${numCell(String(new Set(sweep.map((s) => s.bytes)).size || ''))}<td>${esc([...peak].map(([a, b]) => `${a} ${b.toFixed(1)}`).join(', '))}</td><td class="text">${esc(x.reason)}</td></tr>`;
+  });
+  return tableOf(['status', 'case', 'verdict', 'wrong', 'unexpected disagree', 'sizes', 'peak busbw (GB/s)', 'reason'], rows);
+}
+
+function otherResults(results: Result[]): string {
+  const headline = (x: Result) => {
+    try {
+      return PROBES[x.probe]?.describe?.(x.metrics) ?? '';
+    } catch {
+      return '';
+    }
+  };
+  return tableOf(['status', 'case', 'probe', 'figures', 'reason'], results.map((x) => `<tr>${statusCell(x.status)}${idCell(x)}<td>${esc(x.probe)}</td><td>${esc(headline(x))}</td><td class="text">${esc(x.reason)}</td></tr>`));
+}
+
+function sweepTable(r: Result): string {
+  const rows = allreduceRows(r.metrics);
+  return `<details><summary>the sweep in numbers (${rows.length} rows)</summary>${tableOf([...SWEEP_HEADER], rows.map((x) => `<tr>${sweepCells(x).map((c, i) => (i === 2 ? `<td>${esc(c)}</td>` : numCell(c))).join('')}</tr>`))}</details>`;
+}
+
+function chartFigure(c: Chart, index: number, r?: Result): string {
   const caption =
     c.kind === 'alloc'
       ? `<span>${esc(c.verdict)}${c.slope !== null ? `, ${esc(c.slope.toFixed(3))}${c.interval ? ` [${esc(c.interval[0].toFixed(3))}, ${esc(c.interval[1].toFixed(3))}]` : ''} host B per device B` : ''}</span>`
-      : `<span>${c.thresholdBytes !== null ? `threshold ${esc(formatBytes(c.thresholdBytes))}` : ''}${c.crossoverBytes !== null ? `, BF16 crossover ${esc(formatBytes(c.crossoverBytes))}` : ''}</span>`;
-  return `<figure data-chart="${index}"><figcaption>${esc(c.id)} ${caption}</figcaption><div class="plot"></div></figure>`;
+      : `<span>${c.labels.threshold ? esc(c.labels.threshold) : ''}${c.labels.crossover ? `, ${esc(c.labels.crossover)}` : ''}</span>`;
+  return `<figure data-chart="${index}"><figcaption>${esc(c.id)} ${caption}</figcaption><div class="plot"></div>${c.kind === 'allreduce' && r ? sweepTable(r) : ''}</figure>`;
 }
 
 function reportSection(r: Report, specs: Chart[]): string {
   const mine = charts(r);
   const first = specs.length;
   specs.push(...mine);
-  const alloc = mine.map((c, i) => [c, first + i] as const).filter(([c]) => c.kind === 'alloc');
-  const ar = mine.map((c, i) => [c, first + i] as const).filter(([c]) => c.kind === 'allreduce');
+  const indexed = mine.map((c, i) => [c, first + i] as const);
+  const alloc = indexed.filter(([c]) => c.kind === 'alloc');
+  const ar = indexed.filter(([c]) => c.kind === 'allreduce');
+  const byId = new Map(r.results.map((x) => [x.id, x]));
   const attribution = (Array.isArray(r.analysis?.attribution) ? r.analysis.attribution : []) as { group?: unknown; statement?: unknown }[];
   const trust = r.trust
     ? r.trust.trusted
       ? '<p>Controls read as expected: this run\'s verdicts can be trusted.</p>'
       : `<p class="bad">Controls failed, verdicts are untrustworthy: ${esc(r.trust.reasons.join('; '))}</p>`
     : '';
+  const allocs = r.results.filter((x) => x.probe === 'alloc');
+  const allreduces = r.results.filter((x) => x.probe === 'allreduce');
+  const others = r.results.filter((x) => x.probe !== 'alloc' && x.probe !== 'allreduce');
+  const fittedNames = [...new Set(alloc.map(([c]) => (c.kind === 'alloc' ? c.fitted.label : '')))].join('; ');
   return [
     `<section><h1>xpudiag: ${esc(r.suite.name)}</h1>`,
     `<p class="summary">${esc(ticketSummary(r))}. Run ${esc(r.startedAt)} to ${esc(r.finishedAt)}${r.interrupted ? ' (interrupted)' : ''}.</p>`,
-    '<h2>Results</h2>', resultsSection(r),
-    alloc.length ? `<h2>Host memory against device memory</h2><p class="note">Per case: host memory consumed (MemAvailable drop from the settled baseline, median per step) against device memory allocated, with the fitted line whose slope is the verdict's figure.</p><div class="grid">${alloc.map(([c, i]) => chartFigure(c, i)).join('')}</div>` : '',
-    ar.length ? `<h2>All-reduce bandwidth against size</h2><p class="note">Bus bandwidth per algorithm; the dashed line marks the size where <code>auto</code> switches from direct FP32 to BF16.</p><div class="grid">${ar.map(([c, i]) => chartFigure(c, i)).join('')}</div>` : '',
+    '<h2>Results</h2>',
+    allocs.length ? `<h3>Allocation</h3>${allocResults(allocs)}` : '',
+    allreduces.length ? `<h3>All-reduce</h3>${allreduceResults(allreduces)}` : '',
+    others.length ? `<h3>Other probes</h3>${otherResults(others)}` : '',
+    alloc.length
+      ? `<h2>Host memory against device memory</h2><p class="note">Per case: host memory consumed as the fit read it (${esc(fittedNames)}, from the settled baseline, median per step) against device memory allocated, with the fitted line whose slope is the verdict's figure. Click an instrument in a legend to show how it saw the same steps.</p><div class="grid">${alloc.map(([c, i]) => chartFigure(c, i)).join('')}</div>`
+      : '',
+    ar.length
+      ? `<h2>All-reduce bandwidth against size</h2><p class="note">Bus bandwidth per algorithm; the dashed line marks the size where <code>auto</code> switches from direct FP32 to BF16.</p><div class="grid">${ar.map(([c, i]) => chartFigure(c, i, byId.get(c.id))).join('')}</div>`
+      : '',
     attribution.length || trust ? `<h2>Attribution</h2><ul>${attribution.map((a) => `<li><b>${esc(a.group ?? '')}</b>: ${esc(a.statement ?? '')}</li>`).join('')}</ul>${trust}` : '',
     '<h2>Environment</h2>', environmentSection(r),
     '</section>',

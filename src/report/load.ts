@@ -2,6 +2,7 @@
 // which file and what is wrong with it (exit 2), never a stack trace.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import type { Report } from './build.js';
 import { reportErrors } from './schema.js';
 
@@ -15,9 +16,12 @@ export function loadReport(file: string): Report {
     const st = statSync(file);
     if (st.isDirectory()) throw new ReportInputError(`${file}: is a directory, not a report file`);
     if (st.size > MAX_REPORT_BYTES) throw new ReportInputError(`${file}: ${st.size} bytes is too large for a report`);
-    text = readFileSync(file, 'utf8');
+    const bytes = readFileSync(file);
+    // A report attached to a ticket is gzipped (xpudiag ticket --attach): read it as it is.
+    text = (bytes[0] === 0x1f && bytes[1] === 0x8b ? gunzipSync(bytes, { maxOutputLength: MAX_REPORT_BYTES }) : bytes).toString('utf8');
   } catch (e) {
     if (e instanceof ReportInputError) throw e;
+    if ((e as NodeJS.ErrnoException).code?.startsWith('Z_') || (e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw new ReportInputError(`${file}: not a readable gzip file (${(e as Error).message})`);
     const code = (e as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (e as Error).message;
     throw new ReportInputError(`${file}: ${why}`);

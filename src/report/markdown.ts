@@ -1,14 +1,18 @@
 // Markdown for GitHub and GitLab: text from reports is data, never markup. A redacted
 // `<host>` would otherwise vanish as an unknown HTML tag, and a `|` would split a cell.
 
-/** Text in a paragraph or a table cell. */
+/**
+ * Text in a paragraph or a table cell. Only what would become markup is escaped, so the
+ * raw text still reads as written ("1.6.33578 -> 1.6.34250", not "-&gt;"): a `<` (a tag
+ * or an autolink), a `&` that would start an entity, a `>` opening a line (a quote).
+ */
 export function md(s: unknown): string {
   return String(s)
-    .replace(/&/g, '&amp;')
+    .replace(/&(?=#?[A-Za-z0-9]+;)/g, '&amp;')
     .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
     .replace(/([\\`*_[\]|#~])/g, '\\$1')
-    .replace(/\r?\n/g, '<br>');
+    .replace(/^>/, '\\>')
+    .replace(/\r?\n>?/g, (m) => (m.endsWith('>') ? '<br>\\>' : '<br>'));
 }
 
 /** Inline code: a backtick run longer than any inside the text keeps it literal. */

@@ -13,6 +13,7 @@ import type { ChildMessage, ProbeCase } from '../probes/types.js';
 import type { ChildJob } from './child.js';
 import { finalJudgement } from './judge.js';
 import { readMeminfo } from './meminfo.js';
+import { withStderr } from './stderr-line.js';
 
 export type { CaseError, CaseResult } from '../model/result.js';
 
@@ -186,7 +187,7 @@ async function measureCase(c: ProbeCase, opts: RunCaseOptions): Promise<{ result
   const tail = run.stderr.trim() ? { stderrTail: run.stderr.trim().split('\n').slice(-20).join('\n') } : {};
   const cleanup = run.messages.find((m) => m.type === 'cleanup') as { counters: Record<string, number> } | undefined;
   const fail = (error: CaseError): CaseResult => ({
-    ...base, ...tail, status: 'error', reason: error.message, error,
+    ...base, ...tail, status: 'error', reason: withStderr(error.message, error.kind, run.stderr), error,
     ...(cleanup ? { metrics: { driverCountersAfterError: cleanup.counters } } : {}),
   });
 

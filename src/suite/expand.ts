@@ -8,7 +8,7 @@ import type { Case, Reference } from './types.js';
 import { formatBytes, parseDuration, parseSize } from './units.js';
 import { code, dotted, has, isObject, list, valueText, type Json, type Seg } from './util.js';
 
-interface Origin {
+export interface Origin {
   value: unknown;
   at: Seg[];
 }
@@ -21,7 +21,7 @@ function normalise(probe: Probe, key: string, v: unknown): unknown {
   return v;
 }
 
-function checkVariant(ck: Checker, backend: Backend, origin: Origin): void {
+export function checkVariant(ck: Checker, backend: Backend, origin: Origin): void {
   const known = KNOWN_VARIANTS[backend] ?? [];
   const v = origin.value;
   if (typeof v !== 'string' || known.includes(v)) return;

@@ -13,13 +13,13 @@ import { isMap, isScalar, isSeq, parseDocument, type Document } from 'yaml';
 import { Checker } from './checker.js';
 import { didYouMean } from './didyoumean.js';
 import { SuiteError } from './errors.js';
-import { checkDefaultsUsed, expand, prepareCase, type Expansion } from './expand.js';
+import { checkDefaultsUsed, checkVariant, expand, prepareCase, type Expansion, type Origin } from './expand.js';
 import { caseLabel, describeAjvError, probeOf } from './messages.js';
 import { perProbeDefaultKeys, suiteValidator } from './schema.js';
-import { MAX_ALIASES, MAX_CASES, MAX_SUITE_FILE_BYTES, type Probe } from './spec.js';
+import { BACKENDS, MAX_ALIASES, MAX_CASES, MAX_SUITE_FILE_BYTES, PROBE_PARAMS, PROBES, type Backend, type Probe } from './spec.js';
 import type { Suite } from './types.js';
 import { formatBytes, parseSize } from './units.js';
-import { describeValue, has, isObject, list, type Json, type Seg } from './util.js';
+import { describeValue, has, isObject, list, pointer, type Json, type Seg } from './util.js';
 import { checkAliases, yamlIssue } from './yaml-issues.js';
 
 // ---------------------------------------------------------------------------
@@ -184,6 +184,23 @@ function firstInvalidUtf8(bytes: Buffer): number {
 // Checking the text
 // ---------------------------------------------------------------------------
 
+/** The variant check of a case that failed elsewhere: when its probe and backend are good and its variant is not itself the error. */
+function variantsOfBadCase(ck: Checker, i: number, raw: Json, defaults: Json, bad: readonly string[]): void {
+  const at = `/cases/${i}`;
+  if (isUnder(bad, `${at}/probe`) || isUnder(bad, `${at}/backend`) || !PROBES.includes(raw['probe'] as Probe) || !BACKENDS.includes(raw['backend'] as Backend)) return;
+  if (!has(PROBE_PARAMS[raw['probe'] as Probe], 'variant')) return;
+  const params = isObject(raw['params']) ? raw['params'] : {};
+  const matrix = isObject(raw['matrix']) ? raw['matrix'] : {};
+  const origins: Origin[] = Array.isArray(matrix['variant'])
+    ? (matrix['variant'] as unknown[]).map((value, j) => ({ value, at: ['cases', i, 'matrix', 'variant', j] }))
+    : has(params, 'variant')
+      ? [{ value: params['variant'], at: ['cases', i, 'params', 'variant'] }]
+      : has(defaults, 'variant')
+        ? [{ value: defaults['variant'], at: ['defaults', 'variant'] }]
+        : [];
+  for (const o of origins) if (!isUnder(bad, pointer(o.at))) checkVariant(ck, raw['backend'] as Backend, o);
+}
+
 function badPaths(ck: Checker): string[] {
   return ck.issues.map((i) => i.path ?? '');
 }
@@ -302,6 +319,9 @@ function check(ck: Checker, abs: string, sha256: string): Suite {
     rawCases.forEach((raw, i) => {
       if (badCases.has(i) || !isObject(raw)) {
         allCasesOk = false;
+        // The case has another error, but a misspelt variant is worth saying in the same
+        // pass (`variant: mallocc, touch: fil` reported only the touch).
+        if (isObject(raw)) variantsOfBadCase(ck, i, raw, defaults ?? {}, bad);
         return;
       }
       const e = prepareCase(ck, i, raw, defaults ?? {}, perProbe);

@@ -52,12 +52,41 @@ export function yamlIssue(ck: Checker, err: YAMLError): void {
       hint = 'remove the tag; suites use plain YAML values';
       break;
     case 'MISSING_CHAR':
-      hint = 'a quote or bracket is not closed';
+      hint = /without - indicator/.test(raw)
+        ? 'this line is indented differently from the other keys of the list item above it: give it the same indentation as they have'
+        : 'a quote or bracket is not closed';
       break;
+    case 'BLOCK_AS_IMPLICIT_KEY': {
+      // YAML reports this where the value starts, on the line before the mistake: the
+      // next line is indented further, so it reads both lines as one key. Point there.
+      const over = overIndentedAfter(ck, pos.line);
+      if (over) {
+        pos = { line: over.line, column: over.indent + 1 };
+        message = `YAML syntax error: ${code(over.key)} is indented further than ${code(over.prevKey)} on the line before it, so YAML reads it as part of that line's value`;
+        hint = `start it at column ${over.prevIndent + 1}, as ${code(over.prevKey)}, or end the line before it with a key and ':' to nest it there`;
+      }
+      break;
+    }
     default:
       break;
   }
   ck.add({ ...pos, message, ...(hint ? { hint } : {}) });
+}
+
+/** The line after `line` when it is indented further than `line`'s key: the line that is wrong. */
+function overIndentedAfter(ck: Checker, line: number | undefined): { line: number; indent: number; key: string; prevKey: string; prevIndent: number } | undefined {
+  if (line === undefined) return undefined;
+  const lines = ck.text.split(/\r?\n|\r/);
+  const prev = lines[line - 1] ?? '';
+  const prevMatch = /^(\s*(?:-\s+)*)([^:#]+?)\s*:/.exec(prev);
+  if (!prevMatch) return undefined;
+  let n = line + 1;
+  while (n <= lines.length && (lines[n - 1] ?? '').trim() === '') n++;
+  const next = lines[n - 1] ?? '';
+  const indent = next.length - next.trimStart().length;
+  const prevIndent = prevMatch[1]!.length;
+  if (indent <= prevIndent) return undefined;
+  return { line: n, indent, key: next.trim().replace(/\s*:.*$/, ''), prevKey: prevMatch[2]!.trim(), prevIndent };
 }
 
 function duplicateKeyAt(ck: Checker, offset: number): { name: string; firstLine?: number } | undefined {

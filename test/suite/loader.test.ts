@@ -339,8 +339,29 @@ describe('errors carry positions', () => {
     const text = 'name: t\ncases:\n  - probe: alloc\n     backend: host\n';
     const err = errorOf(text);
     expect(err.issues[0]?.message).toMatch(/^YAML syntax error: /);
-    expect(err.issues[0]?.line).toBe(3);
-    expect(err.issues[0]?.column).toBeGreaterThan(0);
+    // The over-indented line itself (4), not the line before it where YAML noticed.
+    expect(err.issues[0]?.line).toBe(4);
+    expect(err.issues[0]?.column).toBe(6);
+    expect(err.issues[0]?.message).toContain('`backend` is indented further than `probe` on the line before it');
+  });
+
+  it('an over- or under-indented key: the line that is wrong, with a hint that fits', () => {
+    const over = errorOf('name: t\ncases:\n  - id: a\n    probe: alloc\n      backend: host\n    params: { variant: malloc }\n');
+    expect([over.issues[0]?.line, over.issues[0]?.column]).toEqual([5, 7]);
+    expect(over.issues[0]?.hint).toBe('start it at column 5, as `probe`, or end the line before it with a key and \':\' to nest it there');
+    const top = errorOf('name: t\n cases: []\n');
+    expect([top.issues[0]?.line, top.issues[0]?.column]).toEqual([2, 2]);
+    const under = errorOf('name: t\ncases:\n  - id: a\n    probe: alloc\n   backend: host\n');
+    expect(under.issues[0]?.line).toBe(5);
+    expect(under.issues[0]?.hint).toMatch(/indented differently from the other keys/);
+    expect(under.issues[0]?.hint).not.toMatch(/quote or bracket/);
+  });
+
+  it('a misspelt variant is reported together with another error of the same case', () => {
+    const err = errorOf('name: t\ncases:\n  - { id: a, probe: alloc, backend: host, params: { variant: mallocc, touch: fil } }\n');
+    const messages = err.issues.map((i) => i.message);
+    expect(messages.some((m) => /unknown variant `mallocc` for backend host; did you mean `malloc`\?/.test(m)), messages.join('\n')).toBe(true);
+    expect(messages.some((m) => /`params.touch` of case `a` must be one of none, fill, read/.test(m))).toBe(true);
   });
 
   it('reports duplicate keys at the second one, naming the first line', () => {
