@@ -2,6 +2,7 @@
 // matrix: main effects and two-factor interactions (for two-level factors), and the
 // smallest condition (one factor level, or a pair) under which the shadow appears.
 // Pure: results in, statements out.
+import { counted } from '../model/words.js';
 
 export interface FactorCase {
   /** Factor values of this case, e.g. { variant: 'zeMemAllocDevice', contextDevices: 'all' }. */
@@ -131,15 +132,15 @@ function findCondition(cases: FactorCase[], switching: string[]): Record<string,
 
 function statement(cases: FactorCase[], switching: string[], inert: string[], condition: Record<string, string> | null, undecided: number, skipped = 0): string {
   const left = [
-    ...(undecided ? [`${undecided} inconclusive or failed case${undecided === 1 ? '' : 's'}`] : []),
+    ...(undecided ? [`${counted(undecided, 'inconclusive or failed case')}`] : []),
     ...(skipped ? [`${skipped} skipped`] : []),
   ];
   const tail = left.length ? ` (${left.join(', ')} left out)` : '';
-  if (!cases.length) return undecided ? `no case reached a verdict${tail}` : skipped ? `not run: all ${skipped} cases skipped` : 'no case reached a verdict';
+  if (!cases.length) return undecided ? `no case reached a verdict${tail}` : skipped ? `not run: ${skipped === 1 ? 'its one case' : `all ${skipped} cases`} skipped` : 'no case reached a verdict';
   const shadows = cases.filter((c) => c.verdict === 'shadow').length;
   const inertText = inert.length ? `; ${inert.join(', ')} ${inert.length === 1 ? 'does' : 'do'} not matter` : '';
-  if (shadows === 0) return `no shadow in any of ${cases.length} cases${tail}`;
-  if (shadows === cases.length) return `shadow in all ${cases.length} cases: no factor in this matrix switches it${tail}`;
+  if (shadows === 0) return `no shadow in ${cases.length === 1 ? 'its one case' : `any of ${cases.length} cases`}${tail}`;
+  if (shadows === cases.length) return `shadow in ${cases.length === 1 ? 'its one case' : `all ${cases.length} cases`}: no factor in this matrix switches it${tail}`;
   if (condition) {
     const cond = Object.entries(condition).map(([k, v]) => `${k}=${v}`).join(' and ');
     return `shadow appears only with ${cond}${inertText}${tail}`;

@@ -16,7 +16,7 @@ import { runCommand } from './run.js';
 import { didYouMean } from '../suite/didyoumean.js';
 import { parseCommand, type CommandSpec } from './args.js';
 import { prepareOutDir, prepareOutFile } from './output-paths.js';
-import { counted } from '../report/words.js';
+import { counted } from '../model/words.js';
 
 /** nccl-tests reads K, M and G as powers of 1024 ("-e 128M"); the suite units say so explicitly. */
 export function ncclTestsSize(flag: string, v: string): number {

@@ -13,7 +13,7 @@ import { progressPrinter } from './progress.js';
 import { checkJournal, prepareOutDir, prepareOutFile } from './output-paths.js';
 import { shippedSuites, shippedSuitesDir, suiteFile } from './suite-files.js';
 import { parseCommand, type CommandSpec } from './args.js';
-import { counted } from '../report/words.js';
+import { counted } from '../model/words.js';
 
 export const defaultSuite = join(shippedSuitesDir, 'default.yaml');
 

@@ -3,7 +3,7 @@ import { LEVELS } from '../suite/spec.js';
 import { UsageError } from './errors.js';
 import { parseCommand, type CommandSpec } from './args.js';
 import { suiteFile } from './suite-files.js';
-import { counted } from '../report/words.js';
+import { counted } from '../model/words.js';
 
 export const validateSpec = {
   name: 'validate',

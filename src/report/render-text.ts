@@ -1,7 +1,7 @@
 // The terminal view of a report: a short table a person reads at a glance.
 import { PROBES } from '../probes/index.js';
 import type { Report } from './build.js';
-import { counted } from './words.js';
+import { counted } from '../model/words.js';
 
 const COLORS: Record<string, string> = { pass: '32', fail: '31', error: '31', warn: '33', skip: '2', xfail: '35', xpass: '36' };
 

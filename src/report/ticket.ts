@@ -7,7 +7,7 @@ import { allreduceRows, SWEEP_HEADER, sweepCells, thresholdBytes, type Allreduce
 import { code, fenced, md, table } from './markdown.js';
 import { formatBytes } from '../suite/index.js';
 import { buildStatusText } from './env-diff.js';
-import { counted } from './words.js';
+import { counted } from '../model/words.js';
 
 type Result = Report['results'][number];
 

@@ -138,16 +138,20 @@ function headline(m: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(m).filter(([k]) => keep.includes(k)));
 }
 
-/** Why a plugin backend cannot run here without starting a child for it: the build said it was not built. */
-function notBuilt(backend: string): string | undefined {
-  if (!backendRow(backend)?.plugin) return undefined;
+/**
+ * Why a plugin backend cannot run here without starting a child for it: the build said
+ * it was not built. A plugin folder of its own (XPUDIAG_PLUGIN_DIR, for the process or the
+ * case) is another build: the child is asked.
+ */
+function notBuilt(backend: string, env: Record<string, string> | undefined): string | undefined {
+  if (!backendRow(backend)?.plugin || process.env.XPUDIAG_PLUGIN_DIR || env?.XPUDIAG_PLUGIN_DIR) return undefined;
   const b = builtBackends()[backend];
   return b && !b.built ? `${backend}: ${b.reason ?? "not built (see xpudiag env)"}` : undefined;
 }
 
 async function measureCase(c: ProbeCase, opts: RunCaseOptions): Promise<{ result: CaseResult; remeasure?: string }> {
   const startedAt = new Date();
-  const unbuilt = notBuilt(c.backend);
+  const unbuilt = notBuilt(c.backend, c.env);
   if (unbuilt) {
     return {
       result: {
