@@ -107,7 +107,8 @@ cases:
     const out = join(dir, 'out');
     const r = xpudiag(['run', suite, '--out', out, '--backend', 'host']);
     expect(r.code, r.stderr).toBe(4);
-    expect(r.stderr).toMatch(/exit 4, untrusted: the controls cannot vouch for this run: opening liar: positive control read -?0\.\d{3} \[.*?\] clean instead of shadow/);
+    // The opening liar may read nothing it can be judged by on a busy moment; then the closing one is named.
+    expect(r.stderr).toMatch(/exit 4, untrusted: the controls cannot vouch for this run: (opening liar|closing liar@closing): positive control read -?0\.\d{3} \[.*?\] clean instead of shadow/);
     const report = JSON.parse(readFileSync(join(out, readdirSync(out).find((f) => f.endsWith('.json'))!), 'utf8'));
     expect(reportErrors(report)).toEqual([]);
     // The liar reads clean (fail), or on a busy moment nothing it can be judged by (warn): never ok.
