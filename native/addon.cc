@@ -264,6 +264,8 @@ Napi::Value AllReduceProbe(const Napi::CallbackInfo& info) {
           js.Set("iters", r.iters);
           js.Set("checked", r.checked);
           js.Set("mayDisagree", r.mayDisagree);
+          js.Set("timing", r.hostClock ? "host-clock" : "device-events");
+          if (!r.route.empty()) js.Set("route", r.route);
           if (r.checked > 0) {
             js.Set("wrong", n(static_cast<double>(r.wrong)));
             js.Set("wrongInPlace", n(static_cast<double>(r.wrongInPlace)));
@@ -339,6 +341,8 @@ Napi::Value P2pProbe(const Napi::CallbackInfo& info) {
           js.Set("iters", r.iters);
           js.Set("gbps", n(r.gbps));
           js.Set("wrong", n(static_cast<double>(r.wrong)));
+          js.Set("timing", r.hostClock ? "host-clock" : "device-events");
+          if (!r.route.empty()) js.Set("route", r.route);
           onRow.Call({js});
         });
     Napi::Object o = Napi::Object::New(env);

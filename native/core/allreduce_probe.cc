@@ -248,6 +248,22 @@ void makeInputRange(Input mode, uint64_t base, size_t lo, size_t hi, std::vector
   }
 }
 
+// The routes the backend's peer copies take between devices 0 .. n-1, each once, in
+// order of first appearance: "staged-host", or "peer-access+staged-host" where pairs differ.
+std::string copyRoutes(Backend& b, int n) {
+  std::string out;
+  for (int dst = 0; dst < n; ++dst) {
+    for (int src = 0; src < n; ++src) {
+      if (src == dst) continue;
+      const std::string r = b.copyRoute(dst, src);
+      if (r.empty()) continue;
+      const bool seen = ("+" + out + "+").find("+" + r + "+") != std::string::npos;
+      if (!seen) out += (out.empty() ? "" : "+") + r;
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 void makeInputs(Input mode, uint64_t seed, uint64_t call, size_t count, std::vector<std::vector<float>>& out) {
@@ -379,6 +395,7 @@ AllReduceProbeOutcome runAllReduceProbe(const std::function<BackendPtr()>& make,
   }
 
   const uint64_t t = p.cfg.threshold;
+  const std::string routes = copyRoutes(b, n);
   for (uint64_t count : counts) {
     const size_t c = static_cast<size_t>(count);
     for (Algo a : algos) {
@@ -392,6 +409,7 @@ AllReduceProbeOutcome runAllReduceProbe(const std::function<BackendPtr()>& make,
       row.bytes = count * elemBytes(a);
       row.chunks = plan.chunks;
       if (!isLibrary(plan.ran)) row.exchange = exchangeName(plan.exchange);
+      if (!isLibrary(plan.ran) && plan.exchange != Exchange::PeerKernel) row.route = routes;
       row.wireBytes = plan.wireBytes;
       row.mayDisagree = plan.mayDisagree;
 
@@ -445,6 +463,7 @@ AllReduceProbeOutcome runAllReduceProbe(const std::function<BackendPtr()>& make,
       row.minUs = ts.minUs;
       row.p90Us = ts.p90Us;
       row.iters = ts.n;
+      row.hostClock = out.hostClock;
       ++out.rows;
       sink(row);
     }

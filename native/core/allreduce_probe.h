@@ -60,6 +60,8 @@ struct AllReduceRow {
   uint64_t disagree = 0;      // elements whose bits differ between devices, summed over the checked calls
   double maxDisagree = 0;     // worst difference between devices, in units of the bound
   bool mayDisagree = false;   // disagreement is by design (bf16-trunc)
+  bool hostClock = false;     // timed by the host clock (the backend could not time events)
+  std::string route;          // Backend::copyRoute of the copy-engine exchange ("a+b" if pairs differ); empty otherwise
 };
 
 struct AllReduceProbeOutcome {

@@ -175,6 +175,12 @@ P2pRow measure(Backend& b, Links& links, int a, int c, bool both, uint64_t bytes
   r.iters = t.n;
   r.gbps = t.medianUs > 0 ? static_cast<double>(bytes) / (t.medianUs * 1e3) : 0;
   r.wrong = links.check(a, c, bytes) + (both ? links.check(c, a, bytes) : 0);
+  r.hostClock = hostClock;
+  r.route = b.copyRoute(c, a);
+  if (both) {
+    const std::string back = b.copyRoute(a, c);
+    if (back != r.route) r.route += " / " + back;
+  }
   return r;
 }
 

@@ -31,6 +31,8 @@ struct P2pRow {
   int iters = 0;
   double gbps = 0;      // per direction, from the median time (1e9 bytes/s)
   uint64_t wrong = 0;   // bytes that did not arrive as sent (or landed past the end)
+  bool hostClock = false;  // timed by the host clock (the backend could not time events)
+  std::string route;       // Backend::copyRoute of the copies (both ways: "a / b" if they differ)
 };
 
 struct P2pOutcome {

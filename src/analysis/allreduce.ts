@@ -8,7 +8,7 @@ export const BF16_PATHS = ['bf16-trunc', 'bf16-rne'] as const;
 /** The sample's fields a size row carries over as measured. */
 type Measured = Pick<
   AllreduceSample,
-  'algorithm' | 'ran' | 'fellBack' | 'threshold' | 'count' | 'bytes' | 'chunks' | 'exchange' | 'wireBytes' | 'timeUs' | 'minUs' | 'p90Us' | 'iters' | 'checked' | 'mayDisagree'
+  'algorithm' | 'ran' | 'fellBack' | 'threshold' | 'count' | 'bytes' | 'chunks' | 'exchange' | 'route' | 'timing' | 'wireBytes' | 'timeUs' | 'minUs' | 'p90Us' | 'iters' | 'checked' | 'mayDisagree'
 >;
 const CHECK_FIELDS = ['wrong', 'wrongInPlace', 'wrongStale', 'overrun', 'maxError', 'disagree', 'maxDisagree'] as const;
 /** The check results: null where the row was not checked (never a misleading 0). */
@@ -112,6 +112,8 @@ export function toSize(r: AllreduceSample, devices: number, linkGBps: number | n
     type: r.algorithm === 'nccl-bf16' ? 'bfloat16' : 'float',
     chunks: r.chunks,
     ...(r.exchange ? { exchange: r.exchange } : {}),
+    ...(r.route ? { route: r.route } : {}),
+    ...(r.timing ? { timing: r.timing } : {}),
     timeUs: r.timeUs,
     minUs: r.minUs,
     p90Us: r.p90Us,
@@ -277,6 +279,8 @@ export function renderAllreduceTable(m: AllreduceMetrics): string {
   if (typeof m.devices === 'number') out.push(`# ${m.devices} devices, ${m.input} inputs (seed ${m.seed}), ${m.timing}${autoPath ? `; ${autoPath}` : ''}`);
   const twoDevice = new Set(sizes.filter((s) => ran(s) === 'direct-f32' || ran(s).startsWith('bf16')).map((s) => s.exchange).filter(Boolean));
   if (twoDevice.size) out.push(`# exchange of direct-f32 and the bf16 paths: ${[...twoDevice].join(', ')}`);
+  const perRow = perRowNote(sizes);
+  if (perRow) out.push(`# ${perRow}`);
   for (const [alg, b] of Object.entries(m.busbw ?? {})) {
     out.push(`# ${alg}: avg bus bandwidth ${fixed(b.avg, 2)} GB/s, peak ${fixed(b.peak, 2)} GB/s at ${formatBytesShort(b.peakBytes)}`);
   }
@@ -286,6 +290,22 @@ export function renderAllreduceTable(m: AllreduceMetrics): string {
   if (m.checked) out.push(`# wrong elements: ${m.wrong}; maximum error ${fractionOfBound(m.maxError ?? null)} of the bound`);
   else if (m.checked === false) out.push('# not checked (check: 0)');
   return out.join('\n');
+}
+
+/**
+ * What the rows say of their own timing and copy route (per row in `sizes[]`), in one
+ * line: `timing host-clock (every row); peer copies staged-host (12 rows)`. Empty when
+ * no row carries either (reports of earlier versions).
+ */
+export function perRowNote(rows: readonly { timing?: string; route?: string }[]): string {
+  const tally = (values: (string | undefined)[]) => {
+    const counts = new Map<string, number>();
+    for (const v of values) if (v) counts.set(v, (counts.get(v) ?? 0) + 1);
+    return [...counts].map(([v, n]) => `${v} (${n === rows.length ? 'every row' : `${n} row${n === 1 ? '' : 's'}`})`).join(', ');
+  };
+  const timing = tally(rows.map((r) => r.timing));
+  const route = tally(rows.map((r) => r.route));
+  return [timing && `timing ${timing}`, route && `peer copies ${route}`].filter(Boolean).join('; ');
 }
 
 export function describeCrossover(c: Crossover): string {

@@ -56,7 +56,11 @@ export function analyzeP2p(rows: P2pSample[], outcome: P2pProbeOutcome): P2pMetr
 }
 
 export function renderP2pTable(m: P2pMetrics): string {
-  const head = ['pair', 'direction', 'size (B)', 'time (us)', 'GB/s', '#wrong'];
+  // Route and timing are columns only where the rows carry them (this version's backends
+  // that say so); reports of earlier versions keep their six columns.
+  const hasRoute = m.rows.some((r) => r.route);
+  const hasTiming = m.rows.some((r) => r.timing);
+  const head = ['pair', 'direction', 'size (B)', 'time (us)', 'GB/s', '#wrong', ...(hasRoute ? ['route'] : []), ...(hasTiming ? ['timing'] : [])];
   const rows = m.rows.map((r) => [
     r.direction === 'both' ? `${r.src}<->${r.dst}` : `${r.src}->${r.dst}`,
     r.direction,
@@ -64,9 +68,12 @@ export function renderP2pTable(m: P2pMetrics): string {
     r.timeUs.toFixed(2),
     r.gbps.toFixed(2),
     String(r.wrong),
+    ...(hasRoute ? [r.route ?? ''] : []),
+    ...(hasTiming ? [r.timing ?? ''] : []),
   ]);
   const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (c: string[], mark = ' ') => `${mark} ${c.map((x, i) => (i < 2 ? x.padEnd(w[i]!) : x.padStart(w[i]!))).join('  ')}`;
+  const left = (i: number) => i < 2 || i >= 6;
+  const line = (c: string[], mark = ' ') => `${mark} ${c.map((x, i) => (left(i) ? x.padEnd(w[i]!) : x.padStart(w[i]!))).join('  ')}`.trimEnd();
   const out = [line(head, '#'), ...rows.map((r) => line(r))];
   out.push(`# GB/s per direction (1e9 bytes/s); ${m.timing}`);
   if (m.ceilingGBps !== null) out.push(`# ceiling (slowest pair, both ways at once, largest size): ${m.ceilingGBps.toFixed(2)} GB/s per direction`);

@@ -54,9 +54,10 @@ export const BACKEND_TABLE: readonly BackendRow[] = [
   {
     name: 'sycl', plugin: true, gpu: true, allreduce: true,
     variants: ['aligned_alloc_device', 'malloc_device', 'malloc_shared', 'malloc_host'],
-    options: ['contextDevices'],
+    options: ['contextDevices', 'deviceType'],
     runtimes: ['sycl', ...LEVEL_ZERO_RUNTIMES],
-    variables: [/^ONEAPI_DEVICE_SELECTOR$/, /^SYCL_/, /^UR_/, /^ACPP_/, /^GGML_SYCL_/, ...LEVEL_ZERO_VARIABLES],
+    // AdaptiveCpp reads each setting as ACPP_<name>, else HIPSYCL_<name>, the older name (24.06 settings.hpp).
+    variables: [/^ONEAPI_DEVICE_SELECTOR$/, /^SYCL_/, /^UR_/, /^(ACPP|HIPSYCL)_/, /^GGML_SYCL_/, ...LEVEL_ZERO_VARIABLES],
   },
 ];
 

@@ -67,5 +67,7 @@ export interface CaseResult {
   startedAt: string;
   durationMs: number;
   facts?: BackendFacts;
+  /** The facts the case's expectations depended on, as the backend reported them (`when: { facts.<name>: ... }`). */
+  expectFacts?: Record<string, string>;
   stderrTail?: string;
 }

@@ -126,6 +126,10 @@ export interface AllreduceSample {
   chunks: number;
   /** copy-engine or peer-kernel (never auto); absent for a library collective. */
   exchange?: 'copy-engine' | 'peer-kernel';
+  /** How the copies of the copy-engine exchange and the ring went (Backend::copyRoute, e.g. `staged-host`); absent where the backend says nothing. */
+  route?: string;
+  /** What timed this row: the device's events, or the host clock where the backend cannot time events. */
+  timing?: 'device-events' | 'host-clock';
   wireBytes: number;
   timeUs: number;
   minUs: number;
@@ -186,6 +190,10 @@ export interface P2pSample {
   /** Per direction, 1e9 bytes/s, from the median time. */
   gbps: number;
   wrong: number;
+  /** What timed this row: the device's events, or the host clock where the backend cannot time events. */
+  timing?: 'device-events' | 'host-clock';
+  /** How the bytes went (Backend::copyRoute: `peer-access`, `staged-host`, ...; `a / b` both ways when they differ); absent where the backend says nothing. */
+  route?: string;
 }
 
 export interface P2pProbeOutcome {

@@ -22,6 +22,8 @@ export interface ProbeCase {
   /** Environment variables of this case's probe process. */
   env?: Record<string, string>;
   expect?: Record<string, unknown>;
+  /** Expectations that depend on the backend's facts (see src/probes/facts.ts); first match wins, else `expect`. */
+  expectByFacts?: { facts: Record<string, string>; expect: Record<string, unknown> }[];
   references?: Record<string, Reference>;
 }
 

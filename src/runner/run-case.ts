@@ -7,6 +7,7 @@ import { packageRoot, type BackendFacts } from '../native/addon.js';
 import type { Attempt, CaseError, CaseResult } from '../model/result.js';
 import { builtBackends } from '../env/fingerprint.js';
 import { backendRow } from '../model/backends.js';
+import { expectationFor, qualifyByFacts } from '../probes/facts.js';
 import { PROBES } from '../probes/index.js';
 import { backendOptions } from '../probes/options.js';
 import type { ChildMessage, ProbeCase } from '../probes/types.js';
@@ -217,13 +218,17 @@ async function measureCase(c: ProbeCase, opts: RunCaseOptions): Promise<{ result
   if (run.exitCode !== 0) return done(fail({ kind: 'exit', exitCode: run.exitCode ?? -1, message: `probe process exited with code ${run.exitCode}` }));
   if (!outcome || !probe) return done(fail({ kind: 'runtime', message: 'probe process ended without an outcome' }));
 
-  const j = finalJudgement(c, probe.analyze(c, samples, outcome.outcome), probe);
+  // Expectations that depend on what the backend reported are picked now (src/probes/facts.ts).
+  const { c: expected, expectFacts } = expectationFor(c, facts);
+  const judged = finalJudgement(expected, probe.analyze(expected, samples, outcome.outcome), probe);
+  const j = { ...judged, ...qualifyByFacts(expected, facts, judged) };
   return {
     result: {
       ...base, status: j.status, reason: j.reason, metrics: j.metrics,
       ...(j.references ? { references: j.references } : {}),
       ...(j.controlCheck ? { controlCheck: j.controlCheck } : {}),
       ...(j.error ? { error: j.error } : {}),
+      ...(expectFacts ? { expectFacts } : {}),
     },
     ...(j.remeasure ? { remeasure: j.remeasure } : {}),
   };

@@ -4,7 +4,7 @@ import { didYouMean } from './didyoumean.js';
 import { caseLabel, describeAjvError, valueLabel } from './messages.js';
 import { paramValidator } from './schema.js';
 import { DEFAULT_TIMEOUT_MS, KNOWN_VARIANTS, PROBE_PARAMS, probesAccepting, type Backend, type Control, type Level, type Probe } from './spec.js';
-import type { Case, Reference } from './types.js';
+import { FACT_PREFIX, type Case, type FactExpectation, type Reference } from './types.js';
 import { formatBytes, parseDuration, parseSize } from './units.js';
 import { code, dotted, has, isObject, list, valueText, type Json, type Seg } from './util.js';
 
@@ -232,8 +232,9 @@ export function expand(ck: Checker, exps: Expansion[]): Case[] {
       if (raw['control'] !== undefined) c.control = raw['control'] as Control;
       if (raw['xfail'] !== undefined) c.xfail = raw['xfail'] as string;
       if (isObject(raw['env'])) c.env = Object.fromEntries(Object.entries(raw['env'] as Record<string, unknown>).map(([k, v]) => [k, String(v)]));
-      const expect = pickExpect(raw['expect'], e.probe, params);
+      const { expect, byFacts } = pickExpect(raw['expect'], e.probe, params);
       if (expect) c.expect = expect;
+      if (byFacts.length) c.expectByFacts = byFacts;
       if (isObject(raw['references'])) c.references = structuredClone(raw['references']) as Record<string, Reference>;
       if (caseLine !== undefined) c.line = caseLine;
       cases.push(c);
@@ -258,14 +259,24 @@ export function checkDefaultsUsed(ck: Checker, defaults: Json, probes: Set<Probe
 /**
  * `expect:` is one expectation, or a list whose first entry with a matching `when:`
  * (parameter values, compared after normalisation: `4MiB` matches 4194304) applies.
+ * A `when:` may also name what the backend reports, `facts.<name>: value` (e.g.
+ * `facts.peerResidency: peers`): known only once the case has run, such entries are kept
+ * in order (`byFacts`) up to the first entry without one, which is `expect`, the
+ * expectation where none of them matches.
  */
-function pickExpect(raw: unknown, probe: Probe, params: Record<string, unknown>): Record<string, unknown> | undefined {
-  if (isObject(raw)) return structuredClone(raw) as Record<string, unknown>;
-  if (!Array.isArray(raw)) return undefined;
+function pickExpect(
+  raw: unknown,
+  probe: Probe,
+  params: Record<string, unknown>,
+): { expect?: Record<string, unknown>; byFacts: FactExpectation[] } {
+  const byFacts: FactExpectation[] = [];
+  if (isObject(raw)) return { expect: structuredClone(raw) as Record<string, unknown>, byFacts };
+  if (!Array.isArray(raw)) return { byFacts };
   for (const entry of raw) {
     if (!isObject(entry)) continue;
     const { when, ...rest } = entry as Record<string, unknown>;
     const conditions = isObject(when) ? Object.entries(when as Record<string, unknown>) : [];
+    const onFacts = conditions.filter(([k]) => k.startsWith(FACT_PREFIX));
     const matches = ([k, v]: [string, unknown]) => {
       try {
         return String(normalise(probe, k, v)) === String(params[k]);
@@ -273,7 +284,9 @@ function pickExpect(raw: unknown, probe: Probe, params: Record<string, unknown>)
         return false; // a `when:` value that is no valid size matches nothing
       }
     };
-    if (conditions.every(matches)) return structuredClone(rest);
+    if (!conditions.filter(([k]) => !k.startsWith(FACT_PREFIX)).every(matches)) continue;
+    if (onFacts.length === 0) return { expect: structuredClone(rest), byFacts };
+    byFacts.push({ facts: Object.fromEntries(onFacts.map(([k, v]) => [k.slice(FACT_PREFIX.length), String(v)])), expect: structuredClone(rest) });
   }
-  return undefined;
+  return { byFacts };
 }

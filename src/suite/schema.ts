@@ -111,7 +111,7 @@ export const caseSchema: JsonSchema = {
     timeout: { type: ['number', 'string'], 'x-duration': true, description: 'milliseconds, or e.g. 500ms, 30s, 5m; default 120s' },
     xfail: { type: 'string', pattern: '^https?://[^\\s]+$', description: 'URL of the known bug that makes this case fail' },
     expect: {
-      description: 'expected outcome; or a list of them, each with `when:` (param values), the first that matches the case applies',
+      description: 'expected outcome; or a list of them, each with `when:` (param values, or `facts.<name>`: what the backend reports, decided once the case has run), the first that matches the case applies',
       oneOf: [
         { type: 'object', not: { type: 'object', properties: { when: {} }, required: ['when'] } },
         {

@@ -102,6 +102,7 @@ export const PROBE_PARAMS: Record<Probe, Record<string, ParamSpec>> = {
     samplesPerStep: { schema: int(1, 100, 'samples after each allocation, their median is used (default 3)') },
     latencyMs: { schema: int(0, 600_000, 'time budget of the allocate+free latency benchmark (ms; 0 = off)') },
     contextDevices: { schema: oneOfStrings(['one', 'all'], 'devices that get a context') },
+    deviceType: { schema: oneOfStrings(['gpu', 'cpu'], 'sycl: the GPUs of one platform (default), or the first CPU device as two logical devices (kernels run without a GPU; allocation verdicts there are meaningless for shadowing); XPUDIAG_SYCL_DEVICE sets it for a whole run') },
     residency: { schema: oneOfStrings(['none', 'owner', 'peers'], 'residency hints') },
     cycles: { schema: int(1, 10_000, 'allocate/free cycles') },
     fault: { schema: text('injected fault (test only)') },
@@ -142,12 +143,14 @@ export const PROBE_PARAMS: Record<Probe, Record<string, ParamSpec>> = {
     check: { schema: int(0, 100_000, 'iterations whose result is checked') },
     fault: { schema: text('injected fault (test only)') },
     contextDevices: { schema: oneOfStrings(['one', 'all'], 'devices that get a context (sycl; one: peer copies staged through the host)') },
+    deviceType: { schema: oneOfStrings(['gpu', 'cpu'], 'sycl: the GPUs of one platform (default), or the first CPU device as two logical devices (kernels run without a GPU; allocation verdicts there are meaningless for shadowing); XPUDIAG_SYCL_DEVICE sets it for a whole run') },
   },
   p2p: {
     ...bytesSweep,
     devices: { schema: int(2, 64, 'number of participating devices (0 .. devices-1; on the host backend also the number simulated)') },
     bidirectional: { schema: { type: 'boolean', description: 'copy both ways at once' } },
     contextDevices: { schema: oneOfStrings(['one', 'all'], 'devices that get a context (sycl; one: peer copies staged through the host)') },
+    deviceType: { schema: oneOfStrings(['gpu', 'cpu'], 'sycl: the GPUs of one platform (default), or the first CPU device as two logical devices (kernels run without a GPU; allocation verdicts there are meaningless for shadowing); XPUDIAG_SYCL_DEVICE sets it for a whole run') },
   },
 };
 

@@ -8,6 +8,15 @@ export interface Reference {
   unit?: string;
 }
 
+/** `when:` keys on what the backend reports start with this: `facts.peerResidency`. */
+export const FACT_PREFIX = 'facts.';
+
+/** An expectation that applies when the backend reports these facts (name -> value, as strings). */
+export interface FactExpectation {
+  facts: Record<string, string>;
+  expect: Record<string, unknown>;
+}
+
 /** One case after defaults are merged and the matrix is expanded. */
 export interface Case {
   /** `<id>` or, for matrix cases, `<id>[k1=v1,k2=v2]` (values as written in the YAML). */
@@ -27,7 +36,10 @@ export interface Case {
   xfail?: string;
   /** Environment variables set for this case's probe process only. */
   env?: Record<string, string>;
+  /** The expectation; with `expectByFacts`, the one where none of those matches. */
   expect?: Record<string, unknown>;
+  /** Expectations chosen by the backend's facts once the case has run, first match wins. */
+  expectByFacts?: FactExpectation[];
   references?: Record<string, Reference>;
   /** Line of the case in the suite file (1-based). */
   line?: number;

@@ -7,12 +7,16 @@
 
 #include <unistd.h>
 
+#include <cerrno>
 #include <climits>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <exception>
 #include <fstream>
+#include <limits>
 #include <map>
+#include <mutex>
 #include <set>
 #include <stdexcept>
 #include <string>
@@ -77,25 +81,60 @@ inline bool hostAccessible(Variant v) { return v == Variant::MallocShared || v =
 
 // ---- options --------------------------------------------------------------------------
 
+enum class DeviceType { Gpu, Cpu };
+
 struct PluginOptions {
   // one: a context per device. all: one context over every device of the platform, the
   // case reported to copy device allocations into host memory (the runtime makes each
   // device allocation resident on the peer devices of its context). `all` is the
   // default: it is what a SYCL program gets from a queue made without a context (the
-  // platform's default context), and the only one where peer copies go device to device.
+  // platform's default context), and the only one where peer copies can go device to device.
   bool contextAll = true;
+  // gpu (the default): the GPUs of one platform. cpu: opt-in, the first CPU device
+  // (AdaptiveCpp's OpenMP device, DPC++'s OpenCL CPU or native CPU device), used as
+  // kCpuLogicalDevices devices so that the all-reduce and p2p probes run their kernels
+  // without a GPU. Its device memory is host memory: allocation verdicts there say
+  // nothing about shadowing.
+  DeviceType deviceType = DeviceType::Gpu;
+  // Where deviceType came from: "option", kDeviceTypeVariable or "default".
+  std::string deviceTypeFrom = "default";
 };
 
-inline PluginOptions parseOptions(const Options& options) {
+// The CPU device as two logical devices: what the two-device all-reduce and the p2p
+// probe need. Each has its own queues (and with contextDevices=one its own context).
+constexpr int kCpuLogicalDevices = 2;
+
+// Selects the CPU device for every sycl case of a run when no case sets deviceType.
+constexpr const char* kDeviceTypeVariable = "XPUDIAG_SYCL_DEVICE";
+
+inline DeviceType parseDeviceType(const std::string& value, const std::string& from) {
+  if (value == "gpu") return DeviceType::Gpu;
+  if (value == "cpu") return DeviceType::Cpu;
+  throw std::invalid_argument("sycl backend: " + from + " must be gpu or cpu, not '" + value + "'");
+}
+
+inline const char* deviceTypeName(DeviceType t) { return t == DeviceType::Cpu ? "cpu" : "gpu"; }
+
+// `deviceTypeVariable` is the value of XPUDIAG_SYCL_DEVICE (nullptr: unset); an option
+// deviceType of the case wins over it.
+inline PluginOptions parseOptions(const Options& options, const char* deviceTypeVariable = nullptr) {
   PluginOptions o;
+  if (deviceTypeVariable && *deviceTypeVariable) {
+    o.deviceType = parseDeviceType(deviceTypeVariable, kDeviceTypeVariable);
+    o.deviceTypeFrom = kDeviceTypeVariable;
+  }
   for (const auto& [key, value] : options) {
-    if (key != "contextDevices") {
-      throw std::invalid_argument("sycl backend: unknown option '" + key + "' (known: contextDevices=one|all)");
+    if (key == "contextDevices") {
+      if (value != "one" && value != "all") {
+        throw std::invalid_argument("sycl backend: option contextDevices must be one or all, not '" + value + "'");
+      }
+      o.contextAll = value == "all";
+    } else if (key == "deviceType") {
+      o.deviceType = parseDeviceType(value, "option deviceType");
+      o.deviceTypeFrom = "option";
+    } else {
+      throw std::invalid_argument("sycl backend: unknown option '" + key + "' (known: contextDevices=one|all, deviceType=gpu|cpu)");
     }
-    if (value != "one" && value != "all") {
-      throw std::invalid_argument("sycl backend: option contextDevices must be one or all, not '" + value + "'");
-    }
-    o.contextAll = value == "all";
   }
   return o;
 }
@@ -116,12 +155,15 @@ inline const char* const kPoolVariables[] = {
     "SYCL_PI_LEVEL_ZERO_DISABLE_USM_ALLOCATOR",
 };
 
-inline std::map<std::string, std::string> poolFacts() {
+// `pooled`: DPC++'s adapters pool; AdaptiveCpp's Level Zero backend calls zeMemAlloc*
+// for every USM allocation (ze_allocator.cpp, 24.06), so a 2 MiB case measures single
+// allocations there.
+inline std::map<std::string, std::string> poolFacts(bool pooled = true) {
   std::map<std::string, std::string> out;
-  out["usmPool"] =
-      "allocations of 4 MiB or less may be served from the SYCL runtime's USM pool (Level Zero adapter: "
-      "64 KiB slabs), which hides their per-allocation cost; UR_L0_USM_ALLOCATOR and "
-      "UR_L0_DISABLE_USM_ALLOCATOR change that";
+  out["usmPool"] = pooled ? "allocations of 4 MiB or less may be served from the SYCL runtime's USM pool (Level Zero adapter: "
+                            "64 KiB slabs), which hides their per-allocation cost; UR_L0_USM_ALLOCATOR and "
+                            "UR_L0_DISABLE_USM_ALLOCATOR change that"
+                          : "none: AdaptiveCpp's Level Zero backend calls zeMemAlloc* for every USM allocation (24.06)";
   for (const char* name : kPoolVariables) {
     if (const char* v = std::getenv(name)) out[name] = v;
   }
@@ -148,6 +190,150 @@ inline std::string mappedLibraries(const std::vector<std::string>& prefixes) {
   for (const std::string& l : libs) out += (out.empty() ? "" : ", ") + l;
   return out;
 }
+
+// The host's MemTotal in bytes (0 if /proc/meminfo cannot be read).
+inline uint64_t hostMemTotalBytes() {
+  std::ifstream f("/proc/meminfo");
+  std::string key;
+  unsigned long long kib = 0;
+  while (f >> key) {
+    if (key == "MemTotal:" && (f >> kib)) return static_cast<uint64_t>(kib) * 1024;
+    f.ignore(std::numeric_limits<std::streamsize>::max(), '\n');
+  }
+  return 0;
+}
+
+// A device's memory size as the report can use it, and why it differs from what the
+// runtime said. AdaptiveCpp's OpenMP device reports SIZE_MAX (16 EiB, "TODO" in its
+// omp_hardware_manager.cpp): a CPU device's memory is the host's, so more than MemTotal
+// is replaced by MemTotal. Any size past 2^53 would also lose its value in JavaScript.
+struct MemorySize {
+  uint64_t bytes = 0;
+  std::string note;  // empty when `bytes` is what the runtime reported
+};
+
+inline MemorySize plausibleMemory(uint64_t reported, bool cpu, uint64_t memTotal) {
+  constexpr uint64_t kExactInJs = uint64_t(1) << 53;
+  if (cpu && memTotal > 0 && reported > memTotal) {
+    return {memTotal, "the runtime reported " + std::to_string(reported) +
+                          " bytes for this CPU device; its memory is the host's, so MemTotal is used"};
+  }
+  if (reported > kExactInJs) {
+    return {kExactInJs, "the runtime reported " + std::to_string(reported) + " bytes, past what a report can hold exactly; 2^53 is used"};
+  }
+  return {reported, ""};
+}
+
+// ---- implementations ---------------------------------------------------------------------
+
+// A macro's value as written: AdaptiveCpp 24.06 defines ACPP_VERSION_MINOR as `06`, an
+// octal literal in C++ (and `08`, `09` would not compile as integers at all), so the
+// version is read as text, never as a number.
+#define XPD_SYCL_STRINGIZE_(x) #x
+#define XPD_SYCL_STRINGIZE(x) XPD_SYCL_STRINGIZE_(x)
+
+// "24" "06" "0" "+git.abc" -> "24.06.0+git.abc"
+inline std::string versionText(const char* major, const char* minor, const char* patch, const char* suffix = "") {
+  return std::string(major) + "." + minor + "." + patch + (suffix ? suffix : "");
+}
+
+// Whether device allocations get made resident on the other devices of their context:
+// the mechanism of the shadowing reports (a host copy per peer on the xe driver).
+//   peers    every device of the context (with peer access): DPC++'s Level Zero adapter
+//            by default (UR_L0_USM_RESIDENT unset = 0x2; intel/llvm#22873)
+//   owner    the device of the allocation only (UR_L0_USM_RESIDENT device digit 1)
+//   none     never (AdaptiveCpp's Level Zero backend has no zeContextMakeMemoryResident
+//            call at all, 24.06; UR_L0_USM_RESIDENT device digit 0)
+//   unknown  anything else: an expectation that depends on it must not guess
+struct Residency {
+  std::string value;
+  std::string basis;
+};
+
+// DPC++'s Level Zero adapter reads UR_L0_USM_RESIDENT (else the older
+// SYCL_PI_LEVEL_ZERO_USM_RESIDENT) as 0xHSD, one hex digit per memory kind (host,
+// shared, device), parsed like std::stoi(s, nullptr, 0); `shift` picks the digit (0:
+// device, 4: shared, 8: host). The adapter's default is 0x2.
+inline Residency dpcppResidency(const char* ur, const char* pi, int shift) {
+  const char* name = ur ? "UR_L0_USM_RESIDENT" : "SYCL_PI_LEVEL_ZERO_USM_RESIDENT";
+  const char* text = ur ? ur : pi;
+  long value = 0x2;
+  std::string basis = "DPC++ Level Zero adapter default (UR_L0_USM_RESIDENT unset: 0x2)";
+  if (text) {
+    char* end = nullptr;
+    errno = 0;
+    value = std::strtol(text, &end, 0);
+    if (end == text || errno != 0 || value < 0) return {"unknown", std::string(name) + "=" + text + " is not a number the adapter reads"};
+    basis = std::string(name) + "=" + text;
+  }
+  switch ((value >> shift) & 0xF) {
+    case 0: return {"none", basis};
+    case 1: return {"owner", basis};
+    case 2: return {"peers", basis};
+    default: return {"unknown", basis + ": digit " + std::to_string((value >> shift) & 0xF) + " has no documented meaning"};
+  }
+}
+
+// ---- peer copies ------------------------------------------------------------------------
+
+// How bytes get from one device's allocation to another's. SYCL 2020 makes device USM
+// accessible on its own device only: a queue::memcpy between two devices' memory is
+// portable only where the sycl_ext_oneapi_peer_access extension granted the access.
+//   same-device  both are one device (the CPU as two logical devices) in one context
+//   peer-access  queue::memcpy after device::ext_oneapi_enable_peer_access
+//   staged-host  read into host memory on the source's queue, written on the destination's
+enum class Route { SameDevice, PeerAccess, StagedHost };
+
+inline const char* routeName(Route r) {
+  switch (r) {
+    case Route::SameDevice: return "same-device";
+    case Route::PeerAccess: return "peer-access";
+    case Route::StagedHost: return "staged-host";
+  }
+  return "?";
+}
+
+inline Route chooseRoute(bool sameDevice, bool sameContext, bool peerAccess) {
+  if (!sameContext) return Route::StagedHost;  // a USM pointer is valid in its own context only
+  if (sameDevice) return Route::SameDevice;
+  return peerAccess ? Route::PeerAccess : Route::StagedHost;
+}
+
+// ---- asynchronous errors ----------------------------------------------------------------
+
+// Errors of work already running (a kernel, a copy) arrive asynchronously, through the
+// async_handler of the queue (or context) the runtime hands them to. One store per
+// queue, so that a wait rethrows what was handed to that queue and not another's; the
+// handler only keeps them (it may be called from a destructor, where a throw would end
+// the process).
+class AsyncErrors {
+ public:
+  explicit AsyncErrors(std::string where) : where_(std::move(where)) {}
+
+  template <typename List>
+  void add(const List& errors) {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    for (const std::exception_ptr& e : errors) pending_.push_back(e);
+  }
+
+  // The first error pending (null if none) and how many more came with it; all are
+  // forgotten: they are one failure, reported once.
+  std::exception_ptr take(size_t* more) {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    *more = pending_.empty() ? 0 : pending_.size() - 1;
+    std::exception_ptr first = pending_.empty() ? nullptr : pending_.front();
+    pending_.clear();
+    return first;
+  }
+
+  // "device 1, copy queue": where the runtime handed the errors.
+  const std::string& where() const { return where_; }
+
+ private:
+  std::string where_;
+  std::mutex mutex_;
+  std::vector<std::exception_ptr> pending_;
+};
 
 // ---- BF16 conversions, run in the kernels ---------------------------------------------
 // The same bits as the CUDA kernels (native/backends/cuda/kernels.cu), so that every

@@ -122,6 +122,10 @@ class Backend {
   virtual void download(int device, void* dst, const void* src, size_t bytes) { (void)device; (void)dst; (void)src; (void)bytes; throw Unsupported(name() + ": download"); }
   // Fill `bytes` (multiple of 4) with a 32-bit pattern: poisoning outputs.
   virtual void fill32(int device, int queue, void* dst, uint32_t pattern, size_t bytes) { (void)device; (void)queue; (void)dst; (void)pattern; (void)bytes; throw Unsupported(name() + ": fill"); }
+  // How copyPeer moves bytes from srcDevice's memory to dstDevice's, in a word the
+  // report carries per row ("peer-access", "staged-host", ...); empty where the backend
+  // has a single route and says nothing more of it.
+  virtual std::string copyRoute(int dstDevice, int srcDevice) { (void)dstDevice; (void)srcDevice; return ""; }
   // Copy from srcDevice's memory into dstDevice's memory, enqueued on dstDevice's queue.
   virtual void copyPeer(int dstDevice, int queue, void* dst, int srcDevice, const void* src, size_t bytes) { (void)dstDevice; (void)queue; (void)dst; (void)srcDevice; (void)src; (void)bytes; throw Unsupported(name() + ": peer copy"); }
   // out[i] += in[i]
