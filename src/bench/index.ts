@@ -7,6 +7,7 @@
 //   benchmarks: aa ab busy midrun sensitivity time
 //   XPUDIAG_BENCH_RUNS=20      runs per point (pairs for aa and ab)
 //   XPUDIAG_BENCH_BUSY_RUNS=3  runs per neighbour pattern
+//   XPUDIAG_BENCH_RATIOS=0.05,0.03,0.02,0.015,0.01,0.005  sensitivity's copy ratios, walked down
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -26,6 +27,8 @@ const sim = join(packageRoot, 'build', 'Release', 'libze_sim.so');
 const neighbourBin = join(packageRoot, 'build', 'Release', 'xpudiag_neighbour');
 const runs = Number(process.env.XPUDIAG_BENCH_RUNS ?? 20);
 const busyRuns = Number(process.env.XPUDIAG_BENCH_BUSY_RUNS ?? 3);
+// Sensitivity walks down these copy ratios and stops at the first one missed.
+const ratios = (process.env.XPUDIAG_BENCH_RATIOS ?? '0.05,0.03,0.02,0.015,0.01,0.005').split(',').map(Number);
 const shadowingSuite = join(packageRoot, 'suites', 'shadowing.yaml');
 let scratch = '';
 
@@ -64,22 +67,27 @@ function judgePair(before: Report, after: Report) {
   return { exit: c.regression ? 1 : 0, ...c.summary, regressedCases: ids('regressed'), regressedWhy, changedCases: ids('changed'), undecidedCases: undecided };
 }
 
-/** A/A: two runs against the same driver find nothing. Pairs of consecutive runs, disjoint. */
+/**
+ * A/A: two runs against the same driver find nothing. `runs` pairs from `runs + 1`
+ * consecutive runs: pair i is runs i and i + 1, so neighbouring pairs share a run. Each
+ * pair is still a comparison of two whole runs; sharing halves the ~55 s runs the figure
+ * costs (issue 14 asks for at least 20 pairs per profile).
+ */
 async function aa() {
   const out: Record<string, unknown> = {};
   const reports: Record<string, Report[]> = {};
   for (const profile of ['clean', 'shadow-peer-resident']) {
     const pairs = [];
-    reports[profile] = [];
+    reports[profile] = [(await shadowingRun(profile)).report];
     for (let i = 0; i < runs; i++) {
-      const a = await shadowingRun(profile);
-      const b = await shadowingRun(profile);
-      reports[profile].push(a.report);
-      const p = judgePair(a.report, b.report);
+      const next = (await shadowingRun(profile)).report;
+      reports[profile].push(next);
+      const p = judgePair(reports[profile][i]!, next);
       pairs.push(p);
       log(`aa ${profile} pair ${i + 1}/${runs}: exit ${p.exit}, ${p.regressed} regressed, ${p.changed} changed, ${p.undecided} undecided`);
     }
     out[profile] = {
+      runs: runs + 1,
       pairs: pairs.length,
       exit0: pairs.filter((p) => p.exit === 0).length,
       withRegressed: pairs.filter((p) => p.regressed > 0).length,
@@ -88,14 +96,13 @@ async function aa() {
       detail: pairs,
     };
   }
-  // shadow-peer-resident -> clean (the driver fix): the first run of each pair, side by side.
-  const fix = reports['shadow-peer-resident']!.map((before, i) => judgePair(before, reports.clean![i]!));
+  // shadow-peer-resident -> clean (the driver fix): run i of each profile, side by side.
+  const fix = reports['shadow-peer-resident']!.slice(0, runs).map((before, i) => judgePair(before, reports.clean![i]!));
   const pass =
     Object.values(out).every((o) => (o as { exit0: number; withChanged: number }).exit0 === runs && (o as { withChanged: number }).withChanged === 0) &&
     fix.every((p) => p.improved > 0 && p.regressed === 0);
   return {
-    what: 'A/A: pairs of runs of suites/shadowing.yaml against the same simulated driver, compared; and the fix shadow-peer-resident -> clean',
-    runsPerPair: 2,
+    what: 'A/A: consecutive runs of suites/shadowing.yaml against the same simulated driver, compared (pair i: runs i and i+1); and the fix shadow-peer-resident -> clean (run i of each)',
     ...out,
     fix: { pairs: fix.length, improved: fix.filter((p) => p.improved > 0 && p.regressed === 0).length, detail: fix },
     target: { exit0: runs, withRegressed: 0, withChanged: 0, fixImproved: runs },
@@ -103,19 +110,30 @@ async function aa() {
   };
 }
 
-/** A/B: a copy of 2% grows to 5% (XPUDIAG_ZESIM_RATIO): a regression in nearly every pair. */
+/**
+ * A/B: a copy of 2% grows to 5% (XPUDIAG_ZESIM_RATIO): a regression in nearly every pair.
+ * Runs alternate 0.02, 0.05, 0.02, ...; pair 2k is (a_k, b_k) and pair 2k+1 (a_k+1, b_k),
+ * always judged 0.02 -> 0.05: `runs` pairs from `runs + 1` runs.
+ */
 async function ab() {
   const pairs = [];
-  for (let i = 0; i < runs; i++) {
-    const a = await shadowingRun('shadow-peer-resident', { XPUDIAG_ZESIM_RATIO: '0.02' });
-    const b = await shadowingRun('shadow-peer-resident', { XPUDIAG_ZESIM_RATIO: '0.05' });
-    const p = judgePair(a.report, b.report);
+  const a: Report[] = [];
+  const b: Report[] = [];
+  const low = () => shadowingRun('shadow-peer-resident', { XPUDIAG_ZESIM_RATIO: '0.02' });
+  const high = () => shadowingRun('shadow-peer-resident', { XPUDIAG_ZESIM_RATIO: '0.05' });
+  a.push((await low()).report);
+  while (pairs.length < runs) {
+    const k = pairs.length >> 1;
+    if (pairs.length % 2 === 0) b.push((await high()).report);
+    else a.push((await low()).report);
+    const p = judgePair(a[pairs.length % 2 === 0 ? k : k + 1]!, b[k]!);
     pairs.push(p);
-    log(`ab pair ${i + 1}/${runs}: exit ${p.exit}, ${p.regressed} regressed (${p.regressedCases.join(', ')})`);
+    log(`ab pair ${pairs.length}/${runs}: exit ${p.exit}, ${p.regressed} regressed (${p.regressedCases.join(', ')})`);
   }
   const detected = pairs.filter((p) => p.exit === 1).length;
   return {
-    what: 'A/B: shadow-peer-resident with copy ratio 0.02 against 0.05, one pair of suites/shadowing.yaml runs each',
+    what: 'A/B: shadow-peer-resident with copy ratio 0.02 against 0.05; runs alternate, each 0.05 run compared with the 0.02 runs before and after it',
+    runs: a.length + b.length,
     pairs: pairs.length,
     regressionFound: detected,
     detail: pairs,
@@ -252,7 +270,7 @@ async function sensitivity() {
   const clean = await verdicts('clean', undefined, runs);
   const points = [];
   let smallest: number | null = null;
-  for (const ratio of [0.05, 0.03, 0.02, 0.015, 0.01, 0.005]) {
+  for (const ratio of ratios) {
     const v = await verdicts('shadow-all', ratio, runs);
     points.push({ ratio, ...v });
     log(`sensitivity: ratio ${ratio}: ${v.shadow}/${runs} shadow`);
@@ -289,7 +307,7 @@ const BENCHES: Record<string, () => Promise<unknown>> = { aa, ab, busy, midrun, 
 async function main(): Promise<number> {
   const { values, positionals } = parseArgs({ args: process.argv.slice(2), allowPositionals: true, options: { out: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
   if (values.help) {
-    process.stdout.write(`npm run bench -- [--out DIR] [${Object.keys(BENCHES).join('|')}...]\n  writes DIR/shadowing-<date>.json (default DIR: reports/bench); XPUDIAG_BENCH_RUNS, XPUDIAG_BENCH_BUSY_RUNS set the repeats\n`);
+    process.stdout.write(`npm run bench -- [--out DIR] [${Object.keys(BENCHES).join('|')}...]\n  writes DIR/shadowing-<date>.json (default DIR: reports/bench); XPUDIAG_BENCH_RUNS, XPUDIAG_BENCH_BUSY_RUNS set the repeats, XPUDIAG_BENCH_RATIOS the sensitivity's copy ratios\n`);
     return 0;
   }
   if (!existsSync(sim)) {
