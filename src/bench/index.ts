@@ -50,6 +50,16 @@ async function shadowingRun(profile: string, extra: Record<string, string> = {})
   return { report, seconds };
 }
 
+let keptPairs = 0;
+/** A pair that regressed or changed keeps its two reports beside the result, for the why. */
+function keepPair(before: Report, after: Report): string {
+  const dir = join(scratch, '..', 'kept', `pair-${++keptPairs}`);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'before.json'), JSON.stringify(before));
+  writeFileSync(join(dir, 'after.json'), JSON.stringify(after));
+  return dir;
+}
+
 /** What a comparison of two reports said: its exit code and its counts. */
 function judgePair(before: Report, after: Report) {
   const c = compareReports(before, after);
@@ -64,7 +74,8 @@ function judgePair(before: Report, after: Report) {
     `${x.id}: status ${x.status.before} -> ${x.status.after} (${x.status.outcome})${x.verdict ? `, verdict ${x.verdict.before} -> ${x.verdict.after} (${x.verdict.outcome})` : ''}`,
     ...x.metrics.filter((m) => m.outcome === 'regressed' && !m.diagnostic).map((m) => `${m.metric} ${m.beforeText} -> ${m.afterText}: ${m.rule}`),
   ].join('; '));
-  return { exit: c.regression ? 1 : 0, ...c.summary, regressedCases: ids('regressed'), regressedWhy, changedCases: ids('changed'), undecidedCases: undecided };
+  const kept = c.summary.regressed + c.summary.changed > 0 ? keepPair(before, after) : undefined;
+  return { exit: c.regression ? 1 : 0, ...c.summary, regressedCases: ids('regressed'), regressedWhy, changedCases: ids('changed'), undecidedCases: undecided, kept };
 }
 
 /**
@@ -84,7 +95,7 @@ async function aa() {
       reports[profile].push(next);
       const p = judgePair(reports[profile][i]!, next);
       pairs.push(p);
-      log(`aa ${profile} pair ${i + 1}/${runs}: exit ${p.exit}, ${p.regressed} regressed, ${p.changed} changed, ${p.undecided} undecided`);
+      log(`aa ${profile} pair ${i + 1}/${runs}: exit ${p.exit}, ${p.regressed} regressed, ${p.changed} changed, ${p.undecided} undecided${p.regressedWhy.length ? `: ${p.regressedWhy.join(' | ')}` : ''}`);
     }
     out[profile] = {
       runs: runs + 1,
