@@ -51,6 +51,8 @@ export interface MetricRule {
   format: (v: number) => string;
   /** Values below this are judged as this (a negative host cost is the machine returning memory: none). */
   floor?: number;
+  /** Values above this are judged as this (a release of more than was taken is others freeing memory meanwhile). */
+  ceiling?: number;
   /** A wrong answer, not a slower one: listed first and never folded away. */
   correctness?: boolean;
   noise: IntervalNoise | Tolerance | { kind: 'noise-bytes'; margin: Margin } | { kind: 'exact' };
@@ -105,7 +107,7 @@ export function gain(rule: MetricRule, before: number, after: number): number {
   return before - after;
 }
 
-/** Whether a change from `before` to `after` (both clamped to the rule's floor) is as large as the tolerance asks, and the tolerance in words. */
+/** Whether a change from `before` to `after` (both clamped to the rule's floor and ceiling) is as large as the tolerance asks, and the tolerance in words. */
 export function exceeds(rule: MetricRule, t: Tolerance, before: number, after: number): [boolean, string] {
   const change = after - before;
   if (t.kind === 'absolute') return [Math.abs(change) > t.tol, `absolute tolerance ${t.tol}`];
@@ -146,11 +148,13 @@ export function compareMetric(rule: MetricRule, a: MetricValue | undefined, b: M
   }
   const change = after - before;
   const relativeChange = before !== 0 ? change / Math.abs(before) : null;
-  const clamp = (x: number) => (rule.floor !== undefined ? Math.max(rule.floor, x) : x);
+  const clamp = (x: number) => Math.min(rule.ceiling ?? Infinity, Math.max(rule.floor ?? -Infinity, x));
   const ca = clamp(before);
   const cb = clamp(after);
   const judged = cb - ca;
-  const floored = rule.floor !== undefined && [before, after, ...(a?.interval ?? []), ...(b?.interval ?? [])].some((x) => x < rule.floor!);
+  const read = [before, after, ...(a?.interval ?? []), ...(b?.interval ?? [])];
+  const floored = rule.floor !== undefined && read.some((x) => x < rule.floor!);
+  const ceiled = rule.ceiling !== undefined && read.some((x) => x > rule.ceiling!);
   let beyondNoise: boolean;
   let why: string;
   const n = rule.noise;
@@ -179,6 +183,7 @@ export function compareMetric(rule: MetricRule, a: MetricValue | undefined, b: M
     why = 'any change counts';
   }
   if (floored) why += ` (below ${rule.floor} read as ${rule.floor}: the machine returned memory meanwhile)`;
+  if (ceiled) why += ` (above ${rule.ceiling} read as ${rule.ceiling}: other processes freed memory meanwhile)`;
   let outcome: Outcome = 'unchanged';
   const g = gain(rule, ca, cb);
   if (beyondNoise && judged !== 0) outcome = rule.direction === 'none' || g === 0 ? 'changed' : g > 0 ? 'improved' : 'regressed';

@@ -42,6 +42,17 @@ describe('compare judges what matters', () => {
     expect(compareCase(result({ status: 'pass', metrics: slope(1, 0.99, 1.01) }), result({ status: 'fail', metrics: slope(1, 0.99, 1.01) })).outcome).toBe('regressed');
   });
 
+  it('a release of more than was taken reads as 1: others freed memory meanwhile; a shortfall still regresses', () => {
+    // Seen in an A/A pair of the positive control under a load of 4: 1.14 -> 1.00.
+    const c = compareCase(result({ control: 'positive', metrics: slope(1.0, 0.99, 1.01, { releasedFraction: 1.14 }) }), result({ control: 'positive', metrics: slope(1.0, 0.99, 1.01, { releasedFraction: 1.0 }) }));
+    const m = c.metrics.find((x) => x.metric === 'releasedFraction')!;
+    expect(m.outcome).toBe('unchanged');
+    expect(m.rule).toMatch(/above 1 read as 1: other processes freed memory meanwhile/);
+    expect(c.outcome).not.toBe('regressed');
+    const leak = compareCase(result({ metrics: slope(1.0, 0.99, 1.01, { releasedFraction: 1.0 }) }), result({ metrics: slope(1.0, 0.99, 1.01, { releasedFraction: 0.6 }) }));
+    expect(leak.metrics.find((x) => x.metric === 'releasedFraction')!.outcome).toBe('regressed');
+  });
+
   it('a disturbed measurement is not judged: its value is listed, undecided, with why', () => {
     const c = compareCase(
       result({ metrics: slope(0.02, 0.01, 0.03, { verdict: 'clean' }) }),
