@@ -1,0 +1,176 @@
+// xpudiag store add|list|get: the results store (src/store/). Every file is checked
+// before the first one goes in: a bad report in a folder of a hundred adds nothing and
+// says which and why (exit 2). Each report goes in within its own transaction.
+import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadReport, ReportInputError } from '../report/load.js';
+import { addReportFile } from '../store/add.js';
+import { Store, StoreError, storePath } from '../store/store.js';
+import { formatBytes } from '../suite/units.js';
+import { UsageError } from './errors.js';
+
+const HELP = `Usage:
+  xpudiag store add [--store DB] REPORT...   add reports (files, folders of *.json, or a,b,c)
+  xpudiag store list [--store DB] [--json]   every stored report: id, host, suite, start
+  xpudiag store get [--store DB] ID [--out FILE]
+                                             a stored report byte for byte (ID: the number
+                                             list shows, or the start of its sha256)
+
+  --store DB  the store file (default: $XPUDIAG_STORE, else reports/xpudiag.db); add
+              creates it. The same file added twice is stored once.
+  Also: xpudiag run SUITE --store DB adds each report as it is written.
+`;
+
+/** Report files named by one argument: a file, a folder's *.json (journals left out), or files joined by commas. */
+export function reportFiles(spec: string): string[] {
+  return spec.split(',').filter(Boolean).flatMap((f) => {
+    let dir = false;
+    try {
+      dir = statSync(f).isDirectory();
+    } catch {
+      // loadReport says what is wrong with it.
+    }
+    if (!dir) return [f];
+    const inside = readdirSync(f).filter((n) => n.endsWith('.json')).sort().map((n) => join(f, n));
+    if (!inside.length) throw new ReportInputError(`${f}: a folder with no report in it (*.json)`);
+    return inside;
+  });
+}
+
+/** Opens (or creates) the store `run --store` adds to, before anything runs: a bad path fails first. */
+export function openRunStore(path: string): { add(reportFile: string): void; close(): void } {
+  let store: Store;
+  try {
+    store = Store.open(path, { create: true });
+  } catch (e) {
+    if (e instanceof StoreError) throw new UsageError(`--store: ${e.message}`);
+    throw e;
+  }
+  return {
+    add(reportFile: string) {
+      const r = addReportFile(store, reportFile);
+      process.stderr.write(`store: ${r.added ? 'added' : 'already had'} #${r.id} in ${path}\n`);
+    },
+    close: () => store.close(),
+  };
+}
+
+export async function storeCommand(args: string[]): Promise<number> {
+  const [sub, ...rest] = args;
+  if (!sub || sub === '--help' || sub === '-h' || sub === 'help') {
+    process.stdout.write(HELP);
+    return sub ? 0 : 2;
+  }
+  const { values, positionals } = parseArgs({
+    args: rest,
+    allowPositionals: true,
+    options: {
+      store: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      out: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  const path = storePath(values.store);
+  try {
+    if (sub === 'add') return add(path, positionals);
+    if (sub === 'list') return list(path, positionals, !!values.json);
+    if (sub === 'get') return get(path, positionals, values.out);
+  } catch (e) {
+    if (e instanceof StoreError || e instanceof ReportInputError) {
+      process.stderr.write(`xpudiag store ${sub}: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+  throw new UsageError(`unknown store command '${sub}': add, list or get (xpudiag store --help)`);
+}
+
+function add(path: string, specs: string[]): number {
+  if (!specs.length) throw new UsageError('store add takes the reports to add: xpudiag store add [--store DB] REPORT...');
+  const files = specs.flatMap(reportFiles);
+  // Every file checked before the first goes in.
+  const bad: string[] = [];
+  for (const f of files) {
+    try {
+      loadReport(f);
+    } catch (e) {
+      if (!(e instanceof ReportInputError)) throw e;
+      bad.push(e.message);
+    }
+  }
+  if (bad.length) {
+    process.stderr.write(`xpudiag store add: ${bad.length} of ${files.length} files are not reports; nothing was added:\n${bad.map((b) => `  ${b}`).join('\n')}\n`);
+    return 2;
+  }
+  const store = Store.open(path, { create: true });
+  let added = 0;
+  try {
+    for (const f of files) {
+      const r = addReportFile(store, f);
+      if (r.added) added++;
+      process.stdout.write(`${r.added ? 'added' : 'already stored'}  #${r.id}  ${f}\n`);
+    }
+    const count = store.count();
+    store.close();
+    process.stdout.write(`${added} added, ${files.length - added} already stored; ${path}: ${count} reports, ${formatBytes(fileBytes(path))}\n`);
+  } catch (e) {
+    store.close();
+    throw e;
+  }
+  return 0;
+}
+
+/** The store's size on disk, its write-ahead log included (closing the last connection folds the log in). */
+function fileBytes(path: string): number {
+  const size = (p: string) => (existsSync(p) ? statSync(p).size : 0);
+  return size(path) + size(`${path}-wal`);
+}
+
+function list(path: string, positionals: string[], json: boolean): number {
+  if (positionals.length) throw new UsageError(`store list takes no arguments (got ${positionals.join(' ')})`);
+  const store = Store.open(path);
+  try {
+    const rows = store.list();
+    if (json) {
+      process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
+      return 0;
+    }
+    const table = [['id', 'host', 'suite', 'started', 'xpudiag', 'size', 'sha256'], ...rows.map((r) => [
+      `#${r.id}`, r.host, r.suite + (r.interrupted ? ' (interrupted)' : ''), r.startedAt, r.toolVersion, formatBytes(r.bytes), r.sha256.slice(0, 12),
+    ])];
+    const widths = table[0]!.map((_, k) => Math.max(...table.map((r) => r[k]!.length)));
+    for (const r of table) process.stdout.write(r.map((x, k) => x.padEnd(widths[k]!)).join('  ').trimEnd() + '\n');
+    process.stdout.write(`${rows.length} reports in ${path} (store schema ${store.version()})\n`);
+  } finally {
+    store.close();
+  }
+  return 0;
+}
+
+function get(path: string, positionals: string[], out: string | undefined): number {
+  if (positionals.length !== 1) throw new UsageError('store get takes one report: its id (#12 or 12) or the start of its sha256');
+  const key = positionals[0]!.replace(/^#/, '');
+  const store = Store.open(path);
+  try {
+    let ids: number[];
+    if (/^\d+$/.test(key) && key.length < 12) ids = store.raw(Number(key)) ? [Number(key)] : [];
+    else if (/^[0-9a-f]{4,64}$/i.test(key)) ids = store.idsBySha(key);
+    else throw new UsageError(`'${positionals[0]}' names no report: give the id list shows (12) or at least 4 hex digits of its sha256`);
+    if (ids.length !== 1) {
+      process.stderr.write(`xpudiag store get: ${ids.length ? `'${key}' fits ${ids.length} reports (#${ids.join(', #')}): give more of the sha256` : `no report '${key}' in ${path} (xpudiag store list)`}\n`);
+      return 2;
+    }
+    const raw = store.raw(ids[0]!)!;
+    if (out) writeFileSync(out, raw);
+    else process.stdout.write(raw);
+  } finally {
+    store.close();
+  }
+  return 0;
+}
