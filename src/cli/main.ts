@@ -6,6 +6,9 @@ import { validateCommand, validateSpec } from './validate.js';
 import { envCommand, envSpec } from './env.js';
 import { compareCommand, compareSpec } from './compare.js';
 import { ticketCommand, ticketSpec } from './ticket.js';
+import { storeCommand, storeSpec } from './store.js';
+import { historyCommand, historySpec } from './history.js';
+import { fleetCommand, fleetSpec } from './fleet.js';
 import { UsageError } from './errors.js';
 import { commandHelp, type CommandSpec } from './args.js';
 import { didYouMean } from '../suite/didyoumean.js';
@@ -21,6 +24,9 @@ export const COMMANDS: Record<string, { spec: CommandSpec; handler: Handler }> =
   env: { spec: envSpec, handler: envCommand },
   compare: { spec: compareSpec, handler: compareCommand },
   ticket: { spec: ticketSpec, handler: ticketCommand },
+  store: { spec: storeSpec, handler: storeCommand },
+  history: { spec: historySpec, handler: historyCommand },
+  fleet: { spec: fleetSpec, handler: fleetCommand },
 };
 
 /** `xpudiag --help`: each command's usage and summary, from the same specs as its own --help. */

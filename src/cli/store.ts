@@ -3,24 +3,33 @@
 // says which and why (exit 2). Each report goes in within its own transaction.
 import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { loadReport, ReportInputError } from '../report/load.js';
 import { addReportFile } from '../store/add.js';
 import { Store, StoreError, storePath } from '../store/store.js';
 import { formatBytes } from '../suite/units.js';
+import { didYouMean } from '../suite/didyoumean.js';
+import { parseCommand, type CommandSpec } from './args.js';
 import { UsageError } from './errors.js';
+import { prepareOutFile } from './output-paths.js';
 
-const HELP = `Usage:
-  xpudiag store add [--store DB] REPORT...   add reports (files, folders of *.json, or a,b,c)
-  xpudiag store list [--store DB] [--json]   every stored report: id, host, suite, start
-  xpudiag store get [--store DB] ID [--out FILE]
-                                             a stored report byte for byte (ID: the number
-                                             list shows, or the start of its sha256)
-
-  --store DB  the store file (default: $XPUDIAG_STORE, else reports/xpudiag.db); add
-              creates it. The same file added twice is stored once.
-  Also: xpudiag run SUITE --store DB adds each report as it is written.
-`;
+export const storeSpec = {
+  name: 'store',
+  usage: 'add|list|get [--store DB] [REPORT... | ID] [--json] [--out FILE]',
+  summary: 'the results store: add reports to it, list them, get one back byte for byte',
+  options: {
+    store: { type: 'string', value: 'DB', help: 'the store file (add creates it)', default: '$XPUDIAG_STORE, else reports/xpudiag.db' },
+    json: { type: 'boolean', help: 'list: the listing as JSON' },
+    out: { type: 'string', value: 'FILE', help: 'get: write the report to FILE instead of stdout' },
+  },
+  notes: [
+    'store add REPORT...: reports, folders of reports (*.json) or reports joined by commas; every file is checked before the first goes in, and the same file added twice is stored once.',
+    'store list: every stored report: id, host, suite, start, xpudiag version, size, sha256.',
+    'store get ID: a stored report exactly as it was added (ID: the number list shows, or at least 4 hex digits of its sha256).',
+    'Also: xpudiag run SUITE --store DB adds each report as it is written.',
+    'Exit codes: 0 done, 2 bad usage, a file that is not a report, or no such store or report.',
+  ],
+  examples: ['xpudiag store add --store reports/xpudiag.db reports/', 'xpudiag store get --store reports/xpudiag.db 12 --out /tmp/report.json'],
+} satisfies CommandSpec;
 
 /** Report files named by one argument: a file, a folder's *.json (journals left out), or files joined by commas. */
 export function reportFiles(spec: string): string[] {
@@ -57,30 +66,23 @@ export function openRunStore(path: string): { add(reportFile: string): void; clo
 }
 
 export async function storeCommand(args: string[]): Promise<number> {
-  const [sub, ...rest] = args;
-  if (!sub || sub === '--help' || sub === '-h' || sub === 'help') {
-    process.stdout.write(HELP);
-    return sub ? 0 : 2;
+  const parsed = parseCommand(storeSpec, args);
+  if (!parsed) return 0;
+  const { values } = parsed;
+  const [sub, ...positionals] = parsed.positionals;
+  if (!sub) throw new UsageError('takes a command: add, list or get, e.g. xpudiag store add REPORT.json');
+  if (sub !== 'add' && sub !== 'list' && sub !== 'get') {
+    const near = didYouMean(sub, ['add', 'list', 'get']);
+    throw new UsageError(`unknown store command '${sub}'${near ? ` (did you mean '${near}'?)` : ''}; the commands are add, list and get`);
   }
-  const { values, positionals } = parseArgs({
-    args: rest,
-    allowPositionals: true,
-    options: {
-      store: { type: 'string' },
-      json: { type: 'boolean', default: false },
-      out: { type: 'string' },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-  });
-  if (values.help) {
-    process.stdout.write(HELP);
-    return 0;
-  }
+  if (values.out !== undefined && sub !== 'get') throw new UsageError(`--out is for store get (store ${sub} writes no file)`);
+  if (values.json && sub !== 'list') throw new UsageError(`--json is for store list`);
+  if (values.out !== undefined) prepareOutFile('--out', values.out, '/tmp/report.json');
   const path = storePath(values.store);
   try {
     if (sub === 'add') return add(path, positionals);
     if (sub === 'list') return list(path, positionals, !!values.json);
-    if (sub === 'get') return get(path, positionals, values.out);
+    return get(path, positionals, values.out);
   } catch (e) {
     if (e instanceof StoreError || e instanceof ReportInputError) {
       process.stderr.write(`xpudiag store ${sub}: ${e.message}\n`);
@@ -88,7 +90,6 @@ export async function storeCommand(args: string[]): Promise<number> {
     }
     throw e;
   }
-  throw new UsageError(`unknown store command '${sub}': add, list or get (xpudiag store --help)`);
 }
 
 function add(path: string, specs: string[]): number {
