@@ -60,12 +60,18 @@ export async function historyCommand(args: string[]): Promise<number> {
     return 2;
   }
   try {
-    const reports = store.reportsWithCase(caseId);
-    if (!reports.length) {
+    const hosts = store.hostsWithCase(caseId);
+    if (!hosts.length) {
       const near = didYouMean(caseId, store.caseIds());
       process.stderr.write(`xpudiag history: no case '${caseId}' in ${path}${near ? `; did you mean '${near}'?` : ` (${store.count()} reports; xpudiag store list)`}\n`);
       return 2;
     }
+    if (values.host !== undefined && !hosts.includes(values.host)) {
+      const near = didYouMean(values.host, hosts);
+      process.stderr.write(`xpudiag history: case ${caseId} has no result from host '${values.host}'${near ? `; did you mean '${near}'?` : ''} (hosts: ${hosts.join(', ')})\n`);
+      return 2;
+    }
+    const reports = store.reportsWithCase(caseId, values.host);
     if (metric !== undefined) {
       const known = metricsOf(caseId, reports);
       if (!known.includes(metric)) {
@@ -73,11 +79,6 @@ export async function historyCommand(args: string[]): Promise<number> {
         process.stderr.write(`xpudiag history: case ${caseId} has no metric '${metric}'${near ? `; did you mean '${near}'?` : ''} (it has: ${known.join(', ')})\n`);
         return 2;
       }
-    }
-    if (values.host !== undefined && !reports.some((r) => r.environment.host === values.host)) {
-      const hosts = [...new Set(reports.map((r) => r.environment.host))];
-      process.stderr.write(`xpudiag history: case ${caseId} has no result from host '${values.host}' (hosts: ${hosts.join(', ')})\n`);
-      return 2;
     }
     const h = caseHistory(caseId, reports, {
       order: values.order as Order, alpha, minSize,

@@ -169,6 +169,11 @@ export class Store {
     return rows.map((r) => ({ ...r, interrupted: r.interrupted === 1 }));
   }
 
+  /** SQLite's own check of the file: 'ok', or what is damaged. */
+  integrity(): string {
+    return (this.db.pragma('integrity_check') as { integrity_check: string }[]).map((r) => r.integrity_check).join('; ');
+  }
+
   count(): number {
     return (this.db.prepare('SELECT count(*) AS n FROM reports').get() as { n: number }).n;
   }
@@ -178,14 +183,14 @@ export class Store {
     return (this.db.prepare('SELECT DISTINCT case_id AS id FROM results ORDER BY case_id').all() as { id: string }[]).map((r) => r.id);
   }
 
-  /** Every stored report that has this case, with that case's results only, oldest first. */
-  reportsWithCase(caseId: string): StoredReport[] {
+  /** Every stored report that has this case (of one host, if given), with that case's results only, oldest first. */
+  reportsWithCase(caseId: string, host?: string): StoredReport[] {
     const rows = this.db
       .prepare(
         `SELECT r.id, r.meta, x.result FROM reports r JOIN results x ON x.report_id = r.id
-         WHERE x.case_id = ? ORDER BY r.started_at, r.id, x.ordinal`,
+         WHERE x.case_id = @caseId AND (@host IS NULL OR r.host = @host) ORDER BY r.started_at, r.id, x.ordinal`,
       )
-      .all(caseId) as (ReportRow & { result: string })[];
+      .all({ caseId, host: host ?? null }) as (ReportRow & { result: string })[];
     const out = new Map<number, StoredReport>();
     for (const row of rows) {
       let rep = out.get(row.id);
@@ -211,6 +216,11 @@ export class Store {
       results: (results.all(row.id) as { result: string }[]).map((x) => JSON.parse(x.result) as CaseResult),
       storeId: row.id,
     }));
+  }
+
+  /** The hosts that have results of this case. */
+  hostsWithCase(caseId: string): string[] {
+    return (this.db.prepare('SELECT DISTINCT r.host FROM reports r JOIN results x ON x.report_id = r.id WHERE x.case_id = ? ORDER BY r.host').all(caseId) as { host: string }[]).map((r) => r.host);
   }
 
   suites(): string[] {

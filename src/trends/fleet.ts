@@ -87,6 +87,11 @@ export interface Fleet {
   outliers: { host: string; cases: string[] }[];
   /** Factors every outlier node shares and no other node has, over all cases. */
   shared: SharedFactor[];
+  /**
+   * Nodes with a judged metric that could not be judged (a disturbed measurement): they
+   * can be neither outliers nor vouched for there; measure them again.
+   */
+  unjudged: { host: string; what: string[] }[];
   method: string;
   warnings: string[];
 }
@@ -182,12 +187,20 @@ export function analyzeFleet(reports: readonly FleetReport[]): Fleet {
     const metrics = keys.map((k) => metricOf(k, rows.flatMap((row, i) => (per[i]!.has(k) ? [{ host: row.host, reading: per[i]!.get(k)! }] : []))));
     const worse = [...new Set(metrics.flatMap((m) => m.outliers.filter((o) => o.side === 'worse').map((o) => o.host)))].sort();
     const backend = rows[0]!.result.backend;
-    const shared = sharedFactors(worse.map((h) => byHost.get(h)!), rows.filter((r) => !worse.includes(r.host)).map((r) => byHost.get(r.host)!), backend);
+    // A node that could not be judged is no evidence either way: it is neither an outlier nor one of "the others".
+    const unjudgedHere = new Set(metrics.flatMap((m) => m.notJudged.filter((n) => !/not measured/.test(n.why)).map((n) => n.host)));
+    const others = rows.filter((r) => !worse.includes(r.host) && !unjudgedHere.has(r.host)).map((r) => byHost.get(r.host)!);
+    const shared = sharedFactors(worse.map((h) => byHost.get(h)!), others, backend);
     return { id, probe: rows[0]!.result.probe, backend, nodes: rows.length, metrics, outliers: worse, shared };
   });
   const outlierHosts = [...new Set(cases.flatMap((c) => c.outliers))].sort();
   const outliers = outlierHosts.map((host) => ({ host, cases: cases.filter((c) => c.outliers.includes(host)).map((c) => c.id) }));
-  const shared = sharedFactors(outlierHosts.map((h) => byHost.get(h)!), latest.filter((r) => !outlierHosts.includes(r.environment.host)));
+  const unjudged = latest.map((r) => r.environment.host).map((host) => ({
+    host,
+    what: cases.flatMap((c) => c.metrics.filter((m) => m.metric !== 'status' && m.metric !== 'verdict').flatMap((m) => m.notJudged.filter((n) => n.host === host && !/not measured/.test(n.why)).map((n) => `${c.id} ${m.metric}: ${n.why}`))),
+  })).filter((u) => u.what.length);
+  const unjudgedHosts = new Set(unjudged.map((u) => u.host));
+  const shared = sharedFactors(outlierHosts.map((h) => byHost.get(h)!), latest.filter((r) => !outlierHosts.includes(r.environment.host) && !unjudgedHosts.has(r.environment.host)));
   if (latest.length < MIN_NODES) warnings.push(`${latest.length} node${latest.length === 1 ? '' : 's'}: too few to name outliers by the MAD (at least ${MIN_NODES}); statuses and verdicts are still compared`);
   const nodes = latest.map((r) => ({
     host: r.environment.host, suite: r.suite.name, startedAt: r.startedAt, toolVersion: r.tool.version,
@@ -195,7 +208,7 @@ export function analyzeFleet(reports: readonly FleetReport[]): Fleet {
   }));
   const suites = new Set(latest.map((r) => r.suite.name));
   if (suites.size > 1) warnings.push(`the nodes ran different suites (${[...suites].join(', ')}): cases are compared by id across them`);
-  return { nodes, cases, outliers, shared, method: FLEET_METHOD, warnings };
+  return { nodes, cases, outliers, shared, unjudged, method: FLEET_METHOD, warnings };
 }
 
 export type { Factor };

@@ -124,6 +124,7 @@ export function fleetHtml(f: Fleet): string {
     parts.push(`<p class="bad">Outliers: ${f.outliers.map((o) => esc(`${o.host} (${o.cases.join(', ')})`)).join(', ')}</p>`);
     if (f.shared.length) parts.push(`<ul>${f.shared.map((s) => `<li>${esc(sharedLine(s, f.outliers.length))}</li>`).join('')}</ul>`);
   } else parts.push('<p class="good">No outlier node.</p>');
+  for (const u of f.unjudged) parts.push(`<p class="note">Not judged on ${esc(u.host)} (measure it again): ${esc(u.what.join('; '))}</p>`);
   for (const c of f.cases) {
     parts.push(`<h2>${esc(c.id)} <span class="note">(${esc(c.probe)}, ${esc(c.backend)}, ${c.nodes} nodes)</span></h2>`);
     for (const m of c.metrics) {

@@ -47,6 +47,7 @@ export function renderFleetText(f: Fleet, all = false): string {
     for (const s of f.shared) lines.push(`  ${sharedLine(s, f.outliers.length)}`);
     if (!f.shared.length) lines.push('  no recorded factor is shared by all the outliers and by no other node');
   } else lines.push('no outlier node');
+  for (const u of f.unjudged) lines.push(`not judged on ${u.host} (measure it again): ${u.what.join('; ')}`);
   const hosts = f.nodes.map((n) => n.host);
   for (const c of f.cases) {
     lines.push('');
@@ -76,6 +77,8 @@ export function renderFleetMarkdown(f: Fleet): string {
     for (const s of f.shared) lines.push(`- ${sharedLine(s, f.outliers.length)}`);
     lines.push('');
   } else lines.push('No outlier node.', '');
+  for (const u of f.unjudged) lines.push(`- not judged on \`${u.host}\` (measure it again): ${u.what.join('; ')}`);
+  if (f.unjudged.length) lines.push('');
   lines.push('| case | metric | median | nodes | outliers |', '| --- | --- | --- | --- | --- |');
   for (const c of f.cases) {
     for (const m of c.metrics) {
