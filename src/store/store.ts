@@ -129,14 +129,15 @@ export class Store {
       const { results, ...meta } = report;
       const info = this.db
         .prepare(
-          `INSERT INTO reports (sha256, raw, source, added_at, host, suite, suite_sha256, started_at, finished_at, tool_version, schema_version, interrupted, meta)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          `INSERT INTO reports (sha256, source, added_at, host, suite, suite_sha256, started_at, finished_at, tool_version, schema_version, interrupted, meta)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
         .run(
-          sha256, raw, source ?? null, new Date().toISOString(), report.environment.host, report.suite.name, report.suite.sha256,
+          sha256, source ?? null, new Date().toISOString(), report.environment.host, report.suite.name, report.suite.sha256,
           report.startedAt, report.finishedAt, report.tool.version, report.schemaVersion, report.interrupted ? 1 : 0, JSON.stringify(meta),
         );
       const id = Number(info.lastInsertRowid);
+      this.db.prepare('INSERT INTO raw_reports (report_id, raw) VALUES (?, ?)').run(id, raw);
       const insert = this.db.prepare('INSERT INTO results (report_id, ordinal, case_id, probe, backend, status, verdict, result) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
       results.forEach((r, i) => {
         const verdict = typeof r.metrics?.verdict === 'string' ? r.metrics.verdict : null;
@@ -150,7 +151,7 @@ export class Store {
 
   /** The report exactly as it was added. */
   raw(id: number): Buffer | undefined {
-    const row = this.db.prepare('SELECT raw FROM reports WHERE id = ?').get(id) as { raw: Buffer } | undefined;
+    const row = this.db.prepare('SELECT raw FROM raw_reports WHERE report_id = ?').get(id) as { raw: Buffer } | undefined;
     return row?.raw;
   }
 
@@ -162,8 +163,9 @@ export class Store {
   list(): StoredReportInfo[] {
     const rows = this.db
       .prepare(
-        `SELECT id, sha256, host, suite, started_at AS startedAt, tool_version AS toolVersion, interrupted, source, added_at AS addedAt, length(raw) AS bytes
-         FROM reports ORDER BY started_at, id`,
+        `SELECT id, sha256, host, suite, started_at AS startedAt, tool_version AS toolVersion, interrupted, source, added_at AS addedAt,
+                (SELECT length(w.raw) FROM raw_reports w WHERE w.report_id = r.id) AS bytes
+         FROM reports r ORDER BY started_at, id`,
       )
       .all() as (Omit<StoredReportInfo, 'interrupted'> & { interrupted: number })[];
     return rows.map((r) => ({ ...r, interrupted: r.interrupted === 1 }));
