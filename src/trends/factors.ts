@@ -31,12 +31,18 @@ function emptyLike(report: Report): Report {
 /** Factors that tell nodes or runs apart by construction: never a cause. */
 const IDENTITY = new Set(['environment.host']);
 
+const cache = new WeakMap<Report, Map<string, Factor>>();
+
+/** Memoised per report object (callers must not change the map): fleet and history ask for the same nodes' factors case after case. */
 export function factorsOf(report: Report): Map<string, Factor> {
+  const known = cache.get(report);
+  if (known) return known;
   const out = new Map<string, Factor>();
   for (const d of environmentDiff(report, emptyLike(report))) {
     if (d.before === null || IDENTITY.has(d.factor)) continue;
     out.set(d.factor, { factor: d.factor, label: d.label, value: d.before, ...(d.backends ? { backends: d.backends } : {}), ...(d.redacted ? { redacted: true } : {}) });
   }
+  cache.set(report, out);
   return out;
 }
 

@@ -10,7 +10,7 @@ import { median } from '../analysis/stats.js';
 import type { CaseResult } from '../model/result.js';
 import type { Report } from '../report/build.js';
 import { environmentDiff } from '../report/env-diff.js';
-import { affects, factorsOf, type Factor } from './factors.js';
+import { affects, factorsOf } from './factors.js';
 import { compareVersions, driverOf, judged, readings, side, type Reading } from './series.js';
 
 export type Order = 'time' | 'driver';
@@ -121,12 +121,8 @@ function sinceMark(p: HistoryPoint, since: string | undefined): boolean {
   return p.driver !== null && compareVersions(p.driver, since) >= 0;
 }
 
-const factorCache = new WeakMap<Report, Map<string, Factor>>();
-
 function factorValue(r: Report, factor: string): string | null {
-  let f = factorCache.get(r);
-  if (!f) factorCache.set(r, (f = factorsOf(r)));
-  return f.get(factor)?.value ?? null;
+  return factorsOf(r).get(factor)?.value ?? null;
 }
 
 /** The factors that differ between the last result before a change and the first after it, with how consistently each segment holds them. */
