@@ -12,6 +12,8 @@ import { slurmUnavailable, startCluster, waitFor, type Cluster } from './cluster
 
 const why = slurmUnavailable() ?? (existsSync(join(root, 'build', 'Release', 'libze_sim.so')) ? undefined : 'the simulated Level Zero driver is not built (libze-dev)');
 if (why) console.warn(`Slurm tests skipped: ${why}`);
+// .ci/run sets this: there a Slurm that cannot start is a failure, not a skip.
+const required = !!process.env.XPUDIAG_REQUIRE_SLURM;
 
 const NODES = ['xpu1', 'xpu2', 'xpu3'];
 const BAD = 'xpu3';
@@ -20,6 +22,12 @@ const sim = join(root, 'build', 'Release', 'libze_sim.so');
 
 /** What the README quotes: set XPUDIAG_SLURM_EVIDENCE to a file to keep it. */
 const evidence: Record<string, unknown> = {};
+
+describe.runIf(required && !!why)('Slurm, required here (XPUDIAG_REQUIRE_SLURM)', () => {
+  it('can start', () => {
+    expect.fail(`XPUDIAG_REQUIRE_SLURM is set but no Slurm can run here: ${why}`);
+  });
+});
 
 describe.skipIf(!!why)('Slurm', () => {
   const dir = tempDir('xpudiag-slurm-');
