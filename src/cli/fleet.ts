@@ -1,7 +1,7 @@
 // xpudiag fleet [--store DB | REPORTS...]: the latest report of every host side by
 // side, outlier nodes by median and MAD, the factors they share. Exit 1 naming the
 // outlier nodes, 0 when there is none, 2 on bad input.
-import { loadReport, ReportInputError } from '../report/load.js';
+import { loadReport, ReportInputError, reportFilesOf } from '../report/load.js';
 import { Store, StoreError, storePath } from '../store/store.js';
 import { didYouMean } from '../suite/didyoumean.js';
 import { analyzeFleet, type FleetReport } from '../trends/fleet.js';
@@ -12,7 +12,6 @@ import { renderFleetMarkdown, renderFleetText } from '../trends/render-fleet.js'
 import { parseCommand, type CommandSpec } from './args.js';
 import { UsageError } from './errors.js';
 import { prepareOutFile } from './output-paths.js';
-import { reportFiles } from './store.js';
 
 export const fleetSpec = {
   name: 'fleet',
@@ -65,7 +64,7 @@ export async function fleetCommand(args: string[]): Promise<number> {
 }
 
 function fromFiles(specs: string[], suite: string | undefined): FleetReport[] {
-  const all = specs.flatMap(reportFiles).map((f) => ({ ...loadReport(f), sourceFile: f }));
+  const all = specs.flatMap(reportFilesOf).map((f) => ({ ...loadReport(f), sourceFile: f }));
   const chosen = suite === undefined ? all : all.filter((r) => r.suite.name === suite);
   if (!chosen.length) throw new ReportInputError(`no report of suite '${suite}' among the ${all.length} given${didYouMeanSuite(suite!, all.map((r) => r.suite.name))}`);
   return chosen;

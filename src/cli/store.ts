@@ -1,9 +1,8 @@
 // xpudiag store add|list|get: the results store (src/store/). Every file is checked
 // before the first one goes in: a bad report in a folder of a hundred adds nothing and
 // says which and why (exit 2). Each report goes in within its own transaction.
-import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { loadReport, ReportInputError } from '../report/load.js';
+import { existsSync, statSync, writeFileSync } from 'node:fs';
+import { loadReport, ReportInputError, reportFilesOf } from '../report/load.js';
 import { addReportFile } from '../store/add.js';
 import { Store, StoreError, storePath } from '../store/store.js';
 import { formatBytes } from '../suite/units.js';
@@ -30,22 +29,6 @@ export const storeSpec = {
   ],
   examples: ['xpudiag store add --store reports/xpudiag.db reports/', 'xpudiag store get --store reports/xpudiag.db 12 --out /tmp/report.json'],
 } satisfies CommandSpec;
-
-/** Report files named by one argument: a file, a folder's *.json (journals left out), or files joined by commas. */
-export function reportFiles(spec: string): string[] {
-  return spec.split(',').filter(Boolean).flatMap((f) => {
-    let dir = false;
-    try {
-      dir = statSync(f).isDirectory();
-    } catch {
-      // loadReport says what is wrong with it.
-    }
-    if (!dir) return [f];
-    const inside = readdirSync(f).filter((n) => n.endsWith('.json')).sort().map((n) => join(f, n));
-    if (!inside.length) throw new ReportInputError(`${f}: a folder with no report in it (*.json)`);
-    return inside;
-  });
-}
 
 /** Opens (or creates) the store `run --store` adds to, before anything runs: a bad path fails first. */
 export function openRunStore(path: string): { add(reportFile: string): void; close(): void } {
@@ -94,7 +77,7 @@ export async function storeCommand(args: string[]): Promise<number> {
 
 function add(path: string, specs: string[]): number {
   if (!specs.length) throw new UsageError('store add takes the reports to add: xpudiag store add [--store DB] REPORT...');
-  const files = specs.flatMap(reportFiles);
+  const files = specs.flatMap(reportFilesOf);
   // Every file checked before the first goes in.
   const bad: string[] = [];
   for (const f of files) {
