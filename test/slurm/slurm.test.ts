@@ -125,4 +125,16 @@ exit $rc
     expect(run().code).toBe(0);
     expect(c.slurm('scontrol', ['show', 'node', BAD]).stdout).toMatch(/Reason=maintenance by the operator/);
   });
+
+  it('as Prolog (SLURM_JOB_ID set) a failing check drains the node and exits 1, so that Slurm requeues the job', () => {
+    c.slurm('scontrol', ['update', `NodeName=${BAD}`, 'State=RESUME']);
+    expect(c.slurm('scontrol', ['show', 'node', BAD]).stdout).not.toMatch(/DRAIN/);
+    writeFileSync(join(dir, `bad-${BAD}`), '');
+    // As slurmd runs a prolog: the job's id in the environment.
+    const r = c.slurm('unshare', ['--uts', 'sh', '-c', `hostname ${BAD} && exec env -i SLURMD_NODENAME=${BAD} SLURM_JOB_ID=4242 ${wrapper}`], 120_000);
+    expect(r.code, r.stderr).toBe(1);
+    const show = c.slurm('scontrol', ['show', 'node', BAD]).stdout;
+    expect(show).toMatch(/State=\S*DRAIN/);
+    expect(show).toMatch(/Reason=xpudiag: ze-device fail: expected clean, measured shadow/);
+  });
 });
