@@ -31,7 +31,7 @@ export const storeSpec = {
 } satisfies CommandSpec;
 
 /** Opens (or creates) the store `run --store` adds to, before anything runs: a bad path fails first. */
-export function openRunStore(path: string): { add(reportFile: string): void; close(): void } {
+export function openRunStore(path: string): { add(reportFile: string): boolean; close(): void } {
   let store: Store;
   try {
     store = Store.open(path, { create: true });
@@ -40,9 +40,17 @@ export function openRunStore(path: string): { add(reportFile: string): void; clo
     throw e;
   }
   return {
-    add(reportFile: string) {
-      const r = addReportFile(store, reportFile);
-      process.stderr.write(`store: ${r.added ? 'added' : 'already had'} #${r.id} in ${path}\n`);
+    // A store that fails mid-run (disk full, locked past the timeout) must not cost the
+    // suites still to run: the report is on disk, and says how to add it later.
+    add(reportFile: string): boolean {
+      try {
+        const r = addReportFile(store, reportFile);
+        process.stderr.write(`store: ${r.added ? 'added' : 'already had'} #${r.id} in ${path}\n`);
+        return true;
+      } catch (e) {
+        process.stderr.write(`store: could not add ${reportFile} to ${path}: ${(e as Error).message}; the report is kept: xpudiag store add --store ${path} ${reportFile}\n`);
+        return false;
+      }
     },
     close: () => store.close(),
   };

@@ -3,7 +3,8 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { openRunStore } from '../../src/cli/store.js';
 import { root, tempDir, xpudiag } from '../helpers/cli.js';
 import { CASE, noise, staged } from '../helpers/trend-reports.js';
 
@@ -119,6 +120,26 @@ describe.skipIf(!!problem)('store, history, fleet', () => {
     expect(fs.code).toBe(1);
     expect(JSON.parse(fs.stdout).outliers.map((o: { host: string }) => o.host)).toEqual(['node-04', 'node-10', 'node-21']);
     expect(xpudiag(['fleet', '--store', db, '--suite', 'controlz']).stderr).toMatch(/no report of suite 'controlz'; did you mean 'controls'\?/);
+  });
+
+  it('run --store: a store that fails mid-run warns with the command to add the report later, and the run goes on', () => {
+    const dir = tempDir();
+    const file = join(dir, 'r.json');
+    writeFileSync(file, JSON.stringify(staged({ t: 0, driver: '1.6.34250+3', hostPerDevice: 0.001 }), null, 2));
+    const db = join(dir, 'run.db');
+    const store = openRunStore(db);
+    const err = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      expect(store.add(file)).toBe(true);
+      store.close(); // the store gone under the run: every later add fails
+      expect(store.add(file)).toBe(false);
+      const said = err.mock.calls.map((c) => String(c[0])).join('');
+      expect(said).toMatch(/^store: added #1 in /m);
+      expect(said).toContain(`store: could not add ${file} to ${db}: `);
+      expect(said).toContain(`the report is kept: xpudiag store add --store ${db} ${file}`);
+    } finally {
+      err.mockRestore();
+    }
   });
 
   it('run --store adds the report as written, byte for byte; a store that cannot be opened stops the run first', () => {
