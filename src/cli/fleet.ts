@@ -1,11 +1,9 @@
 // xpudiag fleet [--store DB | REPORTS...]: the latest report of every host side by
 // side, outlier nodes by median and MAD, the factors they share. Exit 1 naming the
 // outlier nodes, 0 when there is none, 2 on bad input.
-import { loadReport, ReportInputError, reportFilesOf } from '../report/load.js';
 import { Store, StoreError, storePath } from '../store/store.js';
 import { didYouMean } from '../suite/didyoumean.js';
 import { analyzeFleet, type FleetReport } from '../trends/fleet.js';
-import { fleetHtml } from '../trends/html.js';
 import { replaceFile } from '../trends/output-file.js';
 import { prometheusText } from '../trends/prometheus.js';
 import { renderFleetMarkdown, renderFleetText } from '../trends/render-fleet.js';
@@ -42,11 +40,14 @@ export async function fleetCommand(args: string[]): Promise<number> {
   if (values.json && values.markdown) throw new UsageError('--json and --markdown exclude each other');
   if (values.html) prepareOutFile('--html', values.html, 'fleet.html');
   if (values.prometheus) prepareOutFile('--prometheus', values.prometheus, '/var/lib/node_exporter/textfile/xpudiag.prom');
+  // Loaded only where needed: the report reader (its schema validator) and the HTML page
+  // cost a fleet over the store more than its whole analysis (src/cli/entry.ts).
+  const load = positionals.length ? await import('../report/load.js') : undefined;
   let reports: FleetReport[];
   try {
-    reports = positionals.length ? fromFiles(positionals, values.suite) : fromStore(storePath(values.store), values.suite);
+    reports = load ? fromFiles(load, positionals, values.suite) : fromStore(storePath(values.store), values.suite);
   } catch (e) {
-    if (!(e instanceof StoreError || e instanceof ReportInputError)) throw e;
+    if (!(e instanceof StoreError || (load && e instanceof load.ReportInputError))) throw e;
     process.stderr.write(`xpudiag fleet: ${e.message}\n`);
     return 2;
   }
@@ -54,7 +55,10 @@ export async function fleetCommand(args: string[]): Promise<number> {
   if (values.json) process.stdout.write(JSON.stringify(fleet, null, 2) + '\n');
   else if (values.markdown) process.stdout.write(renderFleetMarkdown(fleet));
   else process.stdout.write(renderFleetText(fleet, !!values.all));
-  if (values.html) process.stderr.write(`html: ${replaceFile(values.html, fleetHtml(fleet))}\n`);
+  if (values.html) {
+    const { fleetHtml } = await import('../trends/html.js');
+    process.stderr.write(`html: ${replaceFile(values.html, fleetHtml(fleet))}\n`);
+  }
   if (values.prometheus) process.stderr.write(`prometheus: ${replaceFile(values.prometheus, prometheusText(fleet, reports))}\n`);
   if (fleet.outliers.length) {
     process.stderr.write(`xpudiag fleet: outlier node${fleet.outliers.length === 1 ? '' : 's'}: ${fleet.outliers.map((o) => `${o.host} (${o.cases.join(', ')})`).join(', ')}\n`);
@@ -63,10 +67,10 @@ export async function fleetCommand(args: string[]): Promise<number> {
   return 0;
 }
 
-function fromFiles(specs: string[], suite: string | undefined): FleetReport[] {
-  const all = specs.flatMap(reportFilesOf).map((f) => ({ ...loadReport(f), sourceFile: f }));
+function fromFiles(load: typeof import('../report/load.js'), specs: string[], suite: string | undefined): FleetReport[] {
+  const all = specs.flatMap(load.reportFilesOf).map((f) => ({ ...load.loadReport(f), sourceFile: f }));
   const chosen = suite === undefined ? all : all.filter((r) => r.suite.name === suite);
-  if (!chosen.length) throw new ReportInputError(`no report of suite '${suite}' among the ${all.length} given${didYouMeanSuite(suite!, all.map((r) => r.suite.name))}`);
+  if (!chosen.length) throw new load.ReportInputError(`no report of suite '${suite}' among the ${all.length} given${didYouMeanSuite(suite!, all.map((r) => r.suite.name))}`);
   return chosen;
 }
 

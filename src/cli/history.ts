@@ -5,7 +5,6 @@ import { CHANGEPOINT_DEFAULTS } from '../analysis/changepoints.js';
 import { Store, StoreError, storePath } from '../store/store.js';
 import { didYouMean } from '../suite/didyoumean.js';
 import { caseHistory, metricsOf, type Order } from '../trends/history.js';
-import { historyHtml } from '../trends/html.js';
 import { replaceFile } from '../trends/output-file.js';
 import { renderHistoryMarkdown, renderHistoryText } from '../trends/render-history.js';
 import { parseCommand, type CommandSpec } from './args.js';
@@ -88,6 +87,8 @@ export async function historyCommand(args: string[]): Promise<number> {
     else if (values.markdown) process.stdout.write(renderHistoryMarkdown(h));
     else process.stdout.write(renderHistoryText(h, !!values.all));
     if (values.html) {
+      // Loaded only for --html: the page's renderer costs more than the history (src/cli/entry.ts).
+      const { historyHtml } = await import('../trends/html.js');
       process.stderr.write(`html: ${replaceFile(values.html, historyHtml(h))}\n`);
     }
     return h.regression ? 1 : 0;
