@@ -47,6 +47,7 @@ export async function historyCommand(args: string[]): Promise<number> {
   if (!(alpha > 0 && alpha < 0.5)) throw new UsageError(`--alpha takes a significance between 0 and 0.5 (got '${values.alpha}'), e.g. --alpha 0.01`);
   const minSize = values['min-size'] === undefined ? CHANGEPOINT_DEFAULTS.minSize : Number(values['min-size']);
   if (!Number.isInteger(minSize) || minSize < 2 || minSize > 1000) throw new UsageError(`--min-size takes a whole number of results from 2 up (got '${values['min-size']}')`);
+  if (values.since !== undefined) checkSince(values.since);
   if (values.json && values.markdown) throw new UsageError('--json and --markdown exclude each other');
   if (values.html) prepareOutFile('--html', values.html, 'history.html');
   const path = storePath(values.store);
@@ -95,4 +96,12 @@ export async function historyCommand(args: string[]): Promise<number> {
   } finally {
     store.close();
   }
+}
+
+/** --since: a driver build (it starts with a digit: 1.6.34250+3) or a date; anything else would silently match nothing. */
+function checkSince(since: string): void {
+  const how = `--since takes a driver build (1.6.34250+3) or a date (2026-12-01)`;
+  if (/^\d{4}-\d\d-\d\d/.test(since)) {
+    if (Number.isNaN(Date.parse(since))) throw new UsageError(`${how}; '${since}' is not a valid date`);
+  } else if (!/^\d+(\.\d+)*/.test(since)) throw new UsageError(`${how} (got '${since}')`);
 }

@@ -51,6 +51,8 @@ describe('--help and usage', () => {
       [['history', 'x', '--oder', 'driver'], /unknown option '--oder'; did you mean '--order'\?/],
       [['history', 'x', '--order', 'size'], /--order takes time or driver \(got 'size'\)/],
       [['history', 'x', '--alpha', '2'], /--alpha takes a significance between 0 and 0\.5/],
+      [['history', 'x', '--since', 'last-week'], /--since takes a driver build \(1\.6\.34250\+3\) or a date \(2026-12-01\) \(got 'last-week'\)/],
+      [['history', 'x', '--since', '2026-13-45'], /'2026-13-45' is not a valid date/],
       [['fleet', '--store', 'a.db', 'b.json'], /either a store \(--store\) or reports, not both/],
       [['store', 'frobnicate'], /unknown store command 'frobnicate'/],
       // Output paths are checked before the store or a report is read.
