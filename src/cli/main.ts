@@ -6,13 +6,13 @@ import { validateCommand, validateSpec } from './validate.js';
 import { envCommand, envSpec } from './env.js';
 import { compareCommand, compareSpec } from './compare.js';
 import { ticketCommand, ticketSpec } from './ticket.js';
-import { UsageError } from './errors.js';
+import { storeCommand, storeSpec } from './store.js';
+import { historyCommand, historySpec } from './history.js';
+import { fleetCommand, fleetSpec } from './fleet.js';
+import { runHandler, type Handler } from './dispatch.js';
 import { commandHelp, type CommandSpec } from './args.js';
 import { didYouMean } from '../suite/didyoumean.js';
-import { SuiteError } from '../suite/index.js';
 import { toolVersion } from '../version.js';
-
-type Handler = (args: string[]) => Promise<number>;
 
 export const COMMANDS: Record<string, { spec: CommandSpec; handler: Handler }> = {
   run: { spec: runSpec, handler: runCommand },
@@ -21,6 +21,9 @@ export const COMMANDS: Record<string, { spec: CommandSpec; handler: Handler }> =
   env: { spec: envSpec, handler: envCommand },
   compare: { spec: compareSpec, handler: compareCommand },
   ticket: { spec: ticketSpec, handler: ticketCommand },
+  store: { spec: storeSpec, handler: storeCommand },
+  history: { spec: historySpec, handler: historyCommand },
+  fleet: { spec: fleetSpec, handler: fleetCommand },
 };
 
 /** `xpudiag --help`: each command's usage and summary, from the same specs as its own --help. */
@@ -49,26 +52,11 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${toolVersion}\n`);
     return 0;
   }
-  const entry = COMMANDS[command];
+  const entry = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
   if (!entry) {
     const near = didYouMean(command, Object.keys(COMMANDS));
     process.stderr.write(`xpudiag: unknown command '${command}'${near ? ` (did you mean '${near}'?)` : ''}; commands: ${Object.keys(COMMANDS).join(', ')} (xpudiag --help)\n`);
     return 2;
   }
-  try {
-    return await entry.handler(rest);
-  } catch (e) {
-    if (e instanceof SuiteError) {
-      process.stderr.write(`${e.message}\n`);
-      return 2;
-    }
-    if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      const message = (e as Error).message;
-      process.stderr.write(`xpudiag ${command}: ${message}\n${/--help/.test(message) ? '' : `(xpudiag ${command} --help)\n`}`);
-      return 2;
-    }
-    process.stderr.write(`xpudiag: internal error: ${(e as Error).message ?? String(e)}\n`);
-    if (process.env.XPUDIAG_DEBUG) process.stderr.write(`${(e as Error).stack}\n`);
-    return 3;
-  }
+  return runHandler(command, entry.handler, rest);
 }

@@ -14,12 +14,13 @@ import { checkJournal, prepareOutDir, prepareOutFile } from './output-paths.js';
 import { shippedSuites, shippedSuitesDir, suiteFile } from './suite-files.js';
 import { parseCommand, type CommandSpec } from './args.js';
 import { counted } from '../model/words.js';
+import { openRunStore } from './store.js';
 
 export const defaultSuite = join(shippedSuitesDir, 'default.yaml');
 
 export const runSpec = {
   name: 'run',
-  usage: '[SUITE...] [--out DIR] [--backend NAME] [--level quick|medium|long] [--repeat N] [--json] [--redact] [--junit FILE] [--html FILE]',
+  usage: '[SUITE...] [--out DIR] [--backend NAME] [--level quick|medium|long] [--repeat N] [--json] [--redact] [--junit FILE] [--html FILE] [--store DB]',
   summary: 'run suites (default: the shipped default suite) and write a report and a journal per suite',
   options: {
     out: { type: 'string', value: 'DIR', help: 'folder for the reports and journals', default: 'reports' },
@@ -32,6 +33,7 @@ export const runSpec = {
     resume: { type: 'string', value: 'JOURNAL', help: 'finish a run that was killed or interrupted, from its journal' },
     repeat: { type: 'string', value: 'N', help: 'run each suite N times in a row: N reports, for compare of several runs per side', default: '1' },
     'allow-untrusted': { type: 'boolean', help: 'exit 0 instead of 4 when the controls say the run cannot be trusted' },
+    store: { type: 'string', value: 'DB', help: 'also add each report to this results store as it is written (created if missing; xpudiag store, history, fleet)' },
   },
   notes: [
     `A SUITE is a YAML file or the name of a shipped suite (${shippedSuites().join(', ')}).`,
@@ -53,7 +55,7 @@ export async function runCommand(args: string[], commandText?: string): Promise<
   const level = parseLevel(values.level);
   const repeat = parseRepeat(values.repeat);
   const allowUntrusted = !!values['allow-untrusted'];
-  if (values.resume) return resumeCommand(values.resume, positionals, values.backend, level, !!values.json, allowUntrusted);
+  if (values.resume) return resumeCommand(values.resume, positionals, values.backend, level, !!values.json, allowUntrusted, values.store);
   const files = positionals.length ? positionals : [defaultSuite];
   // Every suite is checked before anything runs: a typo in the third file must not
   // surface after an hour of measurements.
@@ -65,6 +67,8 @@ export async function runCommand(args: string[], commandText?: string): Promise<
   if (values.junit) prepareOutFile('--junit', values.junit, 'junit.xml');
   if (values.html) prepareOutFile('--html', values.html, 'report.html');
 
+  // Opened before anything runs: a store that cannot be written fails first, not after an hour.
+  const store = values.store ? openRunStore(values.store) : undefined;
   const controller = new AbortController();
   let signalExit = 0;
   const onSignal = (sig: NodeJS.Signals) => {
@@ -96,6 +100,7 @@ export async function runCommand(args: string[], commandText?: string): Promise<
         ...(redactor ? { transform: (r) => redactor.value(r), journalTransform: (e) => redactor.value(e) } : {}),
       });
       reports.push(report);
+      store?.add(reportPath);
       exits.push(exitCodeFor(report, allowUntrusted));
       if (!values.json) {
         process.stdout.write(renderResultsTable(report, !!process.stdout.isTTY && !process.env.CI) + '\n');
@@ -108,6 +113,7 @@ export async function runCommand(args: string[], commandText?: string): Promise<
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    store?.close();
   }
   if (values.json) process.stdout.write(JSON.stringify(reports.length === 1 ? reports[0] : reports, null, 2) + '\n');
   const note = (what: string, path: string) => process.stderr.write(`${what}: ${shown(path)}\n`);
@@ -145,15 +151,17 @@ function parseLevel(v: string | undefined): Level | undefined {
   return v as Level;
 }
 
-async function resumeCommand(journal: string, positionals: string[], backend: string | undefined, level: Level | undefined, json: boolean, allowUntrusted: boolean): Promise<number> {
+async function resumeCommand(journal: string, positionals: string[], backend: string | undefined, level: Level | undefined, json: boolean, allowUntrusted: boolean, storeFile?: string): Promise<number> {
   if (positionals.length) throw new UsageError('--resume takes the journal alone: the suite is the one the journal names');
   checkJournal(journal);
+  const store = storeFile ? openRunStore(storeFile) : undefined;
   try {
     const { report, reportPath } = await resumeSuite(journal, {
       outDir: '.', backend, level, command: `xpudiag run --resume ${journal}`, onProgress: progressPrinter(),
       onResume: ({ done, total, interrupted }) =>
         process.stderr.write(`xpudiag: resuming ${journal}${interrupted ? ' (interrupted)' : ''}: ${done} of ${total} done\n`),
     });
+    store?.add(reportPath);
     if (json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
     else process.stdout.write(renderResultsTable(report, !!process.stdout.isTTY && !process.env.CI) + `\nreport: ${reportPath}\n`);
     noteUntrusted(report, allowUntrusted);
@@ -161,5 +169,7 @@ async function resumeCommand(journal: string, positionals: string[], backend: st
   } catch (e) {
     if (e instanceof ResumeError) throw new UsageError(e.message);
     throw e;
+  } finally {
+    store?.close();
   }
 }

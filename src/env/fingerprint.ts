@@ -4,6 +4,7 @@ import { hostname } from 'node:os';
 import si from 'systeminformation';
 import type { BackendFacts } from '../native/addon.js';
 import { readBuildStatus } from '../native/addon.js';
+import { gpuFirmware } from './firmware.js';
 import { relevantVariables } from './variables.js';
 
 export interface DeviceRecord {
@@ -29,7 +30,7 @@ export interface Environment {
   runtimes: Record<string, string>;
   variables: Record<string, string>;
   backends: Record<string, { built: boolean; reason?: string }>;
-  gpus?: { vendor: string; model: string; bus?: string; vram?: number | null; driverVersion?: string }[];
+  gpus?: { vendor: string; model: string; bus?: string; vram?: number | null; driverVersion?: string; firmware?: string }[];
 }
 
 async function withTimeout<T>(p: Promise<T>, ms: number, fallback: T): Promise<T> {
@@ -50,6 +51,11 @@ export function builtBackends(): Record<string, { built: boolean; reason?: strin
   };
   for (const [name, s] of Object.entries(status?.optional ?? {})) out[name] = { built: s.built, reason: s.reason };
   return out;
+}
+
+function firmwareOf(bus: string | undefined): { firmware?: string } {
+  const firmware = gpuFirmware(bus);
+  return firmware ? { firmware } : {};
 }
 
 export async function hostEnvironment(): Promise<Environment> {
@@ -75,6 +81,7 @@ export async function hostEnvironment(): Promise<Environment> {
       ...(g.busAddress ? { bus: g.busAddress } : {}),
       vram: g.vram ?? null,
       ...(g.driverVersion ? { driverVersion: g.driverVersion } : {}),
+      ...firmwareOf(g.busAddress),
     })),
   };
 }

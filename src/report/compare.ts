@@ -198,7 +198,7 @@ export function attribute(cases: CaseComparison[], environment: FactorDiff[], ba
       changedCases, factors, kind: 'unexplained',
       statement:
         `results changed but no recorded factor ${others.length ? `that can affect the ${[...touched].sort().join(', ')} backend${touched.size === 1 ? '' : 's'} ` : ''}differs: ` +
-        'this is run-to-run variation of the machine, or a factor xpudiag does not record (firmware, BIOS settings, other load on the machine)' +
+        'this is run-to-run variation of the machine, or a factor xpudiag does not record (Intel GPU firmware, BIOS settings, other load on the machine)' +
         (others.length ? `; ${others.map(describeFactor).join('; ')} cannot affect ${touched.size === 1 ? 'that backend' : 'those backends'}` : ''),
     };
   }

@@ -131,7 +131,10 @@ function rawEnvironmentDiff(before: Report, after: Report): FactorDiff[] {
 
   const gpu = (g: NonNullable<typeof a.gpus>[number] | undefined) => (g ? [g.vendor, g.model, g.driverVersion && `driver ${g.driverVersion}`].filter(Boolean).join(' ') : null);
   const n = Math.max(a.gpus?.length ?? 0, b.gpus?.length ?? 0);
-  for (let i = 0; i < n; i++) push(out, `gpus.${i}`, `GPU ${i} (system view)`, gpu(a.gpus?.[i]), gpu(b.gpus?.[i]));
+  for (let i = 0; i < n; i++) {
+    push(out, `gpus.${i}`, `GPU ${i} (system view)`, gpu(a.gpus?.[i]), gpu(b.gpus?.[i]));
+    push(out, `gpus.${i}.firmware`, `GPU ${i} firmware`, a.gpus?.[i]?.firmware, b.gpus?.[i]?.firmware);
+  }
   return out;
 }
 

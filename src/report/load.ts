@@ -47,10 +47,11 @@ export function loadReport(file: string): Report {
 }
 
 /**
- * One side of a comparison: a report file, a folder of reports (every *.json in it that
- * is not a journal, as `run --repeat N --out DIR` writes them), or files joined by commas.
+ * The report files one argument names: a report file, a folder of reports (every *.json
+ * in it that is not a journal, as `run --repeat N --out DIR` writes them), or files
+ * joined by commas. Not read yet: loadReport says what is wrong with each.
  */
-export function loadReports(spec: string): Report[] {
+export function reportFilesOf(spec: string): string[] {
   const files = spec.split(',').filter(Boolean).flatMap((f) => {
     let dir = false;
     try {
@@ -64,5 +65,10 @@ export function loadReports(spec: string): Report[] {
     return inside;
   });
   if (!files.length) throw new ReportInputError(`'${spec}': names no report`);
-  return files.map(loadReport);
+  return files;
+}
+
+/** One side of a comparison: the reports `reportFilesOf(spec)` names, loaded. */
+export function loadReports(spec: string): Report[] {
+  return reportFilesOf(spec).map(loadReport);
 }

@@ -33,6 +33,17 @@ export function makeDirs(dir: string): void {
   }
 }
 
+/** Writes `text` to `path` and fsyncs it before closing: on disk when this returns. */
+export function writeSynced(path: string, text: string, flags: 'w' | 'wx'): void {
+  const fd = openSync(path, flags, 0o644);
+  try {
+    writeSync(fd, text);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /**
  * Writes `text` to `path` atomically and never over an existing file: the bytes go to
  * a temporary file that is fsynced and then hard-linked into place (link fails with
@@ -41,13 +52,7 @@ export function makeDirs(dir: string): void {
 export function writeFileAtomicNew(path: string, text: string): void {
   makeDirs(dirname(path));
   const tmp = `${path}.tmp-${process.pid}-${Date.now()}`;
-  const fd = openSync(tmp, 'wx', 0o644);
-  try {
-    writeSync(fd, text);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
+  writeSynced(tmp, text, 'wx');
   try {
     linkSync(tmp, path);
   } finally {

@@ -2,7 +2,6 @@
 // the simulator, this machine's host controls), through every output xpudiag makes of
 // a report. A metrics shape one renderer did not foresee once turned a finished run
 // into "internal error" (exit 3); these are the shapes users actually have.
-import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PROBES } from '../../src/probes/index.js';
@@ -14,20 +13,10 @@ import { loadReport } from '../../src/report/load.js';
 import { renderCompareMarkdown, renderCompareText } from '../../src/report/render-compare.js';
 import { renderResultsTable } from '../../src/report/render-text.js';
 import { renderTicket } from '../../src/report/ticket.js';
+import { keptReports } from '../helpers/report-files.js';
 import { root } from '../helpers/cli.js';
 
-function reportFiles(dir: string): string[] {
-  const out: string[] = [];
-  for (const name of readdirSync(dir)) {
-    const p = join(dir, name);
-    if (statSync(p).isDirectory()) out.push(...reportFiles(p));
-    // Benchmark summaries (bench/shadowing-*.json) are not reports; journals are not JSON documents.
-    else if (name.endsWith('.json') && !name.startsWith('shadowing-')) out.push(p);
-  }
-  return out;
-}
-
-const files = [...reportFiles(join(root, 'bench')).filter((f) => !f.includes(`${join('bench', 'tmp')}`)), ...reportFiles(join(root, 'fixtures', 'reports'))];
+const files = keptReports();
 
 describe('reports kept in the repository', () => {
   it('include real GPU runs and fixtures (so the loop below checks something)', () => {

@@ -9,18 +9,10 @@ import type { Report } from '../../src/report/build.js';
 import { allreduceRows } from '../../src/report/allreduce-rows.js';
 import { loadReport } from '../../src/report/load.js';
 import { DEFAULT_TICKET_LIMIT, GITHUB_BODY_LIMIT, GITLAB_BODY_LIMIT, renderTicket } from '../../src/report/ticket.js';
+import { keptReports } from '../helpers/report-files.js';
 import { root, tempDir, xpudiag } from '../helpers/cli.js';
 
-function reportFiles(dir: string): string[] {
-  const out: string[] = [];
-  for (const name of readdirSync(dir)) {
-    const p = join(dir, name);
-    if (statSync(p).isDirectory()) out.push(...reportFiles(p));
-    else if (name.endsWith('.json') && !name.startsWith('shadowing-')) out.push(p);
-  }
-  return out;
-}
-const files = [...reportFiles(join(root, 'bench')), ...reportFiles(join(root, 'fixtures', 'reports'))];
+const files = keptReports();
 const biggest = files.map((f) => [f, statSync(f).size] as const).sort((a, b) => b[1] - a[1])[0]![0];
 
 describe('ticket length', () => {
