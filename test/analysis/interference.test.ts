@@ -27,13 +27,31 @@ describe('interference from other processes', () => {
   it('a neighbour whose memory creeps up through the staircase is no slope (the false shadow of issue 14)', () => {
     const creep = (i: number) => ({ anon: i * 3 * MiB });
     const corrected = analyzeAlloc({ ...synthAllocSamples({ ...base, size: 2 * MiB, count: 64, ratio: 0, others: creep }), planned: 64 });
-    expect(corrected.verdict).toBe('clean');
+    expect(Math.abs(corrected.hostPerDevice!)).toBeLessThan(0.01);
+    // 590 MiB of creep beside 128 MiB allocated: the correction's own error could be a
+    // slope of 0.14, so the interval says so rather than reading clean.
+    expect(corrected.verdict).toBe('inconclusive');
+    expect(corrected.verdictReason).toMatch(/interval widened by 0\.138, a correction being trusted to 3% of what it moves$/);
     // The same readings without the fields the correction needs: MemAvailable reads the creep as host cost.
     const crept = synthAllocSamples({ ...base, size: 2 * MiB, count: 64, ratio: 0, others: creep });
     const stripped = crept.samples.map(({ rssAnon: _r, ...s }) => s);
     const wrong = analyzeAlloc({ samples: stripped, outcome: crept.outcome, planned: 64 });
     expect(wrong.fittedInstrument).toBe('memAvailable');
     expect(wrong.hostPerDevice!).toBeGreaterThan(1);
+  });
+
+  it('8.5 GiB freed by others during a staircase is no clean verdict, though the correction is 1.9% off (seen under load)', () => {
+    // The A/A benchmark's case: 64 x 2 MiB with a full copy while other processes freed
+    // 8.54 GiB; MemAvailable gained 1.9% more than their anonymous memory had held.
+    const freed = 8.54 * 2 ** 30;
+    const held = (phase: string, step: number) => (phase === 'baseline' || phase === 'pre' ? freed : phase === 'alloc' ? freed * (1 - step / 64) : 0);
+    const synth = synthAllocSamples({ ...base, size: 2 * MiB, count: 64, ratio: 1, others: (_i, phase, step) => ({ anon: held(phase, step) }) });
+    const samples = synth.samples.map((x) => ({ ...x, memAvailable: x.memAvailable! + 0.019 * (freed - held(x.phase, x.step)) }));
+    const m = analyzeAlloc({ samples, outcome: synth.outcome, planned: 64 });
+    expect(m.hostPerDevice!).toBeLessThan(0);
+    expect(m.verdict).toBe('inconclusive');
+    expect(m.hostPerDeviceCI![0]).toBeLessThan(0);
+    expect(m.hostPerDeviceCI![1]).toBeGreaterThan(1);
   });
 
   it("this process's own anonymous copy and a driver's copy in no process both count", () => {
