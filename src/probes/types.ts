@@ -21,6 +21,10 @@ export interface ProbeCase {
   xfail?: string;
   /** Environment variables of this case's probe process. */
   env?: Record<string, string>;
+  /** Variables removed from its environment (matrix value `unset`). */
+  envUnset?: string[];
+  /** The Level Zero driver build it loads (matrix factor `driver`). */
+  driver?: { written: string; library: string; notBuilt?: string };
   expect?: Record<string, unknown>;
   /** Expectations that depend on the backend's facts (see src/probes/facts.ts); first match wins, else `expect`. */
   expectByFacts?: { facts: Record<string, string>; expect: Record<string, unknown> }[];
@@ -87,6 +91,18 @@ export interface ProbeModule {
    * ones are shown only with --all. Without it every number is a diagnostic.
    */
   comparable?(r: ComparedResult): Map<string, Comparable>;
+  /**
+   * Its matrix cases take part in attribution: which group a result belongs to (the
+   * factors that switch one group's verdict may not switch another's), and the
+   * parameters that count as factors when they vary between a group's cases.
+   */
+  attribution?: { group(r: AttributedResult): string; factorParams: readonly string[] };
+}
+
+/** What attribution reads of a result. */
+export interface AttributedResult {
+  backend: string;
+  params: Record<string, unknown>;
 }
 
 /** What a probe's comparison rules read of a result. */
