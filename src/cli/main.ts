@@ -6,6 +6,7 @@ import { validateCommand, validateSpec } from './validate.js';
 import { envCommand, envSpec } from './env.js';
 import { compareCommand, compareSpec } from './compare.js';
 import { ticketCommand, ticketSpec } from './ticket.js';
+import { watchCommand, watchSpec } from '../probes/workload/watch.js';
 import { UsageError } from './errors.js';
 import { commandHelp, type CommandSpec } from './args.js';
 import { didYouMean } from '../suite/didyoumean.js';
@@ -17,6 +18,7 @@ type Handler = (args: string[]) => Promise<number>;
 export const COMMANDS: Record<string, { spec: CommandSpec; handler: Handler }> = {
   run: { spec: runSpec, handler: runCommand },
   allreduce: { spec: allreduceSpec, handler: allreduceCommand },
+  watch: { spec: watchSpec, handler: watchCommand },
   validate: { spec: validateSpec, handler: validateCommand },
   env: { spec: envSpec, handler: envCommand },
   compare: { spec: compareSpec, handler: compareCommand },
