@@ -101,6 +101,7 @@ export interface ProbeModule {
 
 /** What attribution reads of a result. */
 export interface AttributedResult {
+  id: string;
   backend: string;
   params: Record<string, unknown>;
 }

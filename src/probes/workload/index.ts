@@ -39,6 +39,7 @@ function analyze(c: ProbeCase, samples: unknown[], outcome: unknown): Judgement 
   const o = outcome as WorkloadOutcome;
   const w = o.workload;
   const extra = workloadMetrics(w, samples);
+  if (w.ended === 'skipped') return { status: 'skip', reason: `the workload cannot run here: ${w.message}`, metrics: extra };
   if (ENDS_WITHOUT_VERDICT.has(w.ended) && !(w.ended === 'failed' && w.stepDeviceBytes.length >= 2)) {
     const error: CaseError = { kind: 'workload', ended: w.ended, message: `workload ${w.ended}: ${w.message}`, ...(w.signal ? { signal: w.signal } : {}), ...(typeof w.exitCode === 'number' ? { exitCode: w.exitCode } : {}) };
     return { status: 'error', reason: error.message, metrics: extra, error };
@@ -95,6 +96,10 @@ export const workloadProbe: ProbeModule = {
   judgeControl,
   trustedByControls: true,
   comparable: allocProbe.comparable,
-  // One group per program: what switches one program's verdict says nothing of another's.
-  attribution: { group: (r) => `workload ${basename(String((r.params.command as string[] | undefined)?.[0] ?? '?'))}`, factorParams: [] },
+  // One group per case of the suite (its matrix) and program: what switches one
+  // program's verdict, or one matrix's, says nothing of another's.
+  attribution: {
+    group: (r) => `workload ${r.id.replace(/\[.*$/, '')}: ${basename(String((r.params.command as string[] | undefined)?.[0] ?? '?'))}`,
+    factorParams: [],
+  },
 };

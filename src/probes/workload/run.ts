@@ -16,7 +16,7 @@ import { workloadParams, type WorkloadParams } from './params.js';
 import { processTree, treeMemory } from './tree.js';
 
 /** How the program ended, as the result types it. */
-export type WorkloadEnd = 'exit' | 'failed' | 'crash' | 'hang' | 'no-markers' | 'no-steps' | 'not-found' | 'not-executable' | 'bad-marker';
+export type WorkloadEnd = 'exit' | 'skipped' | 'failed' | 'crash' | 'hang' | 'no-markers' | 'no-steps' | 'not-found' | 'not-executable' | 'bad-marker';
 
 export interface WorkloadSample extends AllocSample {
   /** Device bytes in use as the instrument read them (all devices), absent without one. */
@@ -51,6 +51,9 @@ export interface WorkloadInfo {
 }
 
 export type WorkloadOutcome = AllocProbeOutcome & { workload: WorkloadInfo };
+
+/** The exit code by which a program says it cannot run here (automake's SKIP). */
+export const SKIP_EXIT = 77;
 
 const sum = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0);
 const median = (xs: readonly number[]): number => {
@@ -129,8 +132,12 @@ export async function runWorkload(ctx: ChildContext): Promise<WorkloadOutcome> {
     detached: true, // its own process group: the program and its children are stopped together
   });
   info.pid = child.pid;
+  let errTail = '';
   child.stdout!.on('data', (b: Buffer) => process.stderr.write(b));
-  child.stderr!.on('data', (b: Buffer) => process.stderr.write(b));
+  child.stderr!.on('data', (b: Buffer) => {
+    process.stderr.write(b);
+    errTail = (errTail + b.toString('utf8')).slice(-2000);
+  });
   let exited: { code: number | null; signal: NodeJS.Signals | null } | null = null;
   let spawnError: string | undefined;
   const exitedP = new Promise<void>((resolve) => {
@@ -348,7 +355,11 @@ export async function runWorkload(ctx: ChildContext): Promise<WorkloadOutcome> {
   const ex = exited as { code: number | null; signal: NodeJS.Signals | null } | null;
   info.exitCode = ex?.code ?? null;
   info.signal = ex?.signal ?? null;
-  if (spawnError) Object.assign(info, { ended: 'not-executable', message: `cannot start ${p.command[0]}: ${spawnError}` });
+  // Exit code 77 before any step is a skip (automake's convention): the program says why on stderr.
+  if (ex?.code === SKIP_EXIT && !info.stepDeviceBytes.length) {
+    const why = errTail.trim().split('\n').at(-1) ?? '';
+    Object.assign(info, { ended: 'skipped', message: why.replace(/^skip(ped)?:\s*/i, '') || 'the program exited 77 (skip) without saying why' });
+  } else if (spawnError) Object.assign(info, { ended: 'not-executable', message: `cannot start ${p.command[0]}: ${spawnError}` });
   else if (info.ended === 'exit' || info.ended === 'no-markers') {
     // With setpriv between, a program killed by a signal is seen as such (setpriv execs it).
     if (ex?.signal) Object.assign(info, { ended: 'crash', message: `the program was killed by ${ex.signal}${info.markers.length ? ` after ${info.markers.length - 1} step(s)` : ''}` });
