@@ -4,8 +4,10 @@ import { packageRoot } from '../../native/addon.js';
 import { buildDir, expandVars } from '../../suite/factors.js';
 import { resolveCommand } from './resolve.js';
 
+/** `$XPUDIAG_PYTHON` is python3 unless set: the Python a suite's Python program runs with (one that has torch, say). */
 export function expandCommand(command: readonly string[], env: NodeJS.ProcessEnv = process.env): string[] {
-  return command.map((a) => expandVars(a, { ...env, XPUDIAG_BUILD: buildDir(packageRoot), XPUDIAG_ROOT: packageRoot }).value);
+  const vars = { XPUDIAG_PYTHON: 'python3', ...env, XPUDIAG_BUILD: buildDir(packageRoot), XPUDIAG_ROOT: packageRoot };
+  return command.map((a) => expandVars(a, vars).value);
 }
 
 /** Why a suite's `command` cannot start (not found, not executable), or undefined. */
