@@ -97,6 +97,30 @@ export interface ProbeModule {
    * parameters that count as factors when they vary between a group's cases.
    */
   attribution?: { group(r: AttributedResult): string; factorParams: readonly string[] };
+  /** What `ticket` says of this probe's results, beyond the findings table. */
+  ticket?: TicketSection;
+}
+
+/** A probe's part of a ticket: a clause of the one-line summary, and a section of its own. */
+export interface TicketSection {
+  summary?(results: TicketResult[]): string | undefined;
+  section?(results: TicketResult[], report: ReportLike): string[];
+}
+
+/** What a ticket section reads of a result and of the report. */
+export interface TicketResult {
+  id: string;
+  status: string;
+  params: Record<string, unknown>;
+  metrics: Record<string, unknown>;
+  matrix?: Record<string, unknown>;
+  env?: Record<string, string>;
+  control?: 'negative' | 'positive';
+  driver?: { written: string; library: string; version?: string; sha256?: string };
+  error?: { kind: string; ended?: string };
+}
+export interface ReportLike {
+  suite: { file: string; name: string };
 }
 
 /** What attribution reads of a result. */

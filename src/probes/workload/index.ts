@@ -10,6 +10,7 @@ import { consumed, readInstrument, type Instrument } from '../../analysis/host-r
 import { median } from '../../analysis/stats.js';
 import { runWorkload, type WorkloadInfo, type WorkloadOutcome, type WorkloadSample } from './run.js';
 import { expandCommand } from './command.js';
+import { workloadTicket } from './ticket.js';
 
 /** How each end of a program that gave no verdict is typed in the result (error.kind `workload`, error.ended). */
 const ENDS_WITHOUT_VERDICT = new Set(['failed', 'crash', 'hang', 'no-markers', 'no-steps', 'not-found', 'not-executable', 'bad-marker']);
@@ -96,6 +97,7 @@ export const workloadProbe: ProbeModule = {
   judgeControl,
   trustedByControls: true,
   comparable: allocProbe.comparable,
+  ticket: workloadTicket,
   // One group per case of the suite (its matrix) and program: what switches one
   // program's verdict, or one matrix's, says nothing of another's.
   attribution: {
