@@ -36,11 +36,11 @@ export const watchSpec = {
   notes: [
     'The program marks each step with one line on the descriptor in XPUDIAG_STEP_FD, `XPUDIAG_STEP <label> [<bytes>]`, ' +
       'and waits for one byte on XPUDIAG_ACK_FD (the README has the five-line helper for Python and C). Its first marker says it is ready: the baseline.',
-    'Knobs set in this shell (ZE_AFFINITY_MASK, NEOReadDebugKeys and its keys, UR_L0_*, ...) go into the suite it writes, so the run repeats with them.',
+    'Knobs set in this shell (ZE_AFFINITY_MASK=0,1 xpudiag watch ..., NEOReadDebugKeys and its keys, UR_L0_*, ...) go into the suite it writes, so the run repeats with them.',
   ],
   examples: [
     'xpudiag watch --control positive -- python3 fixtures/workloads/torch_zeros.py --device cpu --step-mib 256 --steps 6',
-    'ZE_AFFINITY_MASK=0,1 xpudiag watch --backend ze -- ./my_sycl_program',
+    'xpudiag watch --backend ze --steps plateaus -- ./my_sycl_program --model m.gguf',
   ],
 } satisfies CommandSpec;
 
