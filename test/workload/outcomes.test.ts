@@ -1,7 +1,7 @@
 // A watched program that crashes, hangs, never marks a step, forks, or cannot start gives
 // a typed result (error.kind workload, error.ended), and the run goes on; a program that
 // holds what it marks reads as shadow, its children counted.
-import { chmodSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCase } from '../../src/runner/run-case.js';
@@ -71,6 +71,16 @@ describe('workload outcomes', { retry: 1 }, () => {
     expect(r.status, r.reason).toBe('pass');
     expect(r.metrics.hostPerDevice as number).toBeGreaterThan(0.9);
     expect((r.metrics.workload as { maxProcesses: number }).maxProcesses).toBeGreaterThanOrEqual(2);
+  });
+
+  it('a child left running when the program ends is counted and killed', async () => {
+    const body = 'pid = os.fork()\nif pid == 0:\n    os.setsid()\n    time.sleep(3600)\n    os._exit(0)\nopen(sys.argv[1], "w").write(str(pid))\nheld = hold(4, 16)\n';
+    const pidFile = join(dir, 'orphan.pid');
+    const r = await run(wcase('orphan', ['python3', script('orphan.py', body), pidFile]));
+    expect((r.metrics.workload as { leftChildren: number }).leftChildren).toBe(1);
+    const pid = Number(readFileSync(pidFile, 'utf8'));
+    await new Promise((res) => setTimeout(res, 500));
+    expect(() => process.kill(pid, 0)).toThrow();
   });
 
   it('a command gone by the time it runs is error.ended not-found; exit 77 is a skip with the program\'s reason', async () => {

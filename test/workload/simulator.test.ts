@@ -82,3 +82,36 @@ describe.skipIf(!!why)(`workload on the simulator through Sysman${why ? ` (skipp
     expect(rep.results.filter((r) => r.metrics.verdict === 'shadow').map((r) => r.id)).toEqual(['knobs[env.ZE_AFFINITY_MASK=0,1,env.EnableDeferBacking=unset,driver=libze_sim_cr2609.so]']);
   });
 });
+
+describe.skipIf(!!why)(`workload steps from plateaus of the Sysman reading${why ? ` (skipped: ${why})` : ''}`, { retry: 1 }, () => {
+  it('a program without markers that holds each step: the plateaus are its steps, the ratio as the profile says', async () => {
+    const r = await runCase({
+      id: 'plateaus', probe: 'workload', backend: 'ze', timeoutMs: 120_000,
+      env: { ZE_ENABLE_ALT_DRIVERS: join(build, 'libze_sim.so'), XPUDIAG_ZESIM_PROFILE: 'shadow-peer-resident', XPUDIAG_ZESIM_DEVICE_MEMORY: '512MiB', XPUDIAG_ZESIM_SHARED: shared },
+      params: { command: [join(build, 'ze_sim_workload'), '--steps', '6', '--size-mib', '32', '--no-markers', '--hold-ms', '900'], steps: 'plateaus', plateauMs: 500, settleMs: 1500, stableWindowMs: 300 },
+    }, { guardBytes: 0, maxAttempts: 3 });
+    expect(r.status, r.reason).toBe('pass');
+    const w = r.metrics.workload as { xAxis: string; stepDeviceBytes: number[]; steps: string };
+    expect(w.steps).toBe('plateaus');
+    expect(w.xAxis).toBe('sysman');
+    expect(w.stepDeviceBytes).toEqual([1, 2, 3, 4, 5, 6].map((i) => i * 32 * 2 ** 20));
+    expect(r.metrics.verdict).toBe('shadow');
+    const [lo, hi] = r.metrics.hostPerDeviceCI as [number, number];
+    expect(lo).toBeLessThanOrEqual(1);
+    expect(hi).toBeGreaterThanOrEqual(1);
+  });
+});
+
+describe('workload without any device-memory instrument', () => {
+  it('steps: plateaus with nothing to read device memory is a skip that says so, and the program never starts', async () => {
+    const marker = join(dir, 'started');
+    const r = await runCase({
+      id: 'none', probe: 'workload', backend: 'host', timeoutMs: 30_000,
+      env: { ZE_ENABLE_ALT_DRIVERS: join(dir, 'no-such-driver.so') },
+      params: { command: ['sh', '-c', `touch ${marker}`], steps: 'plateaus', instrument: 'sysman' },
+    }, { guardBytes: 0 });
+    expect(r.status).toBe('skip');
+    expect(r.reason).toMatch(/steps: plateaus needs a device-memory instrument.*sysman: /);
+    expect(existsSync(marker)).toBe(false);
+  });
+});

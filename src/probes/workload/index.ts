@@ -2,7 +2,6 @@
 // in a suite, `xpudiag watch -- CMD ARGS...` for one), judged with the allocation
 // probe's analysis (src/analysis/alloc.ts): the same staircase fit with its interval,
 // release, controls and comparison rules, over device memory in use as the x axis.
-import { basename } from 'node:path';
 import { allocProbe } from '../alloc.js';
 import type { CaseError } from '../../model/result.js';
 import type { ChildContext, ControlJudgement, Judgement, ProbeCase, ProbeModule } from '../types.js';
@@ -101,7 +100,7 @@ export const workloadProbe: ProbeModule = {
   // One group per case of the suite (its matrix) and program: what switches one
   // program's verdict, or one matrix's, says nothing of another's.
   attribution: {
-    group: (r) => `workload ${r.id.replace(/\[.*$/, '')}: ${basename(String((r.params.command as string[] | undefined)?.[0] ?? '?'))}`,
+    group: (r) => `workload ${r.id.replace(/\[.*$/, '')}`,
     factorParams: [],
   },
 };
