@@ -1,7 +1,7 @@
 // A watched program that crashes, hangs, never marks a step, forks, or cannot start gives
 // a typed result (error.kind workload, error.ended), and the run goes on; a program that
 // holds what it marks reads as shadow, its children counted.
-import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCase } from '../../src/runner/run-case.js';
@@ -102,6 +102,21 @@ describe('workload outcomes', { retry: 1 }, () => {
       expect(r.stderr).toContain(want);
       expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
     }
+  });
+
+  it('xpudiag watch: one program as a case, the suite it wrote repeats it (knobs of the shell in its env), and the ticket says how', () => {
+    const out = join(dir, 'watch');
+    const r = xpudiag(['watch', '--control', 'positive', '--instrument', 'marker', '--out', out, '--json', '--', 'python3', script('w.py', 'hold(6, 32)\n')], { ZE_AFFINITY_MASK: '0,1' }, 120_000);
+    expect(r.code, r.stderr.slice(-1500)).toBe(0);
+    const report = JSON.parse(r.stdout) as { suite: { file: string }; tool: { command?: string }; results: { id: string; status: string; metrics: { hostPerDevice?: number } }[] };
+    expect(report.results[0]).toMatchObject({ id: 'watch', status: 'pass' });
+    const suite = readFileSync(report.suite.file, 'utf8');
+    expect(suite).toContain('probe: workload');
+    expect(suite).toMatch(/ZE_AFFINITY_MASK: 0,1/);
+    const reportFile = readdirSync(out).find((f) => f.startsWith('watch-') && f.endsWith('.json'))!;
+    const t = xpudiag(['ticket', join(out, reportFile)]);
+    expect(t.stdout).toContain(`xpudiag run ${report.suite.file}`);
+    expect(t.stdout).toContain('- command: `python3 ');
   });
 
   it('the run goes on after a crashing workload', () => {
