@@ -36,7 +36,7 @@ const wcase = (id: string, command: string[], params: Record<string, unknown> = 
 });
 const run = (c: ProbeCase) => runCase(c, { guardBytes: 0, maxAttempts: 2 });
 
-describe('workload outcomes', { retry: 1 }, () => {
+describe('workload outcomes', { retry: 1, timeout: 300_000 }, () => {
   it('a program that holds what it marks reads host/device near 1 from the markers\' bytes', async () => {
     const r = await run(wcase('hold', ['python3', script('hold.py', 'hold(6, 32)\n')], {}, 'positive'));
     expect(r.status, r.reason).toBe('pass');

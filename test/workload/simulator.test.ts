@@ -35,7 +35,7 @@ const workloadCase = (id: string, extraEnv: string, matrix: string) => `  - id: 
     matrix:
 ${matrix}`;
 
-describe.skipIf(!!why)(`workload on the simulator through Sysman${why ? ` (skipped: ${why})` : ''}`, { retry: 1 }, () => {
+describe.skipIf(!!why)(`workload on the simulator through Sysman${why ? ` (skipped: ${why})` : ''}`, { retry: 1, timeout: 300_000 }, () => {
   it('shadow-peer-resident at ratio 0.5: the x axis is Sysman, and 0.5 lies in the interval', async () => {
     const r = await runCase({
       id: 'ratio', probe: 'workload', backend: 'ze', timeoutMs: 120_000,
@@ -83,7 +83,7 @@ describe.skipIf(!!why)(`workload on the simulator through Sysman${why ? ` (skipp
   });
 });
 
-describe.skipIf(!!why)(`workload steps from plateaus of the Sysman reading${why ? ` (skipped: ${why})` : ''}`, { retry: 1 }, () => {
+describe.skipIf(!!why)(`workload steps from plateaus of the Sysman reading${why ? ` (skipped: ${why})` : ''}`, { retry: 1, timeout: 300_000 }, () => {
   it('a program without markers that holds each step: the plateaus are its steps, the ratio as the profile says', async () => {
     const r = await runCase({
       id: 'plateaus', probe: 'workload', backend: 'ze', timeoutMs: 120_000,

@@ -12,11 +12,11 @@ const python = process.env.XPUDIAG_PYTHON ?? [join(root, '.venv-torch', 'bin', '
 const probe = spawnSync(python, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' });
 const why = probe.status === 0 ? '' : `no torch for ${python} (${(probe.stderr || probe.error?.message || '').trim().split('\n').at(-1)}): .ci/run installs CPU torch from /opt/wheels`;
 
-describe.skipIf(!!why)(`the PyTorch reproducer on CPU torch ${probe.stdout?.trim() ?? ''}${why ? ` (skipped: ${why})` : ''}`, { retry: 1 }, () => {
+describe.skipIf(!!why)(`the PyTorch reproducer on CPU torch ${probe.stdout?.trim() ?? ''}${why ? ` (skipped: ${why})` : ''}`, { retry: 1, timeout: 300_000 }, () => {
   it('CPU tensors read host/device within 0.9-1.1, shadow, with the markers as the x axis', async () => {
     const r = await runCase({
       id: 'cpu-tensors', probe: 'workload', backend: 'host', control: 'positive', timeoutMs: 240_000,
-      params: { command: [python, join(root, 'fixtures', 'workloads', 'torch_zeros.py'), '--device', 'cpu', '--step-mib', '256', '--steps', '6'], baselineMs: 3000, settleMs: 3000 },
+      params: { command: [python, join(root, 'fixtures', 'workloads', 'torch_zeros.py'), '--device', 'cpu', '--step-mib', '256', '--steps', '6'], instrument: 'marker', baselineMs: 3000, settleMs: 3000 },
     }, { guardBytes: 0, maxAttempts: 2 });
     expect(r.status, r.reason).toBe('pass');
     const slope = r.metrics.hostPerDevice as number;

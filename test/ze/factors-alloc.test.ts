@@ -11,7 +11,7 @@ const missing = ['libze_sim_cr2518.so', 'libze_sim_cr2609.so'].filter((f) => !ex
 const loader = ['/usr/lib/x86_64-linux-gnu/libze_loader.so.1', '/usr/lib/libze_loader.so.1'].some(existsSync);
 const why = missing.length ? `not built: ${missing.join(', ')} (needs libze-dev)` : !loader ? 'Level Zero loader not installed (apt-get install libze1)' : '';
 
-describe.skipIf(!!why)(`driver and knob factors on the allocation probe${why ? ` (skipped: ${why})` : ''}`, { retry: 1 }, () => {
+describe.skipIf(!!why)(`driver and knob factors on the allocation probe${why ? ` (skipped: ${why})` : ''}`, { retry: 1, timeout: 300_000 }, () => {
   it('driver x EnableDeferBacking: shadow only with the 26.09 build and deferred backing left on', () => {
     const dir = tempDir('xpudiag-factors-');
     const f = writeSuite(dir, 'f.yaml', `name: f
