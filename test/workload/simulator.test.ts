@@ -3,6 +3,7 @@
 // another): the profile's ratio lies in the interval, the one-run 2x2 (allocation API x
 // driver build) attributes the shadow to the driver build, and the knob matrix to
 // ZE_AFFINITY_MASK and EnableDeferBacking as the simulator models them.
+import { spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -80,6 +81,33 @@ describe.skipIf(!!why)(`workload on the simulator through Sysman${why ? ` (skipp
     const a = rep.analysis?.attribution?.find((x) => x.group.startsWith('workload knobs'));
     expect(a?.condition).toEqual({ 'env.EnableDeferBacking': 'unset', 'env.ZE_AFFINITY_MASK': '0,1' });
     expect(rep.results.filter((r) => r.metrics.verdict === 'shadow').map((r) => r.id)).toEqual(['knobs[env.ZE_AFFINITY_MASK=0,1,env.EnableDeferBacking=unset,driver=libze_sim_cr2609.so]']);
+  });
+});
+
+describe.skipIf(!!why)(`workload beside another program on the same device${why ? ` (skipped: ${why})` : ''}`, { retry: 1, timeout: 300_000 }, () => {
+  it('the x axis is the program\'s own device memory (Sysman processes state), whatever the other program allocates meanwhile', async () => {
+    // The neighbour allocates 4 MiB every 100 ms for 6 s on the same simulated device (clean: no host cost).
+    const neighbour = spawn(join(build, 'ze_sim_workload'), ['--no-markers', '--steps', '60', '--size-mib', '4', '--hold-ms', '100', '--residency', 'none'], {
+      stdio: 'ignore',
+      env: { ...process.env, ZE_ENABLE_ALT_DRIVERS: join(build, 'libze_sim.so'), XPUDIAG_ZESIM_PROFILE: 'clean', XPUDIAG_ZESIM_DEVICE_MEMORY: '256MiB', XPUDIAG_ZESIM_SHARED: shared },
+    });
+    try {
+      await new Promise((r) => setTimeout(r, 500));
+      const r = await runCase({
+        id: 'beside', probe: 'workload', backend: 'ze', timeoutMs: 120_000,
+        env: { ZE_ENABLE_ALT_DRIVERS: join(build, 'libze_sim.so'), XPUDIAG_ZESIM_PROFILE: 'shadow-peer-resident', XPUDIAG_ZESIM_DEVICE_MEMORY: '512MiB', XPUDIAG_ZESIM_SHARED: shared },
+        params: { command: [join(build, 'ze_sim_workload'), '--steps', '8', '--size-mib', '32'], baselineMs: 1000, settleMs: 1000, stableWindowMs: 200, intervalMs: 20 },
+      }, { guardBytes: 0, maxAttempts: 3 });
+      const w = r.metrics.workload as { xAxis: string; stepDeviceBytes: number[]; perProcess?: boolean };
+      expect(w.perProcess).toBe(true);
+      expect(w.stepDeviceBytes).toEqual([1, 2, 3, 4, 5, 6, 7, 8].map((i) => i * 32 * 2 ** 20));
+      // The whole device moved by more than the program alone: the neighbour was there.
+      const moved = r.samples.some((x) => { const s = x as { deviceUsed?: number; deviceUsedAll?: number }; return s.deviceUsedAll !== undefined && s.deviceUsed !== undefined && s.deviceUsedAll > s.deviceUsed; });
+      expect(moved).toBe(true);
+      expect(r.metrics.verdict).toBe('shadow');
+    } finally {
+      neighbour.kill('SIGKILL');
+    }
   });
 });
 

@@ -36,9 +36,27 @@ Napi::Value Read(const Napi::CallbackInfo& info) {
   return out;
 }
 
+// Device bytes the given processes hold per device (Sysman), or null where the driver does not say.
+Napi::Value ReadProcesses(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!openSysman().ok) throw Napi::Error::New(env, "deviceMemoryReadProcesses: sysman is not open");
+  const Napi::Array arr = info[0].As<Napi::Array>();
+  std::vector<int64_t> pids;
+  for (uint32_t i = 0; i < arr.Length(); ++i) pids.push_back(arr.Get(i).ToNumber().Int64Value());
+  std::vector<uint64_t> used;
+  bool supported = false;
+  std::string error;
+  if (!readSysmanProcesses(pids, used, supported, error)) throw Napi::Error::New(env, error);
+  if (!supported) return env.Null();
+  Napi::Array out = Napi::Array::New(env, used.size());
+  for (size_t i = 0; i < used.size(); ++i) out.Set(static_cast<uint32_t>(i), static_cast<double>(used[i]));
+  return out;
+}
+
 }  // namespace
 
 void registerBinding(Napi::Env env, Napi::Object exports) {
+  exports.Set("deviceMemoryReadProcesses", Napi::Function::New(env, ReadProcesses));
   exports.Set("deviceMemoryOpen", Napi::Function::New(env, Open));
   exports.Set("deviceMemoryRead", Napi::Function::New(env, Read));
 }

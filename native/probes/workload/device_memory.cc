@@ -48,10 +48,24 @@ struct ZeDriverProps {
   uint32_t driverVersion;
 };
 
+struct ZesProcessState {
+  uint32_t stype;
+  const void* pNext;
+  uint32_t processId;
+  uint64_t memSize;
+  uint64_t sharedSize;
+  uint32_t engines;
+};
+constexpr uint32_t kZesStructureTypeProcessState = 0x16;
+constexpr ze_result_t kZeUnsupportedFeature = 0x78000003;
+constexpr ze_result_t kZeInvalidSize = 0x78000008;
+
 struct Sysman {
   bool tried = false;
   Opened opened;
+  std::vector<Handle> devices;
   std::vector<std::vector<Handle>> modules;  // per device
+  ze_result_t (*processes)(Handle, uint32_t*, ZesProcessState*) = nullptr;
   ze_result_t (*getState)(Handle, ZesMemState*) = nullptr;
 };
 
@@ -133,6 +147,7 @@ Opened openSysman() {
   if ((r = driverGet(&drivers, hd.data())) != kZeSuccess) return fail(o, "zeDriverGet returned " + hex(r));
   const bool sysmanInit = sym(lib, zesInit, "zesInit") && sym(lib, zesDriverGet, "zesDriverGet") && sym(lib, zesDeviceGet, "zesDeviceGet");
   (void)sysmanInit;  // the core handles serve in legacy mode, which every loader has
+  sym(lib, s.processes, "zesDeviceProcessesGetState");
   for (Handle driver : hd) {
     uint32_t n = 0;
     if ((r = deviceGet(driver, &n, nullptr)) != kZeSuccess) return fail(o, "zeDeviceGet returned " + hex(r));
@@ -145,6 +160,7 @@ Opened openSysman() {
       std::vector<Handle> mods(m);
       if (m && (r = enumModules(d, &m, mods.data())) != kZeSuccess) return fail(o, "zesDeviceEnumMemoryModules returned " + hex(r));
       s.modules.push_back(mods);
+      s.devices.push_back(d);
       ZeDeviceProps p{};
       p.stype = 0x3;  // ZE_STRUCTURE_TYPE_DEVICE_PROPERTIES
       o.names.push_back(deviceProps(d, &p) == kZeSuccess ? std::string(p.name, strnlen(p.name, sizeof p.name)) : "?");
@@ -185,6 +201,42 @@ bool readSysman(std::vector<uint64_t>& used, std::string& error) {
       }
       used[d] += st.size >= st.free ? st.size - st.free : 0;
     }
+  }
+  return true;
+}
+
+bool readSysmanProcesses(const std::vector<int64_t>& pids, std::vector<uint64_t>& used, bool& supported, std::string& error) {
+  Sysman& s = sysman();
+  supported = s.processes != nullptr;
+  used.assign(s.devices.size(), 0);
+  if (!supported) return true;
+  for (size_t d = 0; d < s.devices.size(); ++d) {
+    std::vector<ZesProcessState> st;
+    for (int attempt = 0; attempt < 4; ++attempt) {
+      uint32_t n = 0;
+      ze_result_t r = s.processes(s.devices[d], &n, nullptr);
+      if (r == kZeUnsupportedFeature) {
+        supported = false;
+        return true;
+      }
+      if (r != kZeSuccess) {
+        error = "zesDeviceProcessesGetState returned " + hex(r);
+        return false;
+      }
+      st.assign(n, ZesProcessState{kZesStructureTypeProcessState, nullptr, 0, 0, 0, 0});
+      if (n == 0) break;
+      r = s.processes(s.devices[d], &n, st.data());
+      if (r == kZeInvalidSize) continue;  // a process started meanwhile: ask again
+      if (r != kZeSuccess) {
+        error = "zesDeviceProcessesGetState returned " + hex(r);
+        return false;
+      }
+      st.resize(n);
+      break;
+    }
+    for (const ZesProcessState& p : st)
+      for (int64_t pid : pids)
+        if (static_cast<int64_t>(p.processId) == pid) used[d] += p.memSize;
   }
   return true;
 }

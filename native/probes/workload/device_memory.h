@@ -25,4 +25,8 @@ Opened openNvml();
 bool readSysman(std::vector<uint64_t>& used, std::string& error);
 bool readNvml(std::vector<uint64_t>& used, std::string& error);
 
+// Device bytes per device held by the given processes (zesDeviceProcessesGetState, their
+// memSize summed); supported false where the driver does not answer it.
+bool readSysmanProcesses(const std::vector<int64_t>& pids, std::vector<uint64_t>& used, bool& supported, std::string& error);
+
 }  // namespace xpudiag::workload

@@ -28,7 +28,7 @@ function workloadMetrics(w: WorkloadInfo, samples: unknown[]): Record<string, un
   return {
     workload: {
       command: w.command, ended: w.ended, message: w.message, exitCode: w.exitCode ?? null, signal: w.signal ?? null,
-      steps: w.steps, markers: w.markers.map((m) => m.label), xAxis: w.xAxis, maxProcesses: w.maxProcesses, leftChildren: w.leftChildren,
+      steps: w.steps, markers: w.markers.map((m) => m.label), xAxis: w.xAxis, ...(w.perProcess !== undefined ? { perProcess: w.perProcess } : {}), maxProcesses: w.maxProcesses, leftChildren: w.leftChildren,
       instruments: w.instruments.map((s) => ({ instrument: s.instrument, ok: s.ok, ...(s.reason ? { reason: s.reason } : {}), ...(s.driver ? { driver: s.driver } : {}) })),
       stepDeviceBytes: w.stepDeviceBytes, readingCostUs: costs,
     },

@@ -16,6 +16,7 @@ export type XAxis = DeviceInstrument | 'marker';
 interface DeviceMemoryAddon {
   deviceMemoryOpen(kind: 'sysman' | 'nvml'): { ok: boolean; reason?: string; devices: string[]; driver?: string };
   deviceMemoryRead(kind: 'sysman' | 'nvml'): number[];
+  deviceMemoryReadProcesses?(pids: number[]): number[] | null;
 }
 
 export interface InstrumentState {
@@ -74,12 +75,25 @@ export class DeviceMemory {
     }
   }
 
-  /** Bytes in use per device, and the microseconds the reading took. */
-  read(): { used: number[]; us: number } | null {
+  /** Whether the instrument can say what given processes hold (Sysman's processes state); known after the first read. */
+  perProcess: boolean | undefined;
+
+  /**
+   * Bytes in use per device (the whole device), what the given processes hold where the
+   * driver says (`program`), and the microseconds the reading took.
+   */
+  read(pids: readonly number[] = []): { used: number[]; program?: number[]; us: number } | null {
     if (!this.device) return null;
+    const native = this.addon as unknown as DeviceMemoryAddon;
     const t0 = performance.now();
-    const used = (this.addon as unknown as DeviceMemoryAddon).deviceMemoryRead(this.device);
-    return { used, us: (performance.now() - t0) * 1000 };
+    const used = native.deviceMemoryRead(this.device);
+    let program: number[] | undefined;
+    if (this.device === 'sysman' && native.deviceMemoryReadProcesses && this.perProcess !== false) {
+      const p = native.deviceMemoryReadProcesses([...pids]);
+      this.perProcess = p !== null;
+      if (p) program = p;
+    }
+    return { used, ...(program ? { program } : {}), us: (performance.now() - t0) * 1000 };
   }
 
   /** Whether any device instrument can read something (DRM counts once the program opens a render node). */

@@ -19,8 +19,10 @@ import { processTree, treeMemory } from './tree.js';
 export type WorkloadEnd = 'exit' | 'skipped' | 'failed' | 'crash' | 'hang' | 'no-markers' | 'no-steps' | 'not-found' | 'not-executable' | 'bad-marker';
 
 export interface WorkloadSample extends AllocSample {
-  /** Device bytes in use as the instrument read them (all devices), absent without one. */
+  /** Device bytes in use as the instrument read them (all devices): the program's processes' where it says, else the whole device's. */
   deviceUsed?: number;
+  /** The whole device's, where deviceUsed is the program's. */
+  deviceUsedAll?: number;
   /** A reading taken before the program started. */
   beforeStart?: boolean;
   /** The marker that ended this step, for marked steps. */
@@ -48,6 +50,8 @@ export interface WorkloadInfo {
   steps: 'markers' | 'plateaus';
   /** Device bytes of each step on the x axis, and as the device instrument read them (if one). */
   stepDeviceBytes: number[];
+  /** The x axis is the program's processes' own device memory (Sysman's processes state), not the whole device's. */
+  perProcess?: boolean;
 }
 
 export type WorkloadOutcome = AllocProbeOutcome & { workload: WorkloadInfo };
@@ -178,16 +182,18 @@ export async function runWorkload(ctx: ChildContext): Promise<WorkloadOutcome> {
     const tm = treeMemory(pids);
     const m = ctx.addon.sampleMemory();
     const t1 = performance.now();
-    const dev = dm.read();
+    const dev = dm.read(pids);
     const t2 = performance.now();
     const drm = drmOk ? drmOf(pids) : null;
     const t3 = performance.now();
     info.maxProcesses = Math.max(info.maxProcesses, tm.processes);
-    const deviceUsed = dev ? sum(dev.used) : drmDeviceBytes(drm);
+    // The program's own device memory where the instrument says it (Sysman's processes
+    // state), else the whole device's: another program on the device then moves it too.
+    const deviceUsed = dev ? sum(dev.program ?? dev.used) : drmDeviceBytes(drm);
     return {
       ...m, vmRSS: tm.vmRSS, rssAnon: tm.rssAnon, rssShmem: tm.rssShmem, vmPTE: tm.vmPTE,
       phase: 'pre', step: 0, deviceBytes: 0, processes: tm.processes,
-      ...(deviceUsed !== null ? { deviceUsed } : {}), ...(drm ? { drm } : {}),
+      ...(deviceUsed !== null ? { deviceUsed } : {}), ...(dev?.program ? { deviceUsedAll: sum(dev.used) } : {}), ...(drm ? { drm } : {}),
       costUs: { ...(dev ? { device: dev.us } : {}), drm: (t3 - t2) * 1000, host: (t1 - t0) * 1000 },
     };
   };
@@ -366,6 +372,7 @@ export async function runWorkload(ctx: ChildContext): Promise<WorkloadOutcome> {
     else if (ex && ex.code !== 0 && info.ended === 'exit') Object.assign(info, { ended: 'failed', message: `the program exited with code ${ex.code}` });
     else if (info.ended === 'exit') info.message = `exited 0 after ${info.stepDeviceBytes.length} step(s)`;
   }
+  if (dm.perProcess !== undefined) info.perProcess = dm.perProcess;
   return outcome({ baselineStable, releaseSettled });
 }
 
