@@ -409,7 +409,17 @@ Napi::Value DieWithParent(const Napi::CallbackInfo& info) {
 
 Napi::Value PluginDir(const Napi::CallbackInfo& info) { return Napi::String::New(info.Env(), pluginDir()); }
 
+}  // namespace
+
+// Probes that live in native/probes/<name>/ register their own functions.
+namespace xpudiag::workload {
+void registerBinding(Napi::Env env, Napi::Object exports);
+}
+
+namespace {
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  xpudiag::workload::registerBinding(env, exports);
   exports.Set("facts", Napi::Function::New(env, Facts_));
   exports.Set("allocProbe", Napi::Function::New(env, AllocProbe));
   exports.Set("allreduceProbe", Napi::Function::New(env, AllReduceProbe));

@@ -4,7 +4,7 @@
 // tests: they need many repeated runs, and timings in tests are flaky.
 //
 //   npm run bench -- [--out DIR] [BENCH...]     default: every benchmark, into reports/bench
-//   benchmarks: aa ab busy midrun sensitivity time
+//   benchmarks: aa ab busy midrun sensitivity time instruments (the workload probe's readings)
 //   XPUDIAG_BENCH_RUNS=20      runs per point (pairs for aa and ab)
 //   XPUDIAG_BENCH_BUSY_RUNS=3  runs per neighbour pattern
 //   XPUDIAG_BENCH_RATIOS=0.05,0.03,0.02,0.015,0.01,0.005  sensitivity's copy ratios, walked down
@@ -21,6 +21,7 @@ import { compareReports } from '../report/compare.js';
 import { runCase } from '../runner/run-case.js';
 import { runSuite } from '../runner/run-suite.js';
 import { loadSuite } from '../suite/index.js';
+import { instrumentsBench } from '../probes/workload/bench.js';
 
 const MiB = 2 ** 20;
 const sim = join(packageRoot, 'build', 'Release', 'libze_sim.so');
@@ -313,7 +314,7 @@ async function suiteTime() {
   };
 }
 
-const BENCHES: Record<string, () => Promise<unknown>> = { aa, ab, busy, midrun, sensitivity, time: suiteTime };
+const BENCHES: Record<string, () => Promise<unknown>> = { aa, ab, busy, midrun, sensitivity, time: suiteTime, instruments: instrumentsBench };
 
 async function main(): Promise<number> {
   const { values, positionals } = parseArgs({ args: process.argv.slice(2), allowPositionals: true, options: { out: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });

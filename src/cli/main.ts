@@ -10,6 +10,7 @@ import { storeCommand, storeSpec } from './store.js';
 import { historyCommand, historySpec } from './history.js';
 import { fleetCommand, fleetSpec } from './fleet.js';
 import { runHandler, type Handler } from './dispatch.js';
+import { watchCommand, watchSpec } from '../probes/workload/watch.js';
 import { commandHelp, type CommandSpec } from './args.js';
 import { didYouMean } from '../suite/didyoumean.js';
 import { toolVersion } from '../version.js';
@@ -17,6 +18,7 @@ import { toolVersion } from '../version.js';
 export const COMMANDS: Record<string, { spec: CommandSpec; handler: Handler }> = {
   run: { spec: runSpec, handler: runCommand },
   allreduce: { spec: allreduceSpec, handler: allreduceCommand },
+  watch: { spec: watchSpec, handler: watchCommand },
   validate: { spec: validateSpec, handler: validateCommand },
   env: { spec: envSpec, handler: envCommand },
   compare: { spec: compareSpec, handler: compareCommand },

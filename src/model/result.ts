@@ -12,8 +12,10 @@ export interface Reference {
 }
 
 export interface CaseError {
-  kind: 'signal' | 'timeout' | 'exit' | 'guard' | 'interrupted' | 'api' | 'unsupported' | 'usage' | 'runtime';
+  kind: 'signal' | 'timeout' | 'exit' | 'guard' | 'interrupted' | 'api' | 'unsupported' | 'usage' | 'runtime' | 'workload';
   message: string;
+  /** kind workload: how the watched program ended (crash, hang, no-markers, not-found, ...; see src/probes/workload/run.ts). */
+  ended?: string;
   signal?: string;
   exitCode?: number;
   call?: string;
@@ -42,6 +44,16 @@ export interface ControlCheck {
   busy?: string;
 }
 
+/** Which driver build a case ran: the file as named and found, its hash, and the version it reported. */
+export interface DriverFingerprint {
+  written: string;
+  library: string;
+  sha256?: string;
+  bytes?: number;
+  /** The version string the driver reported (zeIntelGetDriverVersionString or driverVersion), once the case ran. */
+  version?: string;
+}
+
 export interface CaseResult {
   id: string;
   probe: string;
@@ -51,6 +63,10 @@ export interface CaseResult {
   matrix?: Record<string, unknown>;
   /** Environment variables this case set for its probe process. */
   env?: Record<string, string>;
+  /** Variables this case removed from its probe process's environment. */
+  envUnset?: string[];
+  /** The Level Zero driver build the case loaded (matrix factor `driver`): its fingerprint. */
+  driver?: DriverFingerprint;
   control?: 'negative' | 'positive';
   /** For a control: before (opening) or after (closing) the measured cases. */
   bracket?: 'opening' | 'closing';

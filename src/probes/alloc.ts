@@ -228,4 +228,14 @@ function comparable(r: ComparedResult): Map<string, Comparable> {
   return out;
 }
 
-export const allocProbe: ProbeModule = { run, analyze, describe, judgeControl, trustedByControls: true, comparable };
+/**
+ * One attribution group per backend and allocation API: device, shared and host memory
+ * answer to different factors, and pooling them hides each one's simple rule behind
+ * their differences.
+ */
+const attribution: ProbeModule['attribution'] = {
+  group: (r) => `${r.backend} ${String(r.params.variant)}`,
+  factorParams: ['variant', 'contextDevices', 'residency', 'touch', 'size', 'device'],
+};
+
+export const allocProbe: ProbeModule = { run, analyze, describe, judgeControl, trustedByControls: true, comparable, attribution };

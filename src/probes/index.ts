@@ -1,6 +1,7 @@
 import { allocProbe } from './alloc.js';
 import { allreduceProbe } from './allreduce.js';
 import { p2pProbe } from './p2p.js';
+import { workloadProbe } from './workload/index.js';
 import type { ProbeModule } from './types.js';
 
 /** Every probe the runner knows, by the name suites use. */
@@ -8,4 +9,5 @@ export const PROBES: Record<string, ProbeModule> = {
   alloc: allocProbe,
   allreduce: allreduceProbe,
   p2p: p2pProbe,
+  workload: workloadProbe,
 };

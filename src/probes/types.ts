@@ -21,6 +21,10 @@ export interface ProbeCase {
   xfail?: string;
   /** Environment variables of this case's probe process. */
   env?: Record<string, string>;
+  /** Variables removed from its environment (matrix value `unset`). */
+  envUnset?: string[];
+  /** The Level Zero driver build it loads (matrix factor `driver`). */
+  driver?: { written: string; library: string; notBuilt?: string };
   expect?: Record<string, unknown>;
   /** Expectations that depend on the backend's facts (see src/probes/facts.ts); first match wins, else `expect`. */
   expectByFacts?: { facts: Record<string, string>; expect: Record<string, unknown> }[];
@@ -87,6 +91,43 @@ export interface ProbeModule {
    * ones are shown only with --all. Without it every number is a diagnostic.
    */
   comparable?(r: ComparedResult): Map<string, Comparable>;
+  /**
+   * Its matrix cases take part in attribution: which group a result belongs to (the
+   * factors that switch one group's verdict may not switch another's), and the
+   * parameters that count as factors when they vary between a group's cases.
+   */
+  attribution?: { group(r: AttributedResult): string; factorParams: readonly string[] };
+  /** What `ticket` says of this probe's results, beyond the findings table. */
+  ticket?: TicketSection;
+}
+
+/** A probe's part of a ticket: a clause of the one-line summary, and a section of its own. */
+export interface TicketSection {
+  summary?(results: TicketResult[]): string | undefined;
+  section?(results: TicketResult[], report: ReportLike): string[];
+}
+
+/** What a ticket section reads of a result and of the report. */
+export interface TicketResult {
+  id: string;
+  status: string;
+  params: Record<string, unknown>;
+  metrics: Record<string, unknown>;
+  matrix?: Record<string, unknown>;
+  env?: Record<string, string>;
+  control?: 'negative' | 'positive';
+  driver?: { written: string; library: string; version?: string; sha256?: string };
+  error?: { kind: string; ended?: string };
+}
+export interface ReportLike {
+  suite: { file: string; name: string };
+}
+
+/** What attribution reads of a result. */
+export interface AttributedResult {
+  id: string;
+  backend: string;
+  params: Record<string, unknown>;
 }
 
 /** What a probe's comparison rules read of a result. */

@@ -8,6 +8,7 @@ import { code, fenced, md, table } from './markdown.js';
 import { formatBytes } from '../suite/index.js';
 import { buildStatusText } from './env-diff.js';
 import { counted } from '../model/words.js';
+import { PROBES } from '../probes/index.js';
 
 type Result = Report['results'][number];
 
@@ -52,6 +53,11 @@ export function ticketSummary(report: Report): string {
   const gpus = [...new Set(report.environment.devices.filter((d) => d.backend !== 'host').map((d) => d.name))];
   const driver = report.environment.runtimes.computeRuntime ?? report.environment.runtimes.levelZeroDriver ?? report.environment.runtimes.cuda;
   if (gpus.length) parts.push(`on ${gpus.join(', ')}${driver ? ` with driver ${driver}` : ''}`);
+  for (const [name, probe] of Object.entries(PROBES)) {
+    const own = report.results.filter((r) => r.probe === name);
+    const clause = own.length ? probe.ticket?.summary?.(own) : undefined;
+    if (clause) parts.push(clause);
+  }
   if (report.trust && !report.trust.trusted) parts.push('controls failed: verdicts untrustworthy');
   return parts.join('; ');
 }
@@ -164,6 +170,10 @@ function head(report: Report, opts: TicketOptions, findings: Result[], left: num
   if (!attribution.length) out.push('- no factor matrix in this run');
   out.push('', trust, '');
 
+  for (const [name, probe] of Object.entries(PROBES)) {
+    const own = report.results.filter((r) => r.probe === name);
+    if (own.length && probe.ticket?.section) out.push(...probe.ticket.section(own, report));
+  }
   out.push('#### Reproduce', '', fenced(report.tool.command ?? `xpudiag run ${report.suite.file}`, 'sh'), '');
   out.push(`Suite ${code(report.suite.name)} from ${code(report.suite.file)}, sha256 ${code(report.suite.sha256)}; xpudiag ${md(report.tool.version)}; run ${md(report.startedAt)} to ${md(report.finishedAt)}${report.interrupted ? ' (**interrupted**)' : ''}.`, '');
 

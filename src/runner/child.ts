@@ -25,7 +25,7 @@ function errorMessage(e: unknown): ChildMessage {
   return { type: 'error', error: { kind: 'runtime', message: e instanceof Error ? e.message : String(e) } };
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const job = JSON.parse(process.argv[2] ?? '{}') as ChildJob;
   const addon = loadAddon();
   if (!addon.dieWithParent(Number(process.env.XPUDIAG_PARENT_PID ?? process.ppid))) process.exit(1);
@@ -37,7 +37,8 @@ function main(): void {
   if (!probe) throw new Error(`unknown probe '${job.c.probe}'`);
   const options = backendOptions(job.c.backend, job.c.params);
   // The probe creates the case's one backend and says its facts through ctx.facts.
-  const outcome = probe.run({
+  // A probe that watches another process (workload) runs asynchronously.
+  const outcome = await probe.run({
     addon, c: job.c, options, guardBytes: job.guardBytes,
     facts: (facts) => emit({ type: 'facts', facts }),
     sample: (s) => emit({ type: 'sample', sample: s }),
@@ -46,8 +47,4 @@ function main(): void {
   emit({ type: 'outcome', outcome });
 }
 
-try {
-  main();
-} catch (e) {
-  emit(errorMessage(e));
-}
+main().catch((e: unknown) => emit(errorMessage(e)));

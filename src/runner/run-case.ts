@@ -1,10 +1,12 @@
 // Runs one case in its own child process. Whatever the child does (crash, hang, exit,
 // exhaust host memory) becomes a result; the runner itself never goes down with it.
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { join } from 'node:path';
 import { packageRoot, type BackendFacts } from '../native/addon.js';
-import type { Attempt, CaseError, CaseResult } from '../model/result.js';
+import type { Attempt, CaseError, CaseResult, DriverFingerprint } from '../model/result.js';
 import { builtBackends } from '../env/fingerprint.js';
 import { backendRow } from '../model/backends.js';
 import { expectationFor, qualifyByFacts } from '../probes/facts.js';
@@ -45,12 +47,34 @@ interface ChildRun {
   stderr: string;
 }
 
+/** The child's environment: the runner's, the case's variables over it, less those the case unsets. */
+function caseEnv(job: ChildJob): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, ...(job.kind === 'case' ? job.c.env : {}), XPUDIAG_PARENT_PID: String(process.pid) };
+  if (job.kind === 'case') for (const k of job.c.envUnset ?? []) delete env[k];
+  return env;
+}
+
+/** The driver build a case loads, fingerprinted: the file's hash and size (the version comes with the facts). */
+function driverFingerprint(d: NonNullable<ProbeCase['driver']>, facts: BackendFacts | undefined): DriverFingerprint {
+  const out: DriverFingerprint = { written: d.written, library: d.library };
+  try {
+    const bytes = readFileSync(d.library);
+    out.sha256 = createHash('sha256').update(bytes).digest('hex');
+    out.bytes = bytes.length;
+  } catch {
+    // Not there (a build product not built): the case is a skip saying so.
+  }
+  const version = facts?.runtimes.levelZeroDriver;
+  if (version) out.version = version;
+  return out;
+}
+
 /** Spawns the child for a job and collects its messages; never rejects. */
 export function runChild(job: ChildJob, timeoutMs: number, opts: Partial<RunCaseOptions> = {}): Promise<ChildRun> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [childPath, JSON.stringify(job)], {
       stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
-      env: { ...process.env, ...(job.kind === 'case' ? job.c.env : {}), XPUDIAG_PARENT_PID: String(process.pid) },
+      env: caseEnv(job),
     });
     const run: ChildRun = { messages: [], exitCode: null, signal: null, stderr: '' };
     let buf = '';
@@ -152,12 +176,13 @@ function notBuilt(backend: string, env: Record<string, string> | undefined): str
 
 async function measureCase(c: ProbeCase, opts: RunCaseOptions): Promise<{ result: CaseResult; remeasure?: string }> {
   const startedAt = new Date();
-  const unbuilt = notBuilt(c.backend, c.env);
+  const unbuilt = notBuilt(c.backend, c.env) ?? (c.driver?.notBuilt ? `driver ${c.driver.written}: ${c.driver.notBuilt}` : undefined);
   if (unbuilt) {
     return {
       result: {
         id: c.id, probe: c.probe, backend: c.backend, params: c.params, options: backendOptions(c.backend, c.params),
         ...(c.matrix ? { matrix: c.matrix } : {}), ...(c.control ? { control: c.control } : {}),
+        ...(c.driver ? { driver: driverFingerprint(c.driver, undefined) } : {}),
         status: 'skip', reason: unbuilt, metrics: {}, samples: [], startedAt: startedAt.toISOString(), durationMs: 0,
       },
     };
@@ -179,6 +204,8 @@ async function measureCase(c: ProbeCase, opts: RunCaseOptions): Promise<{ result
     options: backendOptions(c.backend, c.params),
     ...(c.matrix ? { matrix: c.matrix } : {}),
     ...(c.env ? { env: c.env } : {}),
+    ...(c.envUnset ? { envUnset: c.envUnset } : {}),
+    ...(c.driver ? { driver: driverFingerprint(c.driver, facts) } : {}),
     ...(c.control ? { control: c.control } : {}),
     ...(c.xfail ? { xfail: c.xfail } : {}),
     status: 'error',

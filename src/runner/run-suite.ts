@@ -10,6 +10,7 @@ import { reportErrors } from '../report/schema.js';
 import { writeNewFile } from '../report/write.js';
 import { loadSuite, type Suite } from '../suite/index.js';
 import type { Case } from '../suite/types.js';
+import { DRIVER_FACTOR } from '../suite/factors.js';
 import { LEVELS, type Level } from '../suite/spec.js';
 import { PROBES } from '../probes/index.js';
 import { RunTrust, type Revision } from './judge.js';
@@ -246,29 +247,34 @@ export function finishReport(args: {
 }
 
 /** Parameters that are factors of the shadowing question (count only scales the measurement). */
-const FACTOR_PARAMS = ['variant', 'contextDevices', 'residency', 'touch', 'size', 'device'];
+
 
 /**
- * Attribution per backend and allocation API over the allocation cases that come from
- * a matrix: the factors are the matrix keys plus any factor parameter that varies
- * between cases (the size of two matrices side by side, say).
+ * Attribution per group that the probe names (the allocation probe: backend and
+ * allocation API) over the cases that come from a matrix: the factors are the matrix
+ * keys (parameters, env.NAME, the driver build by the version it reported) plus any
+ * factor parameter of the probe that varies between cases (the size of two matrices
+ * side by side, say).
  */
 export function attributeResults(results: readonly CaseResult[]): Attribution[] {
   const groups = new Map<string, CaseResult[]>();
+  const factorParams = new Map<string, readonly string[]>();
   for (const r of results) {
-    if (r.probe !== 'alloc' || !r.matrix || r.control) continue;
-    // One group per allocation API: device, shared and host memory answer to different
-    // factors, and pooling them hides each one's simple rule behind their differences.
-    const g = `${r.backend} ${String(r.params.variant)}`;
+    const a = PROBES[r.probe]?.attribution;
+    if (!a || !r.matrix || r.control) continue;
+    const g = a.group(r);
     groups.set(g, [...(groups.get(g) ?? []), r]);
+    factorParams.set(g, a.factorParams);
   }
+  const factorValue = (r: CaseResult, k: string): string =>
+    k === DRIVER_FACTOR && r.driver?.version ? r.driver.version : String(r.matrix && k in r.matrix ? r.matrix[k] : r.params[k]);
   return [...groups.entries()]
     .filter(([, rs]) => rs.length >= 2)
     .map(([g, rs]) => {
       const keys = new Set(rs.flatMap((r) => Object.keys(r.matrix!)));
-      for (const k of FACTOR_PARAMS) if (new Set(rs.map((r) => String(r.params[k]))).size > 1) keys.add(k);
+      for (const k of factorParams.get(g) ?? []) if (new Set(rs.map((r) => String(r.params[k]))).size > 1) keys.add(k);
       return attribute(g, rs.map((r) => ({
-        factors: Object.fromEntries([...keys].map((k) => [k, String(r.params[k])])),
+        factors: Object.fromEntries([...keys].map((k) => [k, factorValue(r, k)])),
         verdict: r.status === 'error' || r.status === 'skip' ? r.status : String(r.metrics.verdict ?? r.status),
         hostPerDevice: typeof r.metrics.hostPerDevice === 'number' ? r.metrics.hostPerDevice : null,
       })));

@@ -5,6 +5,8 @@ import { caseLabel, describeAjvError, valueLabel } from './messages.js';
 import { paramValidator } from './schema.js';
 import { DEFAULT_TIMEOUT_MS, KNOWN_VARIANTS, PROBE_PARAMS, probesAccepting, type Backend, type Control, type Level, type Probe } from './spec.js';
 import { FACT_PREFIX, type Case, type FactExpectation, type Reference } from './types.js';
+import { applyFactors, checkFactor, factorIdText, factorText, isFactorKey } from './factors.js';
+import { packageRoot } from '../native/addon.js';
 import { formatBytes, parseDuration, parseSize } from './units.js';
 import { code, dotted, has, isObject, list, valueText, type Json, type Seg } from './util.js';
 
@@ -95,6 +97,7 @@ export function prepareCase(ck: Checker, i: number, raw: Json, defaults: Json, p
         seen.set(t, j);
       }
     });
+    if (isFactorKey(k)) checkFactor(ck, k, origins, packageRoot);
     matrix.push([k, origins]);
     count *= origins.length;
   }
@@ -113,6 +116,16 @@ export function prepareCase(ck: Checker, i: number, raw: Json, defaults: Json, p
         hint,
         { atKey: true },
       );
+    }
+  }
+
+  // Checks a parameter has beyond its schema (a workload's command must start).
+  for (const [key, ps] of Object.entries(spec)) {
+    if (!ps.check) continue;
+    const mv = matrix.find(([k]) => k === key);
+    for (const o of mv ? mv[1] : base.has(key) ? [base.get(key) as Origin] : []) {
+      const why = ps.check(o.value);
+      if (why) ck.addAt(o.at, `${caseLabel(ck.root, i)}: ${why}`, 'fix the path, install the program, or put its folder on PATH');
     }
   }
 
@@ -181,7 +194,7 @@ export function expand(ck: Checker, exps: Expansion[]): Case[] {
     const timeout = e.raw['timeout'];
     const timeoutMs = timeout === undefined ? DEFAULT_TIMEOUT_MS : parseDuration(timeout as string | number);
     for (const combo of combinations(e.matrix)) {
-      const id = combo.length === 0 ? e.baseId : `${e.baseId}[${combo.map(([k, o]) => `${k}=${valueText(o.value)}`).join(',')}]`;
+      const id = combo.length === 0 ? e.baseId : `${e.baseId}[${combo.map(([k, o]) => `${k}=${isFactorKey(k) ? factorIdText(k, o.value) : valueText(o.value)}`).join(',')}]`;
       const eff = new Map(e.base);
       for (const [k, o] of combo) eff.set(k, o);
 
@@ -225,13 +238,20 @@ export function expand(ck: Checker, exps: Expansion[]): Case[] {
       };
       if (combo.length > 0) {
         const m: Record<string, unknown> = {};
-        for (const [k, o] of combo) m[k] = normalise(e.probe, k, o.value);
+        for (const [k, o] of combo) m[k] = isFactorKey(k) ? factorText(o.value) : normalise(e.probe, k, o.value);
         c.matrix = m;
       }
       const raw = e.raw;
       if (raw['control'] !== undefined) c.control = raw['control'] as Control;
       if (raw['xfail'] !== undefined) c.xfail = raw['xfail'] as string;
       if (isObject(raw['env'])) c.env = Object.fromEntries(Object.entries(raw['env'] as Record<string, unknown>).map(([k, v]) => [k, String(v)]));
+      const factors = combo.filter(([k]) => isFactorKey(k)).map(([k, o]) => [k, o.value] as [string, unknown]);
+      if (factors.length) {
+        const applied = applyFactors(factors, ck.file, packageRoot, c.env);
+        c.env = applied.env;
+        if (applied.unset.length) c.envUnset = applied.unset;
+        if (applied.driver) c.driver = { written: applied.driver.written, library: applied.driver.library, ...(applied.driver.notBuilt ? { notBuilt: applied.driver.notBuilt } : {}) };
+      }
       const { expect, byFacts } = pickExpect(raw['expect'], e.probe, params);
       if (expect) c.expect = expect;
       if (byFacts.length) c.expectByFacts = byFacts;

@@ -5,6 +5,7 @@
  *   - `x-duration`: the value must parse with `parseDuration`, 1 ms .. 24 h.
  * Other validators (e.g. editors) ignore them and still check the structure.
  */
+import { DRIVER_FACTOR, ENV_FACTOR_PATTERN } from './factors.js';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import {
   BACKENDS,
@@ -40,11 +41,18 @@ export function matrixSchema(probe: Probe): JsonSchema {
   for (const [key, spec] of Object.entries(PROBE_PARAMS[probe])) {
     properties[key] = { type: 'array', minItems: 1, items: spec.schema };
   }
+  // Factors of every probe: environment variables (null or `unset` removes one) and the
+  // Level Zero driver build (see factors.ts).
+  properties[DRIVER_FACTOR] = {
+    type: 'array', minItems: 1, items: { type: 'string', minLength: 1 },
+    description: 'Level Zero driver builds, each a library (libze_intel_gpu.so.1, $XPUDIAG_BUILD/libze_sim_cr2609.so) or an install folder; each case records its driver fingerprint',
+  };
   return {
     type: 'object',
-    description: `parameter -> list of values; the case runs once per combination (${probe} probe)`,
+    description: `parameter -> list of values; the case runs once per combination (${probe} probe); env.NAME -> values of an environment variable (unset removes it); driver -> driver builds`,
     additionalProperties: false,
     properties,
+    patternProperties: { [ENV_FACTOR_PATTERN]: { type: 'array', minItems: 1, items: { type: ['string', 'number', 'null'] } } },
   };
 }
 

@@ -1,4 +1,5 @@
 import { BACKEND_NAMES, BACKEND_TABLE } from '../model/backends.js';
+import { WORKLOAD_PARAMS } from '../probes/workload/params.js';
 
 /**
  * What a suite may contain: probes, backends, known allocation variants and
@@ -6,7 +7,7 @@ import { BACKEND_NAMES, BACKEND_TABLE } from '../model/backends.js';
  * generated from these tables, so they are the single source of truth.
  */
 
-export const PROBES = ['alloc', 'allreduce', 'p2p'] as const;
+export const PROBES = ['alloc', 'allreduce', 'p2p', 'workload'] as const;
 export type Probe = (typeof PROBES)[number];
 
 export const BACKENDS = BACKEND_NAMES;
@@ -54,6 +55,8 @@ export interface ParamSpec {
   required?: boolean;
   /** Value used when the suite does not set it. */
   default?: unknown;
+  /** A check beyond the schema, when the suite is loaded: why the value cannot work, or undefined. */
+  check?: (value: unknown) => string | undefined;
 }
 
 const int = (minimum: number, maximum: number = Number.MAX_SAFE_INTEGER, description?: string): JsonSchema => ({
@@ -145,6 +148,7 @@ export const PROBE_PARAMS: Record<Probe, Record<string, ParamSpec>> = {
     contextDevices: { schema: oneOfStrings(['one', 'all'], 'devices that get a context (sycl; one: peer copies staged through the host)') },
     deviceType: { schema: oneOfStrings(['gpu', 'cpu'], 'sycl: the GPUs of one platform (default), or the first CPU device as two logical devices (kernels run without a GPU; allocation verdicts there are meaningless for shadowing); XPUDIAG_SYCL_DEVICE sets it for a whole run') },
   },
+  workload: WORKLOAD_PARAMS,
   p2p: {
     ...bytesSweep,
     devices: { schema: int(2, 64, 'number of participating devices (0 .. devices-1; on the host backend also the number simulated)') },

@@ -36,6 +36,10 @@ export interface Case {
   xfail?: string;
   /** Environment variables set for this case's probe process only. */
   env?: Record<string, string>;
+  /** Variables removed from this case's environment (a matrix value `unset`). */
+  envUnset?: string[];
+  /** The Level Zero driver build this case loads (matrix factor `driver`). */
+  driver?: { written: string; library: string; notBuilt?: string };
   /** The expectation; with `expectByFacts`, the one where none of those matches. */
   expect?: Record<string, unknown>;
   /** Expectations chosen by the backend's facts once the case has run, first match wins. */
