@@ -6,7 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { totalmem } from 'node:os';
-import { allreduceBackends, probeBackend } from '../env/backends.js';
+import { allreduceBackends, probeBackend } from '../runner/backends.js';
 import { backendRow } from '../model/backends.js';
 import type { BackendFacts } from '../native/addon.js';
 import { formatBytes, loadSuite, parseSize, SuiteError } from '../suite/index.js';

@@ -1,6 +1,6 @@
-import { allocProbe } from './alloc.js';
-import { allreduceProbe } from './allreduce.js';
-import { p2pProbe } from './p2p.js';
+import { allocProbe } from './alloc/index.js';
+import { allreduceProbe } from './allreduce/index.js';
+import { p2pProbe } from './p2p/index.js';
 import type { ProbeModule } from './types.js';
 
 /** Every probe the runner knows, by the name suites use. */

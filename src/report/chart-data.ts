@@ -3,8 +3,8 @@
 // analysis' own staircase (fittedStaircase, over the one reader of an instrument), so a
 // chart shows the quantity the fit used, never a second reading of it.
 import type { Report } from './build.js';
-import { allreduceRows, seriesName, thresholdBytes } from './allreduce-rows.js';
-import { fittedStaircase, INSTRUMENTS, type Instrument } from '../analysis/alloc.js';
+import { allreduceRows, seriesName, thresholdBytes } from '../probes/allreduce/rows.js';
+import { fittedStaircase, INSTRUMENTS, type Instrument } from '../probes/alloc/analysis.js';
 import type { AllocSample } from '../native/addon.js';
 import { formatBytes } from '../suite/index.js';
 

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Report } from './build.js';
-import { allreduceRows, seriesName, SWEEP_HEADER, sweepCells } from './allreduce-rows.js';
+import { allreduceRows, seriesName, SWEEP_HEADER, sweepCells } from '../probes/allreduce/rows.js';
 import { charts, type Chart } from './chart-data.js';
 import { ticketSummary } from './ticket.js';
 import { PROBES } from '../probes/index.js';

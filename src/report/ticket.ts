@@ -3,7 +3,7 @@
 // how to reproduce, then the all-reduce tables; the whole report (every sample) is a
 // file attached beside it, never pasted: a 4-case run's JSON alone is over 100 KiB.
 import type { Report } from './build.js';
-import { allreduceRows, SWEEP_HEADER, sweepCells, thresholdBytes, type AllreduceRow } from './allreduce-rows.js';
+import { allreduceRows, SWEEP_HEADER, sweepCells, thresholdBytes, type AllreduceRow } from '../probes/allreduce/rows.js';
 import { code, fenced, md, table } from './markdown.js';
 import { formatBytes } from '../suite/index.js';
 import { buildStatusText } from './env-diff.js';

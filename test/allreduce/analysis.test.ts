@@ -1,8 +1,8 @@
 // Pure analysis of the all-reduce sweep: bandwidth conventions, the crossover, verdicts.
 import { describe, expect, it } from 'vitest';
-import { algbw, analyzeAllreduce, busbw, crossover, renderAllreduceTable } from '../../src/analysis/allreduce.js';
-import { analyzeP2p } from '../../src/analysis/p2p.js';
-import { allreduceProbe } from '../../src/probes/allreduce.js';
+import { algbw, analyzeAllreduce, busbw, crossover, renderAllreduceTable } from '../../src/probes/allreduce/analysis.js';
+import { analyzeP2p } from '../../src/probes/p2p/analysis.js';
+import { allreduceProbe } from '../../src/probes/allreduce/index.js';
 import type { AllreduceProbeOutcome, AllreduceSample } from '../../src/native/addon.js';
 import type { ProbeCase } from '../../src/probes/types.js';
 

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { runCase, type CaseResult } from '../../src/runner/run-case.js';
 import type { ProbeCase } from '../../src/probes/types.js';
-import type { AllreduceSize } from '../../src/analysis/allreduce.js';
+import type { AllreduceSize } from '../../src/probes/allreduce/analysis.js';
 
 const COUNTS = [1, 32767, 32768, 32769, 1_000_003];
 const ALL = ['bf16-trunc', 'bf16-rne', 'auto', 'ring'];

@@ -2,7 +2,7 @@
 // measured ceiling. From busbw it read 176% for the BF16 paths, which send half the
 // tensor: more than the link can carry, against its own "link ceiling" line.
 import { describe, expect, it } from 'vitest';
-import { analyzeAllreduce, renderAllreduceTable } from '../../src/analysis/allreduce.js';
+import { analyzeAllreduce, renderAllreduceTable } from '../../src/probes/allreduce/analysis.js';
 import type { AllreduceProbeOutcome, AllreduceSample } from '../../src/native/addon.js';
 
 const row = (algorithm: string, count: number, timeUs: number, wireBytes: number): AllreduceSample => ({

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { analyzeAlloc, judgeShadow } from '../../src/analysis/alloc.js';
-import { allocProbe } from '../../src/probes/alloc.js';
+import { analyzeAlloc, judgeShadow } from '../../src/probes/alloc/analysis.js';
+import { allocProbe } from '../../src/probes/alloc/index.js';
 import { synthAllocSamples } from '../helpers/samples.js';
 
 describe('analyzeAlloc on synthetic samples', () => {

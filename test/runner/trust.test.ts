@@ -5,7 +5,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { CaseResult } from '../../src/model/result.js';
-import { allocProbe } from '../../src/probes/alloc.js';
+import { allocProbe } from '../../src/probes/alloc/index.js';
 import { exitCodeFor, combineExitCodes } from '../../src/report/build.js';
 import { reportErrors } from '../../src/report/schema.js';
 import { RunTrust } from '../../src/runner/judge.js';

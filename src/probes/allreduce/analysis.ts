@@ -1,7 +1,7 @@
 // All-reduce sweep analysis: bandwidths in the nccl-tests convention, the crossover
 // where a BF16 path starts to beat direct-f32, correctness verdicts, and the table a
 // nccl-tests user reads at a glance. Pure: raw rows in, metrics out.
-import type { AllreduceProbeOutcome, AllreduceSample } from '../native/addon.js';
+import type { AllreduceProbeOutcome, AllreduceSample } from '../../native/addon.js';
 
 export const BF16_PATHS = ['bf16-trunc', 'bf16-rne'] as const;
 

@@ -1,13 +1,13 @@
 // The allocation probe: host cost of device allocations (see native/core/alloc_probe.h).
-import type { AllocProbeOutcome, AllocSample } from '../native/addon.js';
+import type { AllocProbeOutcome, AllocSample } from '../../native/addon.js';
 import { Bench } from 'tinybench';
-import { analyzeAlloc, DEFAULT_STABLE_WINDOW_MS, fixed3 } from '../analysis/alloc.js';
-import { describeMoves, type Interference } from '../analysis/interference.js';
-import { readDrmUsage } from '../runner/drm.js';
-import { fixed, type Comparable, type MetricRule } from '../analysis/metric-compare.js';
-import { formatBytes } from '../suite/units.js';
-import { diagnostics, finite } from './compare-helpers.js';
-import type { ChildContext, ComparedResult, ControlJudgement, Judgement, ProbeCase, ProbeModule } from './types.js';
+import { analyzeAlloc, DEFAULT_STABLE_WINDOW_MS, fixed3 } from './analysis.js';
+import { describeMoves, type Interference } from '../../analysis/interference.js';
+import { readDrmUsage } from '../../env/drm.js';
+import { fixed, type Comparable, type MetricRule } from '../../analysis/metric-compare.js';
+import { formatBytes } from '../../model/format.js';
+import { diagnostics, finite } from '../compare-helpers.js';
+import type { ChildContext, ComparedResult, ControlJudgement, Judgement, ProbeCase, ProbeModule } from '../types.js';
 
 const num = (v: unknown, d: number): number => (typeof v === 'number' ? v : d);
 

@@ -1,7 +1,7 @@
 // Link probe analysis: per-direction copy bandwidth between every pair of devices,
 // one way and both ways at once. Pure.
-import type { P2pProbeOutcome, P2pSample } from '../native/addon.js';
-import { formatBytesShort } from './allreduce.js';
+import type { P2pProbeOutcome, P2pSample } from '../../native/addon.js';
+import { formatBytesShort } from '../allreduce/analysis.js';
 
 export interface P2pLink {
   src: number;

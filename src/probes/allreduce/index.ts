@@ -1,6 +1,6 @@
 // The all-reduce probe (see native/core/allreduce_probe.h): every algorithm checked and
 // timed across sizes; `compare` lists more algorithms measured side by side in the case.
-import type { AllreduceAlgorithm, AllreduceProbeOutcome, AllreduceProbeSpec, AllreduceSample } from '../native/addon.js';
+import type { AllreduceAlgorithm, AllreduceProbeOutcome, AllreduceProbeSpec, AllreduceSample } from '../../native/addon.js';
 import {
   analyzeAllreduce,
   describeCrossover,
@@ -9,12 +9,12 @@ import {
   problems,
   renderAllreduceTable,
   type AllreduceMetrics,
-} from '../analysis/allreduce.js';
-import { allreduceRows, seriesName, type AllreduceRow } from '../report/allreduce-rows.js';
-import { fixed, type Comparable, type MetricRule } from '../analysis/metric-compare.js';
-import { diagnostics, finite } from './compare-helpers.js';
-import { ALLREDUCE_EXCHANGES } from '../suite/spec.js';
-import type { ChildContext, ComparedResult, Judgement, ProbeCase, ProbeModule } from './types.js';
+} from './analysis.js';
+import { allreduceRows, seriesName, type AllreduceRow } from './rows.js';
+import { fixed, type Comparable, type MetricRule } from '../../analysis/metric-compare.js';
+import { diagnostics, finite } from '../compare-helpers.js';
+import { ALLREDUCE_EXCHANGES } from '../../suite/spec.js';
+import type { ChildContext, ComparedResult, Judgement, ProbeCase, ProbeModule } from '../types.js';
 
 const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : undefined);
 const DEFAULT_THRESHOLD = 32768;

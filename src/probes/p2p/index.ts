@@ -1,11 +1,11 @@
 // The link probe (see native/core/p2p_probe.h): per-direction copy bandwidth between
 // every pair of devices, one way and both ways at once.
-import type { P2pProbeOutcome, P2pProbeSpec, P2pSample } from '../native/addon.js';
-import { analyzeP2p, renderP2pTable, type P2pMetrics } from '../analysis/p2p.js';
-import { fixed, type Comparable, type MetricRule } from '../analysis/metric-compare.js';
-import { formatBytes } from '../suite/units.js';
-import { diagnostics, finite } from './compare-helpers.js';
-import type { ChildContext, ComparedResult, Judgement, ProbeCase, ProbeModule } from './types.js';
+import type { P2pProbeOutcome, P2pProbeSpec, P2pSample } from '../../native/addon.js';
+import { analyzeP2p, renderP2pTable, type P2pMetrics } from './analysis.js';
+import { fixed, type Comparable, type MetricRule } from '../../analysis/metric-compare.js';
+import { formatBytes } from '../../model/format.js';
+import { diagnostics, finite } from '../compare-helpers.js';
+import type { ChildContext, ComparedResult, Judgement, ProbeCase, ProbeModule } from '../types.js';
 
 const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : undefined);
 

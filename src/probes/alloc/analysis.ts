@@ -11,13 +11,13 @@
 // hull of both, so a verdict holds whichever reading is right; the verdict is what that
 // interval carries, and never more; then the release, the fixed cost of creating the
 // backend, the alloc/free cycles and the DRM fdinfo slopes.
-import type { AllocProbeOutcome, AllocSample, MemReading } from '../native/addon.js';
-import { formatBytes } from '../suite/units.js';
-import { alternateInstrument, consumed, fittedInstrument, INSTRUMENTS, readInstrument, turbulentReadings, type FittedInstrument, type Instrument } from './host-readings.js';
-import { describeMoves, measureInterference, type Interference } from './interference.js';
-import { linearFit, median, medianCI, quantile, stddev } from './stats.js';
+import type { AllocProbeOutcome, AllocSample, MemReading } from '../../native/addon.js';
+import { formatBytes } from '../../model/format.js';
+import { alternateInstrument, consumed, fittedInstrument, INSTRUMENTS, readInstrument, turbulentReadings, type FittedInstrument, type Instrument } from '../../analysis/host-readings.js';
+import { describeMoves, measureInterference, type Interference } from '../../analysis/interference.js';
+import { linearFit, median, medianCI, quantile, stddev } from '../../analysis/stats.js';
 
-export { INSTRUMENTS, type Instrument } from './host-readings.js';
+export { INSTRUMENTS, type Instrument } from '../../analysis/host-readings.js';
 
 export type ShadowVerdict = 'shadow' | 'clean' | 'inconclusive';
 
