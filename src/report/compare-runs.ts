@@ -14,7 +14,7 @@ import {
 } from '../analysis/metric-compare.js';
 import { fisherWorse, mannWhitney, smallestP } from '../analysis/rank-tests.js';
 import { median } from '../analysis/stats.js';
-import type { Report } from './build.js';
+import type { Report } from '../store/build.js';
 import { attribute, backendsOf, comparables, compareReports, followVerdict, type CaseComparison, type Comparison, type CompareOptions } from './compare.js';
 
 type Result = Report['results'][number];

@@ -1,9 +1,9 @@
 // BEFORE x AFTER -> what changed, beyond which noise, and what could have caused it.
 // Pure: two reports in, one Comparison out; the CLI renders it.
-import type { Report } from './build.js';
+import type { Report } from '../store/build.js';
 import { describeFactor, environmentDiff, type FactorDiff } from './env-diff.js';
 import { compareMetric, INFO_RULE, statusOutcome, verdictOutcome, worst, type Comparable, type MetricComparison, type Outcome } from '../analysis/metric-compare.js';
-import { PROBES } from '../probes/index.js';
+import { probeModule } from '../probes/index.js';
 
 type Result = Report['results'][number];
 
@@ -59,7 +59,7 @@ export interface CompareOptions {
 
 /** The comparable numbers of one result, each with the rule its probe judges it by. */
 export function comparables(r: Result): Map<string, Comparable> {
-  const probe = PROBES[r.probe];
+  const probe = probeModule(r.probe);
   if (probe?.comparable) return probe.comparable({ metrics: r.metrics ?? {}, params: r.params ?? {}, ...(r.control ? { control: r.control } : {}) });
   // A probe this version does not know: every number, as a diagnostic.
   const out = new Map<string, Comparable>();

@@ -12,6 +12,7 @@ import {
   CONTROLS,
   LEVELS,
   MAX_TIMEOUT_MS,
+  PROBE_EXPECT,
   PROBE_PARAMS,
   PROBES,
   SUITE_NAME_PATTERN,
@@ -32,6 +33,23 @@ export function paramsSchema(probe: Probe): JsonSchema {
     description: `parameters of the ${probe} probe`,
     additionalProperties: false,
     properties,
+  };
+}
+
+/**
+ * Schema of a case's `expect:` for one probe: only the keys the probe reads
+ * (ProbeModule.expect), in one expectation or in each entry of a list (beside `when:`).
+ * Anything else is an unknown key, reported with a did-you-mean.
+ */
+export function expectSchema(probe: Probe): JsonSchema {
+  const properties: Record<string, JsonSchema> = {};
+  for (const [key, spec] of Object.entries(PROBE_EXPECT[probe])) properties[key] = spec.schema;
+  return {
+    type: ['object', 'array'],
+    description: `what a case of the ${probe} probe expects: ${Object.keys(properties).join(', ') || 'nothing (it reads no expect keys)'}`,
+    additionalProperties: false,
+    properties,
+    items: { type: 'object', additionalProperties: false, properties: { when: {}, ...properties } },
   };
 }
 
@@ -133,7 +151,7 @@ export const caseSchema: JsonSchema = {
   },
   allOf: PROBES.map((probe) => ({
     if: { properties: { probe: { const: probe } }, required: ['probe'] },
-    then: { properties: { params: paramsSchema(probe), matrix: matrixSchema(probe) } },
+    then: { properties: { params: paramsSchema(probe), matrix: matrixSchema(probe), expect: expectSchema(probe) } },
   })),
 };
 

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { Report } from '../../src/report/build.js';
+import type { Report } from '../../src/store/build.js';
 import { compareCase, compareReports } from '../../src/report/compare.js';
 import { environmentDiff } from '../../src/report/env-diff.js';
 import { compareMetric, statusOutcome, verdictOutcome } from '../../src/analysis/metric-compare.js';

@@ -5,9 +5,9 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import type { Report } from '../../src/report/build.js';
+import type { Report } from '../../src/store/build.js';
 import { allreduceRows } from '../../src/probes/allreduce/rows.js';
-import { loadReport } from '../../src/report/load.js';
+import { loadReport } from '../../src/store/load.js';
 import { DEFAULT_TICKET_LIMIT, GITHUB_BODY_LIMIT, GITLAB_BODY_LIMIT, renderTicket } from '../../src/report/ticket.js';
 import { root, tempDir, xpudiag } from '../helpers/cli.js';
 
