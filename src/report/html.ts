@@ -9,7 +9,7 @@ import { chartedResults } from './chart-data.js';
 import { probeModule, probeModules } from '../probes/index.js';
 import type { HtmlCell, ProbeHtml } from '../probes/types.js';
 import { ticketSummary } from './ticket.js';
-import { formatBytes } from '../suite/index.js';
+import { formatBytes } from '../model/format.js';
 
 const require = createRequire(import.meta.url);
 

@@ -4,7 +4,7 @@
 // file attached beside it, never pasted: a 4-case run's JSON alone is over 100 KiB.
 import type { Report } from '../store/build.js';
 import { code, fenced, md, table } from '../model/markdown.js';
-import { formatBytes } from '../suite/index.js';
+import { formatBytes } from '../model/format.js';
 import { buildStatusText } from './env-diff.js';
 import { counted } from '../model/words.js';
 import { probeModule, probeModules } from '../probes/index.js';
