@@ -2,7 +2,7 @@
 // then one report written atomically next to the journal.
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { attribute, type Attribution } from '../analysis/attribution.js';
+import { attribute, type FactorAttribution } from '../analysis/attribution.js';
 import { hostEnvironment, mergeFacts, type Environment } from '../env/fingerprint.js';
 import type { Trust } from '../model/trust.js';
 import { buildReport, type Report } from '../store/build.js';
@@ -252,7 +252,7 @@ export function finishReport(args: {
  * keys plus any of the rule's factor parameters that varies between a group's cases (the
  * size of two matrices side by side, say).
  */
-export function attributeResults(results: readonly CaseResult[]): Attribution[] {
+export function attributeResults(results: readonly CaseResult[]): FactorAttribution[] {
   const groups = new Map<string, { rule: AttributionRule; results: CaseResult[] }>();
   for (const r of results) {
     const rule = probeModule(r.probe)?.attribution;

@@ -16,7 +16,7 @@ import { SuiteError } from './errors.js';
 import { checkDefaultsUsed, checkVariant, expand, prepareCase, type Expansion, type Origin } from './expand.js';
 import { caseLabel, describeAjvError, probeOf } from './messages.js';
 import { perProbeDefaultKeys, suiteValidator } from './schema.js';
-import { BACKENDS, MAX_ALIASES, MAX_CASES, MAX_SUITE_FILE_BYTES, PROBE_PARAMS, PROBES, type Backend, type Probe } from './spec.js';
+import { BACKENDS, MAX_ALIASES, MAX_CASES, MAX_SUITE_FILE_BYTES, PROBE_PARAMS, PROBE_NAMES, type Backend, type Probe } from './spec.js';
 import type { Suite } from './types.js';
 import { formatBytes, parseSize } from './units.js';
 import { describeValue, has, isObject, list, pointer, type Json, type Seg } from './util.js';
@@ -187,7 +187,7 @@ function firstInvalidUtf8(bytes: Buffer): number {
 /** The variant check of a case that failed elsewhere: when its probe and backend are good and its variant is not itself the error. */
 function variantsOfBadCase(ck: Checker, i: number, raw: Json, defaults: Json, bad: readonly string[]): void {
   const at = `/cases/${i}`;
-  if (isUnder(bad, `${at}/probe`) || isUnder(bad, `${at}/backend`) || !PROBES.includes(raw['probe'] as Probe) || !BACKENDS.includes(raw['backend'] as Backend)) return;
+  if (isUnder(bad, `${at}/probe`) || isUnder(bad, `${at}/backend`) || !PROBE_NAMES.includes(raw['probe'] as Probe) || !BACKENDS.includes(raw['backend'] as Backend)) return;
   if (!has(PROBE_PARAMS[raw['probe'] as Probe], 'variant')) return;
   const params = isObject(raw['params']) ? raw['params'] : {};
   const matrix = isObject(raw['matrix']) ? raw['matrix'] : {};

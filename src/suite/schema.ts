@@ -14,7 +14,7 @@ import {
   MAX_TIMEOUT_MS,
   PROBE_EXPECT,
   PROBE_PARAMS,
-  PROBES,
+  PROBE_NAMES,
   SUITE_NAME_PATTERN,
   type JsonSchema,
   type Probe,
@@ -74,7 +74,7 @@ export function matrixSchema(probe: Probe): JsonSchema {
 export function defaultsSchema(): JsonSchema {
   const properties: Record<string, JsonSchema> = {};
   const seen = new Map<string, JsonSchema | null>();
-  for (const probe of PROBES) {
+  for (const probe of PROBE_NAMES) {
     for (const [key, spec] of Object.entries(PROBE_PARAMS[probe])) {
       const prev = seen.get(key);
       if (prev === undefined) seen.set(key, spec.schema);
@@ -122,7 +122,7 @@ export const caseSchema: JsonSchema = {
   required: ['probe', 'backend'],
   properties: {
     id: { type: 'string', pattern: CASE_ID_PATTERN, maxLength: 200, description: 'case id; default <probe>-<backend>-<index>' },
-    probe: { type: 'string', enum: [...PROBES] },
+    probe: { type: 'string', enum: [...PROBE_NAMES] },
     backend: { type: 'string', enum: [...BACKENDS] },
     control: { type: 'string', enum: [...CONTROLS], description: 'negative/positive control case' },
     level: { type: 'string', enum: [...LEVELS], description: 'the shallowest run depth (xpudiag run --level) this case runs at; default quick: every run' },
@@ -149,7 +149,7 @@ export const caseSchema: JsonSchema = {
     params: { type: 'object' },
     matrix: { type: 'object', additionalProperties: { type: 'array', minItems: 1 } },
   },
-  allOf: PROBES.map((probe) => ({
+  allOf: PROBE_NAMES.map((probe) => ({
     if: { properties: { probe: { const: probe } }, required: ['probe'] },
     then: { properties: { params: paramsSchema(probe), matrix: matrixSchema(probe), expect: expectSchema(probe) } },
   })),

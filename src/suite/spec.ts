@@ -10,7 +10,7 @@ import type { ExpectSpec, ParamSpec } from '../probes/params.js';
  */
 
 /** The names suites may give as `probe:` (the registry's keys). */
-export const PROBES: readonly Probe[] = PROBE_NAMES;
+export { PROBE_NAMES };
 export type Probe = ProbeName;
 
 export const BACKENDS = BACKEND_NAMES;
@@ -57,5 +57,5 @@ export const PROBE_EXPECT: Record<Probe, Record<string, ExpectSpec>> = Object.fr
 
 /** Every parameter name, with the probes that accept it. */
 export function probesAccepting(param: string): Probe[] {
-  return PROBES.filter((p) => Object.prototype.hasOwnProperty.call(PROBE_PARAMS[p], param));
+  return PROBE_NAMES.filter((p) => Object.prototype.hasOwnProperty.call(PROBE_PARAMS[p], param));
 }

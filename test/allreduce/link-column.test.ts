@@ -18,7 +18,7 @@ describe('link column', () => {
   it('is wire bytes per second over the ceiling: a BF16 path at 1.76x the FP32 busbw of the link reads 88%, not 176%', () => {
     const n = 1 << 20;
     // direct-f32 at the link's speed; bf16-rne 1.76 times faster, sending half the bytes.
-    const m = analyzeAllreduce({ rows: [row('direct-f32', n, 41.94304, n * 4), row('bf16-rne', n, 41.94304 / 1.76, n * 2)], outcome, threshold: 32768 });
+    const m = analyzeAllreduce({ rows: [row('direct-f32', n, 41.94304, n * 4), row('bf16-rne', n, 41.94304 / 1.76, n * 2)], outcome, autoThresholdElements: 32768 });
     const [direct, bf16] = m.sizes;
     expect(direct!.linkFraction).toBeCloseTo(1, 6);
     expect(bf16!.busbw).toBeCloseTo(176, 3);

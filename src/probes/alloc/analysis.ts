@@ -12,6 +12,7 @@
 // interval carries, and never more; then the release, the fixed cost of creating the
 // backend, the alloc/free cycles and the DRM fdinfo slopes.
 import type { AllocProbeOutcome, AllocSample, MemReading } from '../../native/addon.js';
+import { ALLOC_PARAMS, DEFAULT_SHADOW_THRESHOLD } from './params.js';
 import { formatBytes } from '../../model/format.js';
 import { alternateInstrument, consumed, fittedInstrument, INSTRUMENTS, readInstrument, turbulentReadings, type FittedInstrument, type Instrument } from '../../analysis/host-readings.js';
 import { describeMoves, measureInterference, type Interference } from '../../analysis/interference.js';
@@ -49,6 +50,7 @@ export interface AllocMetrics {
    * process's added back), where it can be read: hostPerDeviceCI is the hull of both.
    */
   alternateFit: { instrument: Instrument; slope: number; interval: [number, number] | null } | null;
+  /** The verdict threshold it was judged against, host bytes per device byte (the input's shadowThreshold). */
   threshold: number;
   noiseBytes: number;
   baselineStable: boolean;
@@ -86,7 +88,8 @@ export interface AllocAnalysisInput {
   samples: AllocSample[];
   outcome: AllocProbeOutcome;
   planned: number;
-  threshold?: number;
+  /** Host bytes per device byte that separate clean from shadow (expect.threshold; default DEFAULT_SHADOW_THRESHOLD). */
+  shadowThreshold?: number;
   /** The window the probe judged stability over (ms): the baseline and the release are read from their last such window. */
   stableWindowMs?: number;
 }
@@ -166,7 +169,7 @@ export function fittedStaircase(samples: AllocSample[], instrument: Instrument, 
 }
 
 /** The probe's default stability window (native/core/alloc_probe.h). */
-export const DEFAULT_STABLE_WINDOW_MS = 600;
+export const DEFAULT_STABLE_WINDOW_MS = ALLOC_PARAMS.stableWindowMs.default;
 
 /**
  * What the readings cannot resolve however straight the staircase, added to either side
@@ -217,7 +220,7 @@ function hull(a: [number, number] | null, b: [number, number] | null): [number, 
   return a && b ? [Math.min(a[0], b[0]), Math.max(a[1], b[1])] : null;
 }
 
-export function analyzeAlloc({ samples, outcome, planned, threshold = 0.1, stableWindowMs = DEFAULT_STABLE_WINDOW_MS }: AllocAnalysisInput): AllocMetrics {
+export function analyzeAlloc({ samples, outcome, planned, shadowThreshold: threshold = DEFAULT_SHADOW_THRESHOLD, stableWindowMs = DEFAULT_STABLE_WINDOW_MS }: AllocAnalysisInput): AllocMetrics {
   const ph = splitPhases(samples, stableWindowMs);
   const primary = fittedInstrument(samples);
   const alternate = alternateInstrument(primary);

@@ -16,9 +16,9 @@ export function analyzeAllocCase(c: ProbeCase, samples: unknown[], outcome: unkn
   const o = outcome as AllocProbeOutcome;
   const planned = paramNumber(ALLOC_PARAMS, c.params, 'count')!;
   const size = paramNumber(ALLOC_PARAMS, c.params, 'size') ?? 0;
-  const threshold = finiteNumber(c.expect?.threshold) ?? DEFAULT_SHADOW_THRESHOLD;
+  const shadowThreshold = finiteNumber(c.expect?.threshold) ?? DEFAULT_SHADOW_THRESHOLD;
   const stableWindowMs = paramNumber(ALLOC_PARAMS, c.params, 'stableWindowMs')!;
-  const m = analyzeAlloc({ samples: samples as AllocSample[], outcome: o, planned, threshold, stableWindowMs });
+  const m = analyzeAlloc({ samples: samples as AllocSample[], outcome: o, planned, shadowThreshold, stableWindowMs });
   const latency = (outcome as { allocLatency?: AllocLatency }).allocLatency;
   const metrics = {
     ...m,

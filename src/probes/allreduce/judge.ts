@@ -11,7 +11,7 @@ export function analyzeAllreduceCase(c: ProbeCase, samples: unknown[], outcome: 
   const m = analyzeAllreduce({
     rows: samples as AllreduceSample[],
     outcome: o,
-    threshold: paramNumber(ALLREDUCE_PARAMS, c.params, 'threshold')!,
+    autoThresholdElements: paramNumber(ALLREDUCE_PARAMS, c.params, 'threshold')!,
     autoVariant: typeof c.params.autoVariant === 'string' ? c.params.autoVariant : undefined,
   });
   const metrics = m as unknown as Record<string, unknown>;
