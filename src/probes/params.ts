@@ -20,6 +20,13 @@ export interface ParamSpec {
   default?: unknown;
   /** The default is written into the case's params when the suite leaves it out. */
   recorded?: boolean;
+  /**
+   * The key of the probe's native spec this parameter becomes (its own name when absent),
+   * or false where it never reaches the probe's native function (a backend option, or a
+   * parameter the TypeScript side uses itself). test/native/probe-params.test.ts checks
+   * these against the keys the native binding reads (native/probes/<name>/binding.cc).
+   */
+  native?: string | false;
 }
 
 /** One key a probe reads from a case's `expect:`; any other key is a suite error. */
@@ -51,10 +58,11 @@ export const BYTES_SWEEP = {
   minBytes: { schema: size('smallest message size of the sweep'), size: true },
   maxBytes: { schema: size('largest message size of the sweep'), size: true },
   factor: {
-    schema: { type: 'number', exclusiveMinimum: 1, description: 'growth factor between sweep sizes (> 1)' },
+    schema: { type: 'number', exclusiveMinimum: 1, description: 'growth factor between sweep sizes (> 1, default 2)' },
+    default: 2,
   },
-  iters: { schema: int(1, 100_000, 'timed iterations per size') },
-  warmup: { schema: int(0, 100_000, 'untimed warm-up iterations per size') },
+  iters: { schema: int(1, 100_000, 'timed iterations per size (default 20)'), default: 20 },
+  warmup: { schema: int(0, 100_000, 'untimed warm-up iterations per size (default 5)'), default: 5 },
 } satisfies Record<string, ParamSpec>;
 
 /**
@@ -62,15 +70,18 @@ export const BYTES_SWEEP = {
  * which), declared once for every probe that passes them on.
  */
 export const BACKEND_OPTION_PARAMS = {
-  contextDevices: { schema: oneOfStrings(['one', 'all'], 'devices that get a context (sycl; one: peer copies staged through the host)') },
+  contextDevices: { schema: oneOfStrings(['one', 'all'], 'devices that get a context (sycl; one: peer copies staged through the host)'), native: false },
   deviceType: {
     schema: oneOfStrings(
       ['gpu', 'cpu'],
       'sycl: the GPUs of one platform (default), or the first CPU device as two logical devices (kernels run without a GPU; allocation verdicts there are meaningless for shadowing); XPUDIAG_SYCL_DEVICE sets it for a whole run',
     ),
+    native: false,
   },
-  residency: { schema: oneOfStrings(['none', 'owner', 'peers'], 'residency hints') },
-  fault: { schema: text('injected fault (test only)') },
+  residency: { schema: oneOfStrings(['none', 'owner', 'peers'], 'residency hints'), native: false },
+  fault: { schema: text('injected fault (test only)'), native: false },
+  peerKernels: { schema: oneOfStrings(['on', 'off'], 'host: whether the simulated devices have peer kernels (exchange auto picks them where they exist)'), native: false },
+  peerAccess: { schema: oneOfStrings(['auto', 'off'], 'cuda: peer access between the devices (off: copies staged through the host)'), native: false },
 } satisfies Record<string, ParamSpec>;
 
 /** A number parameter of a case, else the default its declaration gives (else `fallback`). */

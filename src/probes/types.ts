@@ -89,6 +89,12 @@ export interface ProbeModule {
    */
   expect: Record<string, ExpectSpec>;
 
+  /**
+   * Keys of its native function's spec that no parameter sets (run() sets them: the
+   * guard, the algorithm list), for the test that the native binding and params agree.
+   */
+  nativeOnlyKeys?: readonly string[];
+
   // --- measuring: in the child, then pure in the parent -----------------------------
   /** Runs in the child (may load the addon and crash); returns the probe's outcome object. */
   run(ctx: ChildContext): unknown;

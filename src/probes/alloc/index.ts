@@ -15,6 +15,7 @@ export const allocProbe: ProbeModule = {
   name: 'alloc',
   params: ALLOC_PARAMS,
   expect: ALLOC_EXPECT,
+  nativeOnlyKeys: ['guardBytes', 'stableBytes'],
   run: runAlloc,
   analyze: analyzeAllocCase,
   qualify: qualifyAllocByFacts,

@@ -14,17 +14,18 @@ export const ALLOC_PARAMS = {
   ballast: {
     schema: size('host memory held through the measurement so recently freed pages cannot hide allocations (default: none where /proc/zoneinfo shows the per-CPU free pages, 512MiB elsewhere)'),
     size: true,
+    native: 'ballastBytes',
   },
   stableWindowMs: { schema: int(50, 60_000, 'window over which MemAvailable must be stable (ms, default 600)'), default: 600 },
   intervalMs: { schema: int(5, 10_000, 'sampling period while waiting (ms, default 50)'), default: 50 },
   samplesPerStep: { schema: int(1, 100, 'samples after each allocation, their median is used (default 3)'), default: 3 },
-  latencyMs: { schema: int(0, 600_000, 'time budget of the allocate+free latency benchmark (ms; 0 = off, the default)'), default: 0 },
-  contextDevices: { schema: oneOfStrings(['one', 'all'], 'devices that get a context') },
+  latencyMs: { schema: int(0, 600_000, 'time budget of the allocate+free latency benchmark (ms; 0 = off, the default)'), default: 0, native: false },
+  contextDevices: { schema: oneOfStrings(['one', 'all'], 'devices that get a context'), native: false },
   deviceType: BACKEND_OPTION_PARAMS.deviceType,
   residency: BACKEND_OPTION_PARAMS.residency,
   cycles: { schema: int(1, 10_000, 'allocate/free cycles (default: none)') },
   fault: BACKEND_OPTION_PARAMS.fault,
-  devices: { schema: int(1, 64, 'number of simulated devices (host backend)') },
+  devices: { schema: int(1, 64, 'number of simulated devices (host backend)'), native: false },
 } satisfies Record<string, ParamSpec>;
 
 /** The verdict threshold when `expect.threshold` is not set (host bytes per device byte). */

@@ -16,6 +16,7 @@ export const allreduceProbe: ProbeModule = {
   name: 'allreduce',
   params: ALLREDUCE_PARAMS,
   expect: ALLREDUCE_EXPECT,
+  nativeOnlyKeys: ['algorithms', 'measureLink'],
   run: runAllreduce,
   analyze: analyzeAllreduceCase,
   describe: describeAllreduce,

@@ -11,6 +11,8 @@ export const ALLREDUCE_PARAMS = {
   algorithm: {
     schema: oneOfStrings(ALLREDUCE_ALGORITHMS, 'all-reduce algorithm'),
     required: true,
+    // With compare, the native spec's algorithms list.
+    native: false,
   },
   compare: {
     schema: {
@@ -20,9 +22,10 @@ export const ALLREDUCE_PARAMS = {
       items: oneOfStrings(ALLREDUCE_ALGORITHMS),
       description: 'more algorithms measured in the same case on the same inputs, side by side (the crossover needs direct-f32 and a bf16 path)',
     },
+    native: false,
   },
-  chunkBytes: { schema: size('pipeline chunk of direct-f32 and the bf16 paths (FP32 bytes; no chunking below two chunks)'), size: true },
-  autoVariant: { schema: oneOfStrings(['bf16-trunc', 'bf16-rne'], 'bf16 variant that `auto` uses above the threshold') },
+  chunkBytes: { schema: size('pipeline chunk of direct-f32 and the bf16 paths (FP32 bytes; no chunking below two chunks; default 4MiB)'), size: true, default: 4 * 2 ** 20 },
+  autoVariant: { schema: oneOfStrings(['bf16-trunc', 'bf16-rne'], 'bf16 variant that `auto` uses above the threshold (default bf16-trunc)'), default: 'bf16-trunc' },
   exchange: {
     schema: oneOfStrings(
       [...ALLREDUCE_EXCHANGES],
@@ -31,18 +34,20 @@ export const ALLREDUCE_PARAMS = {
     default: 'auto',
     recorded: true,
   },
-  autoKernelBelowBytes: { schema: size('exchange auto: peer kernels below this tensor size (FP32 bytes), copy engines from it; default 512MiB'), size: true },
+  autoKernelBelowBytes: { schema: size('exchange auto: peer kernels below this tensor size (FP32 bytes), copy engines from it; default 512MiB'), size: true, default: 512 * 2 ** 20 },
   threshold: { schema: int(1, Number.MAX_SAFE_INTEGER, 'element count where `auto` switches (elements)'), default: 32768, recorded: true },
   input: { schema: oneOfStrings(['exact', 'random'], 'input data'), default: 'exact', recorded: true },
-  seed: { schema: int(0, Number.MAX_SAFE_INTEGER, 'random seed') },
+  seed: { schema: int(0, Number.MAX_SAFE_INTEGER, 'random seed (default 1)'), default: 1 },
   counts: {
     schema: { type: 'array', minItems: 1, items: int(1), description: 'explicit element counts' },
   },
   ...BYTES_SWEEP,
-  check: { schema: int(0, 100_000, 'iterations whose result is checked') },
+  check: { schema: int(0, 100_000, 'iterations whose result is checked (default 1)'), default: 1 },
   fault: BACKEND_OPTION_PARAMS.fault,
   contextDevices: BACKEND_OPTION_PARAMS.contextDevices,
   deviceType: BACKEND_OPTION_PARAMS.deviceType,
+  peerKernels: BACKEND_OPTION_PARAMS.peerKernels,
+  peerAccess: BACKEND_OPTION_PARAMS.peerAccess,
 } satisfies Record<string, ParamSpec>;
 
 export const ALLREDUCE_EXPECT = {

@@ -7,6 +7,8 @@ export const P2P_PARAMS = {
   bidirectional: { schema: { type: 'boolean', description: 'copy both ways at once' } },
   contextDevices: BACKEND_OPTION_PARAMS.contextDevices,
   deviceType: BACKEND_OPTION_PARAMS.deviceType,
+  peerKernels: BACKEND_OPTION_PARAMS.peerKernels,
+  peerAccess: BACKEND_OPTION_PARAMS.peerAccess,
 } satisfies Record<string, ParamSpec>;
 
 export const P2P_EXPECT = {} satisfies Record<string, ExpectSpec>;
