@@ -27,12 +27,6 @@ function headless(file: string, extra: string[]): { stdout: string; stderr: stri
   return { stdout: r.stdout, stderr: r.stderr, status: r.status };
 }
 
-function pngSize(file: string): { width: number; height: number } {
-  const b = readFileSync(file);
-  expect(b.subarray(1, 4).toString('latin1')).toBe('PNG');
-  return { width: b.readUInt32BE(16), height: b.readUInt32BE(20) };
-}
-
 /** A report whose texts try to break out of every context they are written into. */
 function hostile(): Report {
   const r = load('controls-and-allreduce.json');
