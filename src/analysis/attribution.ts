@@ -28,7 +28,8 @@ export interface Interaction {
   hostPerDevice: number | null;
 }
 
-export interface Attribution {
+/** Within one run: which factors of a matrix switch the shadowing verdict (report.analysis.attribution). */
+export interface FactorAttribution {
   group: string;
   cases: number;
   /** Factors whose change alone, all else equal, switches the verdict in at least one pair of cases. */
@@ -63,7 +64,7 @@ function meanHost(cases: FactorCase[]): number | null {
   return v.length ? mean(v) : null;
 }
 
-export function attribute(group: string, all: FactorCase[]): Attribution {
+export function attribute(group: string, all: FactorCase[]): FactorAttribution {
   // Only decided verdicts carry information about the factors.
   const cases = all.filter((c) => c.verdict === 'shadow' || c.verdict === 'clean');
   const keys = [...new Set(cases.flatMap((c) => Object.keys(c.factors)))].sort();

@@ -3,7 +3,7 @@
 // steps where it jumped. Pure. Corrected channels are already taken out of the fitted
 // reading; the words say so, so a reader knows the verdict stood despite them.
 import type { MemReading } from '../native/addon.js';
-import { formatBytes } from '../suite/units.js';
+import { formatBytes } from '../model/format.js';
 import { AMBIGUOUS_CHANNELS, CHANNELS, CHANNEL_LABELS, CORRECTED_CHANNELS, othersHold, type Channel } from './host-readings.js';
 import { median } from './stats.js';
 

@@ -4,7 +4,7 @@
 // change; elsewhere a stated tolerance does, and the rule is named in the output so a
 // reader can disagree with it. Each probe declares its own rules (ProbeModule.comparable).
 // Pure.
-import { formatBytes } from '../suite/units.js';
+import { formatBytes } from '../model/format.js';
 
 /** toward: closer to `target` is better (a positive control's host cost, truth 1). */
 export type Direction = 'higher-worse' | 'higher-better' | 'toward' | 'none';

@@ -16,12 +16,12 @@ import { hostEnvironment } from '../env/fingerprint.js';
 import type { CaseResult } from '../model/result.js';
 import { packageRoot } from '../native/addon.js';
 import type { ProbeCase } from '../probes/types.js';
-import type { Report } from '../report/build.js';
+import type { Report } from '../store/build.js';
 import { compareReports } from '../report/compare.js';
 import { runCase } from '../runner/run-case.js';
 import { runSuite } from '../runner/run-suite.js';
 import { loadSuite } from '../suite/index.js';
-import { instrumentsBench } from '../probes/workload/bench.js';
+import { instrumentsBench } from './instruments.js';
 
 const MiB = 2 ** 20;
 const sim = join(packageRoot, 'build', 'Release', 'libze_sim.so');

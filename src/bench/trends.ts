@@ -25,7 +25,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { hostEnvironment } from '../env/fingerprint.js';
 import { packageRoot } from '../native/addon.js';
-import type { Report } from '../report/build.js';
+import type { Report } from '../store/build.js';
 import { runSuite } from '../runner/run-suite.js';
 import { Store } from '../store/store.js';
 import { loadSuite } from '../suite/index.js';

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { probeAllBackends } from '../env/backends.js';
+import { probeAllBackends } from '../runner/backends.js';
 import { addonDir } from '../native/addon.js';
 import { hostEnvironment } from '../env/fingerprint.js';
 import { formatBytes } from '../suite/index.js';

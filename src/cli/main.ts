@@ -10,7 +10,7 @@ import { storeCommand, storeSpec } from './store.js';
 import { historyCommand, historySpec } from './history.js';
 import { fleetCommand, fleetSpec } from './fleet.js';
 import { runHandler, type Handler } from './dispatch.js';
-import { watchCommand, watchSpec } from '../probes/workload/watch.js';
+import { watchCommand, watchSpec } from './watch.js';
 import { commandHelp, type CommandSpec } from './args.js';
 import { didYouMean } from '../suite/didyoumean.js';
 import { toolVersion } from '../version.js';

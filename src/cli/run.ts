@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { combineExitCodes, exitCodeFor, untrustedReason, type Report } from '../report/build.js';
+import { combineExitCodes, exitCodeFor, untrustedReason, type Report } from '../store/build.js';
 import { renderResultsTable } from '../report/render-text.js';
 import { resumeSuite, ResumeError, runSuite } from '../runner/run-suite.js';
 import { loadSuite } from '../suite/index.js';

@@ -2,7 +2,7 @@
 // before the first one goes in: a bad report in a folder of a hundred adds nothing and
 // says which and why (exit 2). Each report goes in within its own transaction.
 import { existsSync, statSync, writeFileSync } from 'node:fs';
-import { loadReport, ReportInputError, reportFilesOf } from '../report/load.js';
+import { loadReport, ReportInputError, reportFilesOf } from '../store/load.js';
 import { addReportFile } from '../store/add.js';
 import { Store, StoreError, storePath } from '../store/store.js';
 import { formatBytes } from '../suite/units.js';

@@ -33,7 +33,7 @@ export const BACKEND_TABLE: readonly BackendRow[] = [
   {
     name: 'host', plugin: false, gpu: false, allreduce: true,
     variants: ['malloc', 'mmap-lazy', 'mmap-populate', 'fault-segv', 'fault-abort', 'fault-hang', 'fault-oom'],
-    options: ['devices', 'fault'],
+    options: ['devices', 'fault', 'peerKernels'],
     runtimes: [],
     variables: [],
   },
@@ -47,7 +47,7 @@ export const BACKEND_TABLE: readonly BackendRow[] = [
   {
     name: 'cuda', plugin: true, gpu: true, allreduce: true,
     variants: ['cudaMalloc', 'cudaMallocAsync', 'cudaMallocManaged', 'cudaMallocHost'],
-    options: [],
+    options: ['peerAccess'],
     runtimes: ['cuda', 'cudaDriver', 'nccl'],
     variables: [/^CUDA_(VISIBLE_DEVICES|DEVICE_ORDER|LAUNCH_BLOCKING|MODULE_LOADING)$/, /^NCCL_/],
   },

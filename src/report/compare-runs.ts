@@ -14,8 +14,8 @@ import {
 } from '../analysis/metric-compare.js';
 import { fisherWorse, mannWhitney, smallestP } from '../analysis/rank-tests.js';
 import { median } from '../analysis/stats.js';
-import type { Report } from './build.js';
-import { attribute, backendsOf, comparables, compareReports, followVerdict, type CaseComparison, type Comparison, type CompareOptions } from './compare.js';
+import type { Report } from '../store/build.js';
+import { attributeChange, backendsOf, comparables, compareReports, followVerdict, type CaseComparison, type Comparison, type CompareOptions } from './compare.js';
 
 type Result = Report['results'][number];
 
@@ -180,7 +180,7 @@ export function compareRuns(befores: readonly Report[], afters: readonly Report[
     onlyAfter,
     summary,
     regression: summary.regressed > 0,
-    attribution: attribute(cases, shape.environment, backendsOf(befores[0]!, afters[0]!)),
+    attribution: attributeChange(cases, shape.environment, backendsOf(befores[0]!, afters[0]!)),
     warnings: [...shape.warnings, ...mixed('before', befores), ...mixed('after', afters)],
     method: `${befores.length} vs ${afters.length} runs: Mann-Whitney U per metric at alpha ${alpha} with each metric's practical minimum change; statuses and verdicts by Fisher's exact test; a wrong answer in any run counts`,
   };

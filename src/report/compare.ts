@@ -1,9 +1,10 @@
 // BEFORE x AFTER -> what changed, beyond which noise, and what could have caused it.
 // Pure: two reports in, one Comparison out; the CLI renders it.
-import type { Report } from './build.js';
+import type { Report } from '../store/build.js';
 import { describeFactor, environmentDiff, type FactorDiff } from './env-diff.js';
 import { compareMetric, INFO_RULE, statusOutcome, verdictOutcome, worst, type Comparable, type MetricComparison, type Outcome } from '../analysis/metric-compare.js';
-import { PROBES } from '../probes/index.js';
+import { probeModule } from '../probes/index.js';
+import { finiteNumber } from '../model/format.js';
 
 type Result = Report['results'][number];
 
@@ -27,7 +28,8 @@ export interface CaseComparison {
   correctness: boolean;
 }
 
-export interface Attribution {
+/** Between two runs: whether what changed between them (environment, code) explains what moved. */
+export interface ChangeAttribution {
   /** Cases whose status, verdict or a metric moved beyond the noise. */
   changedCases: string[];
   /** Everything that differs and could explain those changes. */
@@ -46,7 +48,7 @@ export interface Comparison {
   cases: CaseComparison[];
   onlyBefore: { id: string; status: string }[];
   onlyAfter: { id: string; status: string }[];
-  attribution: Attribution;
+  attribution: ChangeAttribution;
   warnings: string[];
   summary: Record<Outcome, number> & { onlyBefore: number; onlyAfter: number };
   regression: boolean;
@@ -59,12 +61,12 @@ export interface CompareOptions {
 
 /** The comparable numbers of one result, each with the rule its probe judges it by. */
 export function comparables(r: Result): Map<string, Comparable> {
-  const probe = PROBES[r.probe];
+  const probe = probeModule(r.probe);
   if (probe?.comparable) return probe.comparable({ metrics: r.metrics ?? {}, params: r.params ?? {}, ...(r.control ? { control: r.control } : {}) });
   // A probe this version does not know: every number, as a diagnostic.
   const out = new Map<string, Comparable>();
   for (const [k, v] of Object.entries(r.metrics ?? {})) {
-    if (typeof v === 'number') out.set(k, { rule: INFO_RULE, value: { metric: k, value: Number.isFinite(v) ? v : null }, diagnostic: true });
+    if (typeof v === 'number') out.set(k, { rule: INFO_RULE, value: { metric: k, value: finiteNumber(v) }, diagnostic: true });
   }
   return out;
 }
@@ -158,7 +160,7 @@ export function compareReports(before: Report, after: Report, opts: CompareOptio
     cases,
     onlyBefore,
     onlyAfter,
-    attribution: attribute(cases, environment, backendsOf(before, after)),
+    attribution: attributeChange(cases, environment, backendsOf(before, after)),
     warnings: warnings(before, after),
     summary,
     regression: summary.regressed > 0,
@@ -176,7 +178,7 @@ export function backendsOf(before: Report, after: Report): Map<string, string> {
  * Which recorded factors could explain the cases that changed: only those that can affect
  * a changed case's backend (a Level Zero driver explains nothing on the host backend).
  */
-export function attribute(cases: CaseComparison[], environment: FactorDiff[], backends: Map<string, string>): Attribution {
+export function attributeChange(cases: CaseComparison[], environment: FactorDiff[], backends: Map<string, string>): ChangeAttribution {
   const decided = (o: Outcome) => o !== 'unchanged' && o !== 'undecided';
   const changed = cases.filter((c) => decided(c.outcome) || decided(c.status.outcome) || (c.verdict && decided(c.verdict.outcome)));
   const touched = new Set(changed.map((c) => backends.get(c.id) ?? ''));

@@ -1,6 +1,6 @@
 // A Comparison for people: a terminal table and Markdown (the JSON is the object itself).
 import type { CaseComparison, Comparison } from './compare.js';
-import { md, table } from './markdown.js';
+import { md, table } from '../model/markdown.js';
 import type { MetricComparison, Outcome } from '../analysis/metric-compare.js';
 
 const COLORS: Record<Outcome, string> = { regressed: '31', improved: '32', changed: '33', undecided: '36', unchanged: '2' };

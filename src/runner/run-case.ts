@@ -9,8 +9,8 @@ import { packageRoot, type BackendFacts } from '../native/addon.js';
 import type { Attempt, CaseError, CaseResult, DriverFingerprint } from '../model/result.js';
 import { builtBackends } from '../env/fingerprint.js';
 import { backendRow } from '../model/backends.js';
-import { expectationFor, qualifyByFacts } from '../probes/facts.js';
-import { PROBES } from '../probes/index.js';
+import { expectationFor } from '../probes/facts.js';
+import { probeModule, qualifyByFacts } from '../probes/index.js';
 import { backendOptions } from '../probes/options.js';
 import type { ChildMessage, ProbeCase } from '../probes/types.js';
 import type { ChildJob } from './child.js';
@@ -194,7 +194,7 @@ async function measureCase(c: ProbeCase, opts: RunCaseOptions): Promise<{ result
   const outcome = run.messages.find((m) => m.type === 'outcome') as { outcome: unknown } | undefined;
   const failure = run.messages.find((m) => m.type === 'error') as Extract<ChildMessage, { type: 'error' }> | undefined;
   const unavailable = run.messages.find((m) => m.type === 'unavailable') as { reason: string } | undefined;
-  const probe = PROBES[c.probe];
+  const probe = probeModule(c.probe);
 
   const base: CaseResult = {
     id: c.id,

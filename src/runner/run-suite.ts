@@ -2,17 +2,18 @@
 // then one report written atomically next to the journal.
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { attribute, type Attribution } from '../analysis/attribution.js';
+import { attribute, type FactorAttribution } from '../analysis/attribution.js';
 import { hostEnvironment, mergeFacts, type Environment } from '../env/fingerprint.js';
 import type { Trust } from '../model/trust.js';
-import { buildReport, type Report } from '../report/build.js';
-import { reportErrors } from '../report/schema.js';
-import { writeNewFile } from '../report/write.js';
+import { buildReport, type Report } from '../store/build.js';
+import { reportErrors } from '../store/schema.js';
+import { writeNewFile } from '../store/write.js';
 import { loadSuite, type Suite } from '../suite/index.js';
 import type { Case } from '../suite/types.js';
 import { DRIVER_FACTOR } from '../suite/factors.js';
 import { LEVELS, type Level } from '../suite/spec.js';
-import { PROBES } from '../probes/index.js';
+import { probeModule } from '../probes/index.js';
+import type { AttributionRule } from '../probes/types.js';
 import { RunTrust, type Revision } from './judge.js';
 import { Journal, readJournal, type JournalEntry } from './journal.js';
 import { defaultGuardBytes } from './meminfo.js';
@@ -154,7 +155,7 @@ export function planRun(cases: readonly Case[]): Planned[] {
   return [...opening, ...measured.map((c) => ({ c })), ...closing];
 }
 
-const restsOnControls = (probe: string) => PROBES[probe]?.trustedByControls === true;
+const restsOnControls = (probe: string) => probeModule(probe)?.trustedByControls === true;
 
 /** Why a case is not run under --backend / --level (controls always run: they are the run's trust). */
 function notSelected(p: Planned, opts: RunSuiteOptions): string | undefined {
@@ -246,37 +247,31 @@ export function finishReport(args: {
   return report;
 }
 
-/** Parameters that are factors of the shadowing question (count only scales the measurement). */
-
-
 /**
- * Attribution per group that the probe names (the allocation probe: backend and
- * allocation API) over the cases that come from a matrix: the factors are the matrix
- * keys (parameters, env.NAME, the driver build by the version it reported) plus any
- * factor parameter of the probe that varies between cases (the size of two matrices
- * side by side, say).
+ * Attribution over the cases that come from a matrix, within the groups each probe's
+ * attribution rule puts them in (ProbeModule.attribution): the factors are the matrix
+ * keys (parameters, env.NAME, the driver build by the version it reported) plus any of
+ * the rule's factor parameters that varies between a group's cases (the size of two
+ * matrices side by side, say).
  */
-export function attributeResults(results: readonly CaseResult[]): Attribution[] {
-  const groups = new Map<string, CaseResult[]>();
-  const factorParams = new Map<string, readonly string[]>();
+export function attributeResults(results: readonly CaseResult[]): FactorAttribution[] {
+  const groups = new Map<string, { rule: AttributionRule; results: CaseResult[] }>();
   for (const r of results) {
-    const a = PROBES[r.probe]?.attribution;
-    if (!a || !r.matrix || r.control) continue;
-    const g = a.group(r);
-    groups.set(g, [...(groups.get(g) ?? []), r]);
-    factorParams.set(g, a.factorParams);
+    const rule = probeModule(r.probe)?.attribution;
+    if (!rule || !r.matrix || r.control) continue;
+    const g = rule.group(r);
+    if (g === undefined) continue;
+    const group = groups.get(g) ?? { rule, results: [] };
+    group.results.push(r);
+    groups.set(g, group);
   }
   const factorValue = (r: CaseResult, k: string): string =>
     k === DRIVER_FACTOR && r.driver?.version ? r.driver.version : String(r.matrix && k in r.matrix ? r.matrix[k] : r.params[k]);
   return [...groups.entries()]
-    .filter(([, rs]) => rs.length >= 2)
-    .map(([g, rs]) => {
+    .filter(([, { results: rs }]) => rs.length >= 2)
+    .map(([g, { rule, results: rs }]) => {
       const keys = new Set(rs.flatMap((r) => Object.keys(r.matrix!)));
-      for (const k of factorParams.get(g) ?? []) if (new Set(rs.map((r) => String(r.params[k]))).size > 1) keys.add(k);
-      return attribute(g, rs.map((r) => ({
-        factors: Object.fromEntries([...keys].map((k) => [k, factorValue(r, k)])),
-        verdict: r.status === 'error' || r.status === 'skip' ? r.status : String(r.metrics.verdict ?? r.status),
-        hostPerDevice: typeof r.metrics.hostPerDevice === 'number' ? r.metrics.hostPerDevice : null,
-      })));
+      for (const k of rule.factorParams) if (new Set(rs.map((r) => String(r.params[k]))).size > 1) keys.add(k);
+      return attribute(g, rs.map((r) => ({ factors: Object.fromEntries([...keys].map((k) => [k, factorValue(r, k)])), ...rule.reading(r) })));
     });
 }

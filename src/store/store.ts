@@ -9,7 +9,7 @@ import { existsSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { CaseResult } from '../model/result.js';
-import type { Report } from '../report/build.js';
+import type { Report } from './build.js';
 import { MIGRATIONS, type Migration } from './migrations.js';
 
 export class StoreError extends Error {}

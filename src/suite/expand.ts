@@ -202,7 +202,7 @@ export function expand(ck: Checker, exps: Expansion[]): Case[] {
       for (const [k, ps] of Object.entries(PROBE_PARAMS[e.probe])) {
         const o = eff.get(k);
         if (o !== undefined) params[k] = normalise(e.probe, k, o.value);
-        else if (ps.default !== undefined) params[k] = ps.default;
+        else if (ps.recorded && ps.default !== undefined) params[k] = ps.default;
       }
       const minB = params['minBytes'];
       const maxB = params['maxBytes'];

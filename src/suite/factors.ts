@@ -7,6 +7,7 @@ import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import type { Checker } from './checker.js';
 import { didYouMean } from './didyoumean.js';
 import { code, type Seg } from './util.js';
+import { buildDir, expandVars } from '../env/variables.js';
 
 export const ENV_FACTOR_PREFIX = 'env.';
 export const DRIVER_FACTOR = 'driver';
@@ -41,20 +42,7 @@ export function factorIdText(key: string, v: unknown): string {
   return key === DRIVER_FACTOR ? basename(String(v)) : factorText(v);
 }
 
-/** Where `$XPUDIAG_BUILD` points: the package's native build (build/Release). */
-export const buildDir = (root: string): string => join(root, 'build', 'Release');
-
-/** `$NAME` and `${NAME}` from the environment (XPUDIAG_BUILD from the package); the names it could not expand. */
-export function expandVars(text: string, vars: Record<string, string | undefined>): { value: string; missing: string[] } {
-  const missing: string[] = [];
-  const value = text.replace(/\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))/g, (_m, a: string | undefined, b: string | undefined) => {
-    const name = (a ?? b)!;
-    const v = vars[name];
-    if (v === undefined) missing.push(name);
-    return v ?? '';
-  });
-  return { value, missing };
-}
+export { buildDir, expandVars } from '../env/variables.js';
 
 /** Library names a driver install folder may hold, best first. */
 const DRIVER_NAMES = [/^libze_intel_gpu\.so\.1$/, /^libze_intel_gpu\.so(\.[0-9.]+)?$/, /^libze_sim[A-Za-z0-9_]*\.so$/];

@@ -22,7 +22,7 @@ export {
   MAX_SUITE_FILE_BYTES,
   MAX_TIMEOUT_MS,
   PROBE_PARAMS,
-  PROBES,
+  PROBE_NAMES,
   probesAccepting,
   type Backend,
   type Control,

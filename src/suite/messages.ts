@@ -3,7 +3,7 @@ import type { ErrorObject } from 'ajv';
 import type { Checker } from './checker.js';
 import { didYouMean } from './didyoumean.js';
 import { CASE_KEYS } from './schema.js';
-import { BACKENDS, CASE_ID_PATTERN, PROBES, probesAccepting, type Probe } from './spec.js';
+import { BACKENDS, CASE_ID_PATTERN, PROBE_NAMES, probesAccepting, type Probe } from './spec.js';
 import { code, describeValue, dotted, fromPointer, isObject, list, slug, typeName, type Json, type Seg } from './util.js';
 
 export function caseLabel(root: Json, index: Seg): string {
@@ -18,7 +18,7 @@ export function probeOf(root: Json, index: Seg): Probe | undefined {
   const cases = root['cases'];
   const c = Array.isArray(cases) ? (cases[Number(index)] as unknown) : undefined;
   const p = isObject(c) ? c['probe'] : undefined;
-  return typeof p === 'string' && (PROBES as readonly string[]).includes(p) ? (p as Probe) : undefined;
+  return typeof p === 'string' && (PROBE_NAMES as readonly string[]).includes(p) ? (p as Probe) : undefined;
 }
 
 /** How to name the value at `segs` in a message. */
@@ -115,7 +115,7 @@ export function describeAjvError(ck: Checker, err: ErrorObject, base: readonly S
       const hints: Record<string, string> = {
         name: 'add a line such as `name: my-suite` (lowercase letters, digits, `-`, `_` and `.`)',
         cases: 'add `cases:` with at least one case, e.g. `- { probe: alloc, backend: host, params: { variant: malloc, size: 1MiB } }`',
-        probe: `add ${code('probe:')} with one of ${list(PROBES)}`,
+        probe: `add ${code('probe:')} with one of ${list(PROBE_NAMES)}`,
         backend: `add ${code('backend:')} with one of ${list(BACKENDS)}`,
       };
       const where = segs.length === 0 ? 'the suite' : valueLabel(root, segs);

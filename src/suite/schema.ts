@@ -13,8 +13,9 @@ import {
   CONTROLS,
   LEVELS,
   MAX_TIMEOUT_MS,
+  PROBE_EXPECT,
   PROBE_PARAMS,
-  PROBES,
+  PROBE_NAMES,
   SUITE_NAME_PATTERN,
   type JsonSchema,
   type Probe,
@@ -33,6 +34,23 @@ export function paramsSchema(probe: Probe): JsonSchema {
     description: `parameters of the ${probe} probe`,
     additionalProperties: false,
     properties,
+  };
+}
+
+/**
+ * Schema of a case's `expect:` for one probe: only the keys the probe reads
+ * (ProbeModule.expect), in one expectation or in each entry of a list (beside `when:`).
+ * Anything else is an unknown key, reported with a did-you-mean.
+ */
+export function expectSchema(probe: Probe): JsonSchema {
+  const properties: Record<string, JsonSchema> = {};
+  for (const [key, spec] of Object.entries(PROBE_EXPECT[probe])) properties[key] = spec.schema;
+  return {
+    type: ['object', 'array'],
+    description: `what a case of the ${probe} probe expects: ${Object.keys(properties).join(', ') || 'nothing (it reads no expect keys)'}`,
+    additionalProperties: false,
+    properties,
+    items: { type: 'object', additionalProperties: false, properties: { when: {}, ...properties } },
   };
 }
 
@@ -64,7 +82,7 @@ export function matrixSchema(probe: Probe): JsonSchema {
 export function defaultsSchema(): JsonSchema {
   const properties: Record<string, JsonSchema> = {};
   const seen = new Map<string, JsonSchema | null>();
-  for (const probe of PROBES) {
+  for (const probe of PROBE_NAMES) {
     for (const [key, spec] of Object.entries(PROBE_PARAMS[probe])) {
       const prev = seen.get(key);
       if (prev === undefined) seen.set(key, spec.schema);
@@ -112,7 +130,7 @@ export const caseSchema: JsonSchema = {
   required: ['probe', 'backend'],
   properties: {
     id: { type: 'string', pattern: CASE_ID_PATTERN, maxLength: 200, description: 'case id; default <probe>-<backend>-<index>' },
-    probe: { type: 'string', enum: [...PROBES] },
+    probe: { type: 'string', enum: [...PROBE_NAMES] },
     backend: { type: 'string', enum: [...BACKENDS] },
     control: { type: 'string', enum: [...CONTROLS], description: 'negative/positive control case' },
     level: { type: 'string', enum: [...LEVELS], description: 'the shallowest run depth (xpudiag run --level) this case runs at; default quick: every run' },
@@ -139,9 +157,9 @@ export const caseSchema: JsonSchema = {
     params: { type: 'object' },
     matrix: { type: 'object', additionalProperties: { type: 'array', minItems: 1 } },
   },
-  allOf: PROBES.map((probe) => ({
+  allOf: PROBE_NAMES.map((probe) => ({
     if: { properties: { probe: { const: probe } }, required: ['probe'] },
-    then: { properties: { params: paramsSchema(probe), matrix: matrixSchema(probe) } },
+    then: { properties: { params: paramsSchema(probe), matrix: matrixSchema(probe), expect: expectSchema(probe) } },
   })),
 };
 

@@ -8,7 +8,7 @@
 // outlier, and inconclusive, warned or skipped results decide nothing. Pure.
 import { exceeds, practicalMinimum, type Direction } from '../analysis/metric-compare.js';
 import { majority, MODIFIED_Z_LIMIT, robustOutliers } from '../analysis/robust.js';
-import type { Report } from '../report/build.js';
+import type { Report } from '../store/build.js';
 import { affects, factorsOf, tally, type Factor } from './factors.js';
 import { judged, readings, side, type Reading } from './series.js';
 

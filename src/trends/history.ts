@@ -8,7 +8,7 @@ import { exceeds, practicalMinimum, type Direction } from '../analysis/metric-co
 import { mad } from '../analysis/robust.js';
 import { median } from '../analysis/stats.js';
 import type { CaseResult } from '../model/result.js';
-import type { Report } from '../report/build.js';
+import type { Report } from '../store/build.js';
 import { environmentDiff } from '../report/env-diff.js';
 import { affects, factorsOf } from './factors.js';
 import { compareVersions, driverOf, judged, readings, side, type Reading } from './series.js';

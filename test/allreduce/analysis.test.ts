@@ -1,8 +1,8 @@
 // Pure analysis of the all-reduce sweep: bandwidth conventions, the crossover, verdicts.
 import { describe, expect, it } from 'vitest';
-import { algbw, analyzeAllreduce, busbw, crossover, renderAllreduceTable } from '../../src/analysis/allreduce.js';
-import { analyzeP2p } from '../../src/analysis/p2p.js';
-import { allreduceProbe } from '../../src/probes/allreduce.js';
+import { algbw, analyzeAllreduce, busbw, crossover, renderAllreduceTable } from '../../src/probes/allreduce/analysis.js';
+import { analyzeP2p } from '../../src/probes/p2p/analysis.js';
+import { allreduceProbe } from '../../src/probes/allreduce/index.js';
 import type { AllreduceProbeOutcome, AllreduceSample } from '../../src/native/addon.js';
 import type { ProbeCase } from '../../src/probes/types.js';
 
@@ -37,7 +37,7 @@ describe('bandwidth conventions (nccl-tests)', () => {
     expect(busbw(10, 8)).toBe(17.5);
   });
   it('reports busbw as a fraction of the measured link ceiling', () => {
-    const m = analyzeAllreduce({ rows: [row('direct-f32', 1 << 20, 41.94304)], outcome: outcome(['direct-f32']), threshold: 32768 });
+    const m = analyzeAllreduce({ rows: [row('direct-f32', 1 << 20, 41.94304)], outcome: outcome(['direct-f32']), autoThresholdElements: 32768 });
     expect(m.sizes[0]!.busbw).toBeCloseTo(100, 6);
     expect(m.sizes[0]!.linkFraction).toBeCloseTo(1, 6);
   });
@@ -69,11 +69,11 @@ describe('crossover', () => {
   it('metrics.crossoverBytes uses the auto variant when measured, in FP32 bytes', () => {
     const rows = [row('direct-f32', 1000, 10), row('direct-f32', 4000, 20), row('bf16-rne', 1000, 20), row('bf16-rne', 4000, 10),
       row('bf16-trunc', 1000, 5), row('bf16-trunc', 4000, 5)];
-    const m = analyzeAllreduce({ rows, outcome: outcome(['direct-f32', 'bf16-rne', 'bf16-trunc']), threshold: 32768, autoVariant: 'bf16-rne' });
+    const m = analyzeAllreduce({ rows, outcome: outcome(['direct-f32', 'bf16-rne', 'bf16-trunc']), autoThresholdElements: 32768, autoVariant: 'bf16-rne' });
     expect(m.crossoverVariant).toBe('bf16-rne');
     expect(m.crossoverBytes).toBe(8000); // ratio 2 at 4000 B, 0.5 at 16000 B
     expect(m.crossovers['bf16-trunc']).toEqual({ bytes: 4000, basis: 'below-range' });
-    const none = analyzeAllreduce({ rows: [row('direct-f32', 1000, 10)], outcome: outcome(['direct-f32']), threshold: 32768 });
+    const none = analyzeAllreduce({ rows: [row('direct-f32', 1000, 10)], outcome: outcome(['direct-f32']), autoThresholdElements: 32768 });
     expect(none.crossoverBytes).toBeNull();
     expect(none.crossoverVariant).toBeNull();
   });
@@ -116,7 +116,7 @@ describe('verdicts', () => {
 describe('table', () => {
   it('prints the nccl-tests columns, marks the threshold rows and the path auto took', () => {
     const rows = [row('auto', 32767, 10, { ran: 'direct-f32', threshold: true }), row('auto', 32768, 10, { ran: 'bf16-trunc', threshold: true, mayDisagree: true })];
-    const m = analyzeAllreduce({ rows, outcome: outcome(['auto']), threshold: 32768 });
+    const m = analyzeAllreduce({ rows, outcome: outcome(['auto']), autoThresholdElements: 32768 });
     const t = renderAllreduceTable(m);
     const lines = t.split('\n');
     expect(lines[0]).toMatch(/^#\s+size\s+count\s+type\s+redop\s+algorithm\s+path\s+time\s+algbw\s+busbw\s+#wrong\s+#disagree\s+link/);
@@ -144,7 +144,7 @@ describe('more than two devices', () => {
   it('computes no crossover when the two-device paths fell back to the ring', () => {
     const fb = (alg: string, count: number, t: number) => row(alg, count, t, { ran: 'ring', fellBack: true, mayDisagree: false });
     const rows = [fb('direct-f32', 1000, 10), fb('direct-f32', 4000, 20), fb('bf16-rne', 1000, 20), fb('bf16-rne', 4000, 10)];
-    const m = analyzeAllreduce({ rows, outcome: outcome(['direct-f32', 'bf16-rne'], 3), threshold: 32768 });
+    const m = analyzeAllreduce({ rows, outcome: outcome(['direct-f32', 'bf16-rne'], 3), autoThresholdElements: 32768 });
     expect(m.crossovers).toEqual({});
     expect(m.crossoverBytes).toBeNull();
     expect(m.sizes[0]!.busbw).toBeCloseTo((m.sizes[0]!.algbw * 4) / 3, 10);

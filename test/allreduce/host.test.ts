@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { runCase, type CaseResult } from '../../src/runner/run-case.js';
 import type { ProbeCase } from '../../src/probes/types.js';
-import type { AllreduceSize } from '../../src/analysis/allreduce.js';
+import type { AllreduceSize } from '../../src/probes/allreduce/analysis.js';
 
 const COUNTS = [1, 32767, 32768, 32769, 1_000_003];
 const ALL = ['bf16-trunc', 'bf16-rne', 'auto', 'ring'];
@@ -139,13 +139,13 @@ describe('sweep', () => {
     }
     expect(r.metrics).toHaveProperty('crossoverBytes');
     expect(r.metrics.crossoverVariant).toBe('bf16-rne');
-    const { PROBES } = await import('../../src/probes/index.js');
-    const table = PROBES.allreduce!.table!(r.metrics)!;
+    const { PROBE_MODULES } = await import('../../src/probes/index.js');
+    const table = PROBE_MODULES.allreduce.table!(r.metrics)!;
     expect(table).toMatch(/size\s+count\s+type\s+redop\s+algorithm/);
     expect(table).toMatch(/131068\s+32767\s+float\s+sum\s+direct-f32.*<- threshold-1/);
     expect(table).toMatch(/<- threshold\+1/);
     expect(table).toMatch(/crossover bf16-rne vs direct-f32/);
-    expect(PROBES.allreduce!.describe!(r.metrics)).toMatch(/peak busbw/);
+    expect(PROBE_MODULES.allreduce.describe!(r.metrics)).toMatch(/peak busbw/);
   });
 });
 

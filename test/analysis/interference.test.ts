@@ -2,8 +2,8 @@
 // processes take is taken out of the fitted reading, memory whose owner cannot be told
 // widens the interval instead of deciding the verdict, and the reason names it.
 import { describe, expect, it } from 'vitest';
-import { analyzeAlloc } from '../../src/analysis/alloc.js';
-import { allocProbe } from '../../src/probes/alloc.js';
+import { analyzeAlloc } from '../../src/probes/alloc/analysis.js';
+import { allocProbe } from '../../src/probes/alloc/index.js';
 import type { ProbeCase } from '../../src/probes/types.js';
 import { synthAllocSamples } from '../helpers/samples.js';
 

@@ -1,8 +1,8 @@
 // Each row of a p2p or all-reduce sweep says what timed it and how its peer copies went
 // (a backend may fall back to the host clock, or stage copies through host memory).
 import { describe, expect, it } from 'vitest';
-import { perRowNote } from '../../src/analysis/allreduce.js';
-import { analyzeP2p, renderP2pTable } from '../../src/analysis/p2p.js';
+import { perRowNote } from '../../src/probes/allreduce/analysis.js';
+import { analyzeP2p, renderP2pTable } from '../../src/probes/p2p/analysis.js';
 import type { P2pSample } from '../../src/native/addon.js';
 
 const row = (extra: Partial<P2pSample>): P2pSample => ({

@@ -3,7 +3,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { allreduceBackends } from '../../src/env/backends.js';
+import { allreduceBackends } from '../../src/runner/backends.js';
 import { BACKEND_TABLE, backendRow } from '../../src/model/backends.js';
 import { runCase } from '../../src/runner/run-case.js';
 import { root, tempDir, xpudiag } from '../helpers/cli.js';

@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { reportErrors } from '../../src/report/schema.js';
+import { reportErrors } from '../../src/store/schema.js';
 import { bin, root, tempDir, writeSuite, xpudiag } from '../helpers/cli.js';
 
 const SUITE = `name: interrupt

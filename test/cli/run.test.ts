@@ -2,7 +2,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { reportErrors } from '../../src/report/schema.js';
+import { reportErrors } from '../../src/store/schema.js';
 import { tempDir, writeSuite, xpudiag } from '../helpers/cli.js';
 
 type Result = { id: string; status: string; reason: string; metrics: Record<string, number>; error?: { kind: string; signal?: string } };

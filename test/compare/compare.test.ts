@@ -2,12 +2,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { Report } from '../../src/report/build.js';
+import type { Report } from '../../src/store/build.js';
 import { compareCase, compareReports } from '../../src/report/compare.js';
 import { environmentDiff } from '../../src/report/env-diff.js';
 import { compareMetric, statusOutcome, verdictOutcome } from '../../src/analysis/metric-compare.js';
-import { ALLOC_RULES } from '../../src/probes/alloc.js';
-import { ALLREDUCE_ROW_RULES } from '../../src/probes/allreduce.js';
+import { ALLOC_RULES } from '../../src/probes/alloc/index.js';
+import { ALLREDUCE_ROW_RULES } from '../../src/probes/allreduce/index.js';
 import { renderCompareMarkdown, renderCompareText } from '../../src/report/render-compare.js';
 import { root } from '../helpers/cli.js';
 

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { Report } from '../../src/report/build.js';
+import type { Report } from '../../src/store/build.js';
 import { compareCase, compareReports } from '../../src/report/compare.js';
 import { renderCompareText } from '../../src/report/render-compare.js';
 import { root } from '../helpers/cli.js';

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { Report } from '../../src/report/build.js';
+import type { Report } from '../../src/store/build.js';
 import { compareRuns } from '../../src/report/compare-runs.js';
 import { renderCompareText } from '../../src/report/render-compare.js';
 import { lcg } from '../helpers/samples.js';

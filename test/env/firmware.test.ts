@@ -4,7 +4,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { gpuFirmware, sysfsBus } from '../../src/env/firmware.js';
-import type { Report } from '../../src/report/build.js';
+import type { Report } from '../../src/store/build.js';
 import { environmentDiff } from '../../src/report/env-diff.js';
 import { factorsOf } from '../../src/trends/factors.js';
 import { tempDir } from '../helpers/cli.js';

@@ -2,7 +2,7 @@
 // result with the figures a test names (host, start, driver, host cost, verdict).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Report } from '../../src/report/build.js';
+import type { Report } from '../../src/store/build.js';
 import { root } from './cli.js';
 
 const base = JSON.parse(readFileSync(join(root, 'fixtures', 'reports', 'driver-fix', 'after.json'), 'utf8')) as Report;

@@ -4,8 +4,10 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { Report } from '../../src/report/build.js';
-import { allocChart, allreduceChart, charts } from '../../src/report/chart-data.js';
+import type { Report } from '../../src/store/build.js';
+import { charts } from '../../src/report/chart-data.js';
+import { allocChart } from '../../src/probes/alloc/report.js';
+import { allreduceChart } from '../../src/probes/allreduce/report.js';
 import { chartLibrary, renderHtml } from '../../src/report/html.js';
 import { median } from '../../src/analysis/stats.js';
 import { root, tempDir } from '../helpers/cli.js';
@@ -23,12 +25,6 @@ function headless(file: string, extra: string[]): { stdout: string; stderr: stri
     '--disable-component-update', '--disable-sync', `--user-data-dir=${profile}`, '--virtual-time-budget=5000', ...extra, `file://${file}`,
   ], { encoding: 'utf8', timeout: 90_000, maxBuffer: 64 << 20 });
   return { stdout: r.stdout, stderr: r.stderr, status: r.status };
-}
-
-function pngSize(file: string): { width: number; height: number } {
-  const b = readFileSync(file);
-  expect(b.subarray(1, 4).toString('latin1')).toBe('PNG');
-  return { width: b.readUInt32BE(16), height: b.readUInt32BE(20) };
 }
 
 /** A report whose texts try to break out of every context they are written into. */
@@ -86,7 +82,7 @@ describe('chart data', () => {
     expect(c.x[0]).toBe(4096);
     expect(c.thresholdBytes).toBe(32768 * 4);
     expect(c.crossoverBytes).toBe(196608);
-    expect(charts(r).map((x) => x.kind)).toEqual(['alloc', 'alloc', 'alloc', 'alloc', 'allreduce']);
+    expect(charts(r).map((x) => x.kind)).toEqual(['staircase', 'staircase', 'staircase', 'staircase', 'sweep']);
   });
 
   it('a result without samples or with a malformed sweep gives no chart instead of an exception', () => {
@@ -202,7 +198,7 @@ describe('HTML page', () => {
       // for allocation, the fitted line are drawn inside the axes, and not beside them.
       // (For the all-reduce: the first series and the last, drawn on top of the others, which may hide under it.)
       const series = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b', '#e377c2', '#17becf'];
-      const colours = spec.kind === 'alloc' ? ['#1f77b4', '#d62728'] : [series[0]!, series[(spec.series.length - 1) % series.length]!];
+      const colours = spec.kind === 'staircase' ? ['#1f77b4', '#d62728'] : [series[0]!, series[(spec.series.length - 1) % series.length]!];
       for (const c of colours) {
         expect(countColor(image, f.plot, c), `${c} in the plot of ${where}`).toBeGreaterThan(30);
         // A point on the plot's edge overhangs it by its radius (4.5 px): the band beside the plot starts past that.

@@ -3,8 +3,8 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { Report } from '../../src/report/build.js';
-import { summarize } from '../../src/report/build.js';
+import type { Report } from '../../src/store/build.js';
+import { summarize } from '../../src/store/build.js';
 import { renderJunit } from '../../src/report/junit.js';
 import { root, tempDir } from '../helpers/cli.js';
 

@@ -9,7 +9,7 @@ import { gunzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chartLibrary } from '../../src/report/html.js';
-import { reportErrors } from '../../src/report/schema.js';
+import { reportErrors } from '../../src/store/schema.js';
 import { root, writeSuite, xpudiag } from '../helpers/cli.js';
 import { leaks, machineIdentifiers } from './identifiers.js';
 

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Report } from '../../src/report/build.js';
+import type { Report } from '../../src/store/build.js';
 import { renderResultsTable } from '../../src/report/render-text.js';
 import { ticketSummary } from '../../src/report/ticket.js';
 import { root, tempDir, xpudiag } from '../helpers/cli.js';

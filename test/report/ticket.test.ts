@@ -2,8 +2,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { Report } from '../../src/report/build.js';
-import { code, fenced, md } from '../../src/report/markdown.js';
+import type { Report } from '../../src/store/build.js';
+import { code, fenced, md } from '../../src/model/markdown.js';
 import { renderTicket, ticketSummary } from '../../src/report/ticket.js';
 import { root, tempDir, xpudiag } from '../helpers/cli.js';
 

@@ -27,7 +27,7 @@ export function staleTypeScript(): string[] {
 export function staleNative(): string[] {
   const addon = mtime(join(root, 'build', 'Release', 'xpudiag.node'));
   if (!addon) return [];
-  return [...files(join(root, 'native', 'core'), /\.(cc|h)$/), ...files(join(root, 'native', 'include'), /\.h$/), join(root, 'native', 'addon.cc')].filter((f) => mtime(f) > addon);
+  return [...files(join(root, 'native', 'core'), /\.(cc|h)$/), ...files(join(root, 'native', 'probes'), /\.(cc|h)$/), ...files(join(root, 'native', 'include'), /\.h$/), join(root, 'native', 'addon.cc')].filter((f) => mtime(f) > addon);
 }
 
 export default function setup(): void {

@@ -6,7 +6,7 @@ import { createRequire } from 'node:module';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { Report } from '../../src/report/build.js';
+import type { Report } from '../../src/store/build.js';
 import { addReportFile } from '../../src/store/add.js';
 import { MIGRATIONS } from '../../src/store/migrations.js';
 import { Store, StoreError } from '../../src/store/store.js';

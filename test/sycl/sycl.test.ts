@@ -10,8 +10,8 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi, type TestContext } from 'vitest';
-import type { AllreduceSize } from '../../src/analysis/allreduce.js';
-import type { P2pMetrics } from '../../src/analysis/p2p.js';
+import type { AllreduceSize } from '../../src/probes/allreduce/analysis.js';
+import type { P2pMetrics } from '../../src/probes/p2p/analysis.js';
 import type { ProbeCase } from '../../src/probes/types.js';
 import { runCase } from '../../src/runner/run-case.js';
 import { root, tempDir, xpudiag } from '../helpers/cli.js';
@@ -154,7 +154,7 @@ echo "acpp: error: no backend" >&2; exit 1`,
     process.env.XPUDIAG_ADDON_DIR = addonDir;
     try {
       vi.resetModules();
-      const { probeBackend } = await import('../../src/env/backends.js');
+      const { probeBackend } = await import('../../src/runner/backends.js');
       const a = await probeBackend('sycl');
       expect(a).toEqual({ backend: 'sycl', built: false, available: false, reason: NOT_FOUND });
     } finally {

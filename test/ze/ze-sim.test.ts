@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { probeBackend } from '../../src/env/backends.js';
+import { probeBackend } from '../../src/runner/backends.js';
 import { runCase, type CaseResult } from '../../src/runner/run-case.js';
 import type { ProbeCase } from '../../src/probes/types.js';
 import { root } from '../helpers/cli.js';

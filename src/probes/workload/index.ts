@@ -1,8 +1,8 @@
 // The workload probe: the user's own program as the measured process (`probe: workload`
 // in a suite, `xpudiag watch -- CMD ARGS...` for one), judged with the allocation
-// probe's analysis (src/analysis/alloc.ts): the same staircase fit with its interval,
+// probe's analysis (src/probes/alloc/analysis.ts): the same staircase fit with its interval,
 // release, controls and comparison rules, over device memory in use as the x axis.
-import { allocProbe } from '../alloc.js';
+import { allocProbe } from '../alloc/index.js';
 import type { CaseError } from '../../model/result.js';
 import type { ChildContext, ControlJudgement, Judgement, ProbeCase, ProbeModule } from '../types.js';
 import { consumed, readInstrument, type Instrument } from '../../analysis/host-readings.js';
@@ -10,13 +10,14 @@ import { median } from '../../analysis/stats.js';
 import { runWorkload, type WorkloadInfo, type WorkloadOutcome, type WorkloadSample } from './run.js';
 import { expandCommand } from './command.js';
 import { workloadTicket } from './ticket.js';
+import { WORKLOAD_EXPECT, WORKLOAD_PARAMS } from './params.js';
 
 /** How each end of a program that gave no verdict is typed in the result (error.kind `workload`, error.ended). */
 const ENDS_WITHOUT_VERDICT = new Set(['failed', 'crash', 'hang', 'no-markers', 'no-steps', 'not-found', 'not-executable', 'bad-marker']);
 
 function run(ctx: ChildContext): Promise<WorkloadOutcome> {
-  const command = expandCommand(ctx.c.params.command as string[]);
-  return runWorkload({ ...ctx, c: { ...ctx.c, params: { ...ctx.c.params, command } } });
+  const command = expandCommand(ctx.testCase.params.command as string[]);
+  return runWorkload({ ...ctx, testCase: { ...ctx.testCase, params: { ...ctx.testCase.params, command } } });
 }
 
 function workloadMetrics(w: WorkloadInfo, samples: unknown[]): Record<string, unknown> {
@@ -90,6 +91,9 @@ function judgeControl(role: 'negative' | 'positive', metrics: Record<string, unk
 }
 
 export const workloadProbe: ProbeModule = {
+  name: 'workload',
+  params: WORKLOAD_PARAMS,
+  expect: WORKLOAD_EXPECT,
   run,
   analyze,
   describe,
@@ -102,5 +106,7 @@ export const workloadProbe: ProbeModule = {
   attribution: {
     group: (r) => `workload ${r.id.replace(/\[.*$/, '')}`,
     factorParams: [],
+    reading: (r) => allocProbe.attribution!.reading(r),
   },
+  vocabulary: allocProbe.vocabulary,
 };

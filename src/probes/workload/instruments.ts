@@ -4,7 +4,7 @@
 // the machine has; or, where none does, the bytes the program's markers carry.
 import { existsSync, readdirSync } from 'node:fs';
 import type { Addon } from '../../native/addon.js';
-import { readDrmUsage } from '../../runner/drm.js';
+import { readDrmUsage } from '../../env/drm.js';
 import { sumDrmUsage } from '../../analysis/fdinfo.js';
 
 export const DEVICE_INSTRUMENTS = ['sysman', 'nvml', 'drm'] as const;

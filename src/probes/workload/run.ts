@@ -84,7 +84,7 @@ function stableOver(readings: readonly MemReading[], windowMs: number, bytes: nu
 }
 
 export async function runWorkload(ctx: ChildContext): Promise<WorkloadOutcome> {
-  const p = workloadParams(ctx.c.params);
+  const p = workloadParams(ctx.testCase.params);
   const env: NodeJS.ProcessEnv = { ...process.env };
   delete env.XPUDIAG_PARENT_PID;
   const info: WorkloadInfo = {
@@ -108,7 +108,7 @@ export async function runWorkload(ctx: ChildContext): Promise<WorkloadOutcome> {
   const drmOk = dm.states.some((s) => s.instrument === 'drm' && s.ok);
   const driver = dm.states.find((s) => s.driver)?.driver;
   ctx.facts({
-    backend: ctx.c.backend,
+    backend: ctx.testCase.backend,
     runtimes: driver ? { [dm.device === 'nvml' ? 'nvidiaDriver' : 'levelZeroDriver']: driver } : {},
     extra: Object.fromEntries(dm.states.map((s) => [`instrument.${s.instrument}`, s.ok ? `ok${s.devices?.length ? `: ${s.devices.join(', ')}` : ''}` : `unavailable: ${s.reason ?? ''}`])),
     devices: [],

@@ -1,7 +1,7 @@
 // What a ticket says of workload cases: the program, the knobs each case ran with, the
 // driver builds (their fingerprints), the instruments that read device memory (and why
 // the others could not), how the program ended, and the one command that repeats it.
-import type { ReportLike, TicketSection } from '../types.js';
+import type { ProbeTicket } from '../types.js';
 
 const tick = (s: string) => `\`${s.replace(/`/g, "'")}\``;
 
@@ -15,7 +15,7 @@ interface WorkloadMetrics {
   readingCostUs?: Record<string, number>;
 }
 
-export const workloadTicket: TicketSection = {
+export const workloadTicket: ProbeTicket = {
   summary(results) {
     const decided = results.filter((r) => !r.control && (r.metrics.verdict === 'shadow' || r.metrics.verdict === 'clean'));
     if (!results.length) return undefined;
@@ -23,7 +23,7 @@ export const workloadTicket: TicketSection = {
     const errors = results.filter((r) => r.status === 'error').length;
     return `workload: ${shadows} of ${decided.length} decided cases shadow device memory in host memory${errors ? `, ${errors} ended without a verdict` : ''}`;
   },
-  section(results, report: ReportLike) {
+  section(results, report) {
     if (!results.length) return [];
     const out = ['#### Workload', ''];
     const programs = [...new Set(results.map((r) => ((r.metrics.workload as WorkloadMetrics | undefined)?.command ?? (r.params.command as string[] | undefined) ?? []).join(' ')))];

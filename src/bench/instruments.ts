@@ -5,10 +5,10 @@
 // tree; then one watched program on the simulator, with the costs its samples recorded.
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { loadAddon, packageRoot } from '../../native/addon.js';
-import { runCase } from '../../runner/run-case.js';
-import { DeviceMemory, drmOf } from './instruments.js';
-import { processTree, treeMemory } from './tree.js';
+import { loadAddon, packageRoot } from '../native/addon.js';
+import { runCase } from '../runner/run-case.js';
+import { DeviceMemory, drmOf } from '../probes/workload/instruments.js';
+import { processTree, treeMemory } from '../probes/workload/tree.js';
 
 const N = Number(process.env.XPUDIAG_BENCH_READINGS ?? 2000);
 

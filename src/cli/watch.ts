@@ -4,16 +4,16 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { parseCommand, type CommandSpec } from '../../cli/args.js';
-import { UsageError } from '../../cli/errors.js';
-import { prepareOutDir, prepareOutFile } from '../../cli/output-paths.js';
-import { runCommand } from '../../cli/run.js';
-import { relevantVariables } from '../../env/variables.js';
-import { didYouMean } from '../../suite/didyoumean.js';
-import { loadSuite, SuiteError } from '../../suite/index.js';
-import { BACKENDS } from '../../suite/spec.js';
-import { KNOWN_KNOBS } from '../../suite/factors.js';
-import { WORKLOAD_PARAMS } from './params.js';
+import { parseCommand, type CommandSpec } from './args.js';
+import { UsageError } from './errors.js';
+import { prepareOutDir, prepareOutFile } from './output-paths.js';
+import { runCommand } from './run.js';
+import { relevantVariables } from '../env/variables.js';
+import { didYouMean } from '../suite/didyoumean.js';
+import { loadSuite, SuiteError } from '../suite/index.js';
+import { BACKENDS } from '../suite/spec.js';
+import { KNOWN_KNOBS } from '../suite/factors.js';
+import { WORKLOAD_PARAMS } from '../probes/workload/params.js';
 
 export const watchSpec = {
   name: 'watch',
