@@ -52,15 +52,21 @@ function judgePair(before: Report, after: Report) {
   const c = compareReports(before, after);
   const ids = (o: string) => c.cases.filter((x) => x.outcome === o).map((x) => x.id);
   // Why a case was undecided: its status, verdict or the first metric that could not be judged.
-  const undecided = c.cases.filter((x) => x.outcome === 'undecided').map((x) => {
-    const m = x.metrics.find((y) => y.outcome === 'undecided' && !y.diagnostic);
-    return `${x.id}: ${x.status.before} -> ${x.status.after}${m ? `; ${m.metric} ${m.rule}` : ''}`;
-  });
+  const undecided = c.cases
+    .filter((x) => x.outcome === 'undecided')
+    .map((x) => {
+      const m = x.metrics.find((y) => y.outcome === 'undecided' && !y.diagnostic);
+      return `${x.id}: ${x.status.before} -> ${x.status.after}${m ? `; ${m.metric} ${m.rule}` : ''}`;
+    });
   // What made a case regress: its status, verdict or each judged metric, with the rule.
-  const regressedWhy = c.cases.filter((x) => x.outcome === 'regressed').map((x) => [
-    `${x.id}: status ${x.status.before} -> ${x.status.after} (${x.status.outcome})${x.verdict ? `, verdict ${x.verdict.before} -> ${x.verdict.after} (${x.verdict.outcome})` : ''}`,
-    ...x.metrics.filter((m) => m.outcome === 'regressed' && !m.diagnostic).map((m) => `${m.metric} ${m.beforeText} -> ${m.afterText}: ${m.rule}`),
-  ].join('; '));
+  const regressedWhy = c.cases
+    .filter((x) => x.outcome === 'regressed')
+    .map((x) =>
+      [
+        `${x.id}: status ${x.status.before} -> ${x.status.after} (${x.status.outcome})${x.verdict ? `, verdict ${x.verdict.before} -> ${x.verdict.after} (${x.verdict.outcome})` : ''}`,
+        ...x.metrics.filter((m) => m.outcome === 'regressed' && !m.diagnostic).map((m) => `${m.metric} ${m.beforeText} -> ${m.afterText}: ${m.rule}`),
+      ].join('; '),
+    );
   return { exit: c.regression ? 1 : 0, ...c.summary, regressedCases: ids('regressed'), regressedWhy, changedCases: ids('changed'), undecidedCases: undecided };
 }
 
@@ -131,7 +137,10 @@ const PATTERNS: Record<string, string[][]> = {
   creep: [['creep', 'step=8M', 'every=0.1', 'max=1G']],
   pagecache: [['pagecache', 'size=512M']],
   shm: [['shm', 'size=256M', 'period=2.5']],
-  'compile-and-cycle': [['workers', 'n=3', 'min=16M', 'max=384M', 'hold=0.2-2', 'cpu=1'], ['cycle', 'size=256M', 'period=2.5']],
+  'compile-and-cycle': [
+    ['workers', 'n=3', 'min=16M', 'max=384M', 'hold=0.2-2', 'cpu=1'],
+    ['cycle', 'size=256M', 'period=2.5'],
+  ],
 };
 
 function startNeighbours(pattern: string[][], extra: string[] = []): ChildProcess[] {
@@ -231,7 +240,10 @@ async function midrun() {
  */
 const SENSITIVITY_THRESHOLD = 0.01;
 const sensitivityCase: ProbeCase = {
-  id: 'sensitivity', probe: 'alloc', backend: 'ze', timeoutMs: 120_000,
+  id: 'sensitivity',
+  probe: 'alloc',
+  backend: 'ze',
+  timeoutMs: 120_000,
   expect: { threshold: SENSITIVITY_THRESHOLD },
   params: { variant: 'zeMemAllocDevice', size: 64 * MiB, count: 16, touch: 'none', baselineMs: 3000, settleMs: 1000 },
 };
@@ -289,7 +301,9 @@ const BENCHES: Record<string, () => Promise<unknown>> = { aa, ab, busy, midrun, 
 async function main(): Promise<number> {
   const { values, positionals } = parseArgs({ args: process.argv.slice(2), allowPositionals: true, options: { out: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
   if (values.help) {
-    process.stdout.write(`npm run bench -- [--out DIR] [${Object.keys(BENCHES).join('|')}...]\n  writes DIR/shadowing-<date>.json (default DIR: reports/bench); XPUDIAG_BENCH_RUNS, XPUDIAG_BENCH_BUSY_RUNS set the repeats\n`);
+    process.stdout.write(
+      `npm run bench -- [--out DIR] [${Object.keys(BENCHES).join('|')}...]\n  writes DIR/shadowing-<date>.json (default DIR: reports/bench); XPUDIAG_BENCH_RUNS, XPUDIAG_BENCH_BUSY_RUNS set the repeats\n`,
+    );
     return 0;
   }
   if (!existsSync(sim)) {
@@ -316,7 +330,7 @@ async function main(): Promise<number> {
   for (const n of names) {
     log(`${n}...`);
     const t0 = performance.now();
-    results[n] = { ...(await BENCHES[n]!()) as object, wallSeconds: +((performance.now() - t0) / 1000).toFixed(0) };
+    results[n] = { ...((await BENCHES[n]!()) as object), wallSeconds: +((performance.now() - t0) / 1000).toFixed(0) };
     // Written after each benchmark: an interrupted bench keeps what it measured.
     save();
   }

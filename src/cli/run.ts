@@ -150,9 +150,12 @@ async function resumeCommand(journal: string, positionals: string[], backend: st
   checkJournal(journal);
   try {
     const { report, reportPath } = await resumeSuite(journal, {
-      outDir: '.', backend, level, command: `xpudiag run --resume ${journal}`, onProgress: progressPrinter(),
-      onResume: ({ done, total, interrupted }) =>
-        process.stderr.write(`xpudiag: resuming ${journal}${interrupted ? ' (interrupted)' : ''}: ${done} of ${total} done\n`),
+      outDir: '.',
+      backend,
+      level,
+      command: `xpudiag run --resume ${journal}`,
+      onProgress: progressPrinter(),
+      onResume: ({ done, total, interrupted }) => process.stderr.write(`xpudiag: resuming ${journal}${interrupted ? ' (interrupted)' : ''}: ${done} of ${total} done\n`),
     });
     if (json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
     else process.stdout.write(renderResultsTable(report, !!process.stdout.isTTY && !process.env.CI) + `\nreport: ${reportPath}\n`);
