@@ -43,8 +43,7 @@ Napi::Value AllocVariants(const Napi::CallbackInfo& info) {
 class BackendHandle : public Napi::ObjectWrap<BackendHandle> {
  public:
   static Napi::Function Define(Napi::Env env) {
-    return DefineClass(env, "Backend",
-                       {InstanceMethod("allocFree", &BackendHandle::AllocFree), InstanceMethod("close", &BackendHandle::Close)});
+    return DefineClass(env, "Backend", {InstanceMethod("allocFree", &BackendHandle::AllocFree), InstanceMethod("close", &BackendHandle::Close)});
   }
   explicit BackendHandle(const Napi::CallbackInfo& info) : Napi::ObjectWrap<BackendHandle>(info) {
     guarded(info, [&]() -> Napi::Value {
@@ -57,8 +56,7 @@ class BackendHandle : public Napi::ObjectWrap<BackendHandle> {
   Napi::Value AllocFree(const Napi::CallbackInfo& info) {
     return guarded(info, [&]() -> Napi::Value {
       if (!backend_) throw std::invalid_argument("backend is closed");
-      Allocation a = backend_->allocate(info[0].ToNumber().Int32Value(), info[1].ToString(),
-                                        static_cast<size_t>(info[2].ToNumber().DoubleValue()));
+      Allocation a = backend_->allocate(info[0].ToNumber().Int32Value(), info[1].ToString(), static_cast<size_t>(info[2].ToNumber().DoubleValue()));
       try {
         backend_->touch(a, parseTouch(info[3].IsUndefined() ? "none" : info[3].ToString().Utf8Value()));
       } catch (...) {
@@ -108,7 +106,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("allocVariants", Napi::Function::New(env, AllocVariants));
   // Each probe's function, and its parameters with their defaults by probe name.
   Napi::Object params = Napi::Object::New(env);
-#define XPUDIAG_EXPORT(binding)                                            \
+#define XPUDIAG_EXPORT(binding)                                          \
   exports.Set(binding.function, Napi::Function::New(env, binding.call)); \
   params.Set(binding.name, binding.params(env));
   XPUDIAG_PROBE_BINDINGS(XPUDIAG_EXPORT)

@@ -16,7 +16,7 @@ constexpr size_t kGuard = 64;  // elements past the end of every output that mus
 // A NaN as FP32 and, in each half, as BF16: an element the call never wrote reads NaN.
 constexpr uint32_t kPoison = 0x7FA57FA5u;
 constexpr uint16_t kPoison16 = 0x7FA5u;
-constexpr double kU = 0x1p-24;  // FP32 unit roundoff
+constexpr double kU = 0x1p-24;   // FP32 unit roundoff
 constexpr double kU16 = 0x1p-8;  // BF16 unit roundoff (RNE)
 
 size_t round4(size_t n) { return (n + 3) / 4 * 4; }
@@ -43,8 +43,7 @@ struct Check {
 class Probe {
  public:
   Probe(Backend& b, const AllReduceProbeParams& p, int devices, size_t capCount, bool needF32, bool needBf16)
-      : b_(b), p_(p), n_(devices), cap_(capCount), ar_(b, devices, p.cfg), host_(static_cast<size_t>(devices)),
-        outs_(static_cast<size_t>(devices)) {
+      : b_(b), p_(p), n_(devices), cap_(capCount), ar_(b, devices, p.cfg), host_(static_cast<size_t>(devices)), outs_(static_cast<size_t>(devices)) {
     for (int d = 0; d < n_; ++d) {
       if (needF32) {
         in32_.emplace_back(b, d, (cap_ + kGuard) * 4);
@@ -142,9 +141,7 @@ class Probe {
     const bool exact = p_.input == Input::Exact;
     const int workers = workersFor(count);
     std::vector<Check> parts(static_cast<size_t>(workers));
-    parallelRanges(count, workers, [&](size_t lo, size_t hi, int w) {
-      judgeRange(ran, lo, hi, exact, parts[static_cast<size_t>(w)]);
-    });
+    parallelRanges(count, workers, [&](size_t lo, size_t hi, int w) { judgeRange(ran, lo, hi, exact, parts[static_cast<size_t>(w)]); });
     for (const Check& part : parts) c.merge(part);
     c.wrong += c.overrun;
     return c;
@@ -283,25 +280,21 @@ double errorBound(Algo ran, int d, const float* partials, int devices) {
   const double k = devices - 1;
   const double gamma = k * kU / (1 - k * kU);  // recursive summation of N terms
   switch (ran) {
-    case Algo::DirectF32:
-      return kU * std::fabs(s) + tiny;  // one rounding
+    case Algo::DirectF32: return kU * std::fabs(s) + tiny;  // one rounding
     case Algo::Ring:
-    case Algo::NcclF32:
-      return devices == 2 ? kU * std::fabs(s) + tiny : gamma * a + tiny;
+    case Algo::NcclF32: return devices == 2 ? kU * std::fabs(s) + tiny : gamma * a + tiny;
     case Algo::Bf16Trunc: {
       // The peer's value truncated (less than one BF16 ulp: 2^-7 relative), then one
       // FP32 rounding of a sum that can exceed |s| by that much.
       const double peer = std::fabs(static_cast<double>(partials[1 - d]));
       return 0x1p-7 * peer * (1 + kU) + kU * std::fabs(s) + tiny;
     }
-    case Algo::Bf16Rne:
-      return kU16 * a * (1 + kU) + kU * std::fabs(s) + tiny;
+    case Algo::Bf16Rne: return kU16 * a * (1 + kU) + kU * std::fabs(s) + tiny;
     case Algo::NcclBf16:
       // BF16 inputs (RNE) and BF16 partial sums: about one BF16 rounding of everything
       // per device, with room for the growth of the partial sums.
       return devices * kU16 * a * 1.05 + tiny;
-    case Algo::Auto:
-      break;
+    case Algo::Auto: break;
   }
   throw std::logic_error("errorBound: unresolved algorithm");
 }
@@ -342,8 +335,7 @@ std::vector<Algo> requestedAlgorithms(const AllReduceProbeParams& p) {
 
 // The requested algorithms that run here: a library (NCCL) that cannot is noted in
 // out.unsupported and left out; none left is Unsupported.
-std::vector<Algo> usableAlgorithms(Probe& probe, const std::vector<Algo>& requested, const AllReduceProbeParams& p,
-                                   AllReduceProbeOutcome& out) {
+std::vector<Algo> usableAlgorithms(Probe& probe, const std::vector<Algo>& requested, const AllReduceProbeParams& p, AllReduceProbeOutcome& out) {
   AllReduce& ar = probe.ar();
   std::vector<Algo> algos;
   for (size_t i = 0; i < requested.size(); ++i) {
@@ -487,8 +479,7 @@ void timeRow(Backend& b, Probe& probe, const RowContext& r, bool& hostClock, All
 // Phases: the parameters checked; the backend opened; the link ceiling measured; the
 // algorithms that run here found; then per size and algorithm a row planned, checked
 // (checkRow) and timed (timeRow), and streamed out.
-AllReduceProbeOutcome runAllReduceProbe(const std::function<BackendPtr()>& make, const AllReduceProbeParams& p,
-                                        const AllReduceSink& sink) {
+AllReduceProbeOutcome runAllReduceProbe(const std::function<BackendPtr()>& make, const AllReduceProbeParams& p, const AllReduceSink& sink) {
   const std::vector<Algo> requested = requestedAlgorithms(p);
   const std::vector<uint64_t> counts = allReduceCounts(p);
   const uint64_t maxCount = counts.back();

@@ -33,8 +33,7 @@ BackendPtr createPlugin(const std::string& name, const Options& options) {
   void* lib = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (!lib) {
     const char* err = dlerror();
-    throw Unavailable(name + ": plugin not loadable: " + (err ? err : path) +
-                      " (not built on this machine? see `xpudiag env`)");
+    throw Unavailable(name + ": plugin not loadable: " + (err ? err : path) + " (not built on this machine? see `xpudiag env`)");
   }
   auto create = reinterpret_cast<xpudiag_backend_create_fn>(dlsym(lib, XPUDIAG_PLUGIN_CREATE));
   auto destroy = reinterpret_cast<xpudiag_backend_destroy_fn>(dlsym(lib, XPUDIAG_PLUGIN_DESTROY));

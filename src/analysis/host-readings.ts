@@ -21,9 +21,7 @@ import type { MemReading } from '../native/addon.js';
  *   driver whose buffers are shmem-backed, as i915 system-memory objects are): nothing
  *   tells them apart, so a verdict must hold under both readings (see analysis/alloc.ts).
  */
-export const INSTRUMENTS = [
-  'hostCorrected', 'hostCorrectedShared', 'hostAvailable', 'memAvailable', 'memFree', 'committedAS', 'anonPages', 'vmRSS', 'rssAnon', 'gpuActive',
-] as const;
+export const INSTRUMENTS = ['hostCorrected', 'hostCorrectedShared', 'hostAvailable', 'memAvailable', 'memFree', 'committedAS', 'anonPages', 'vmRSS', 'rssAnon', 'gpuActive'] as const;
 export type Instrument = (typeof INSTRUMENTS)[number];
 
 /** The readings the verdict can rest on, best first; the first one every sample has is fitted. */

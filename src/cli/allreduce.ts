@@ -107,14 +107,16 @@ function checkFits(choice: Choice, devices: number, maxBytes: number): void {
     if (onDevice > deviceMemory) problems.push(`${formatBytes(onDevice)} per device (${formatBytes(deviceMemory)} on ${choice.backend})`);
   }
   if (problems.length) {
-    throw new UsageError(`-e/--maxbytes ${formatBytes(maxBytes)}: the sweep would need at least ${problems.join(' and ')}; the largest that fits is about ${formatBytes(2 ** Math.floor(Math.log2(fits)))}`);
+    throw new UsageError(
+      `-e/--maxbytes ${formatBytes(maxBytes)}: the sweep would need at least ${problems.join(' and ')}; the largest that fits is about ${formatBytes(2 ** Math.floor(Math.log2(fits)))}`,
+    );
   }
 }
 
 export const allreduceSpec = {
   name: 'allreduce',
   usage: '[-b 8] [-e 128M] [-f 2] [-n 20] [-w 5] [-c 1] [-g 2] [--backend NAME] [--algorithm A] [--compare A,B] [--out DIR] [--json]',
-  summary: 'an all-reduce sweep with nccl-tests\' flags, checked bit for bit, on the first backend with an all-reduce and enough devices',
+  summary: "an all-reduce sweep with nccl-tests' flags, checked bit for bit, on the first backend with an all-reduce and enough devices",
   options: {
     minbytes: { type: 'string', short: 'b', value: 'SIZE', help: 'smallest message (K, M, G are powers of 1024, as in nccl-tests)', default: '8' },
     maxbytes: { type: 'string', short: 'e', value: 'SIZE', help: 'largest message', default: '128M' },
@@ -207,7 +209,8 @@ export async function allreduceCommand(args: string[]): Promise<number> {
     throw e;
   }
   const passOn = [
-    '--out', values.out,
+    '--out',
+    values.out,
     ...(values.json ? ['--json'] : []),
     ...(values.redact ? ['--redact'] : []),
     ...(values.junit ? ['--junit', values.junit] : []),

@@ -70,7 +70,13 @@ export async function fleetCommand(args: string[]): Promise<number> {
 function fromFiles(load: typeof import('../store/load.js'), specs: string[], suite: string | undefined): FleetReport[] {
   const all = specs.flatMap(load.reportFilesOf).map((f) => ({ ...load.loadReport(f), sourceFile: f }));
   const chosen = suite === undefined ? all : all.filter((r) => r.suite.name === suite);
-  if (!chosen.length) throw new load.ReportInputError(`no report of suite '${suite}' among the ${all.length} given${didYouMeanSuite(suite!, all.map((r) => r.suite.name))}`);
+  if (!chosen.length)
+    throw new load.ReportInputError(
+      `no report of suite '${suite}' among the ${all.length} given${didYouMeanSuite(
+        suite!,
+        all.map((r) => r.suite.name),
+      )}`,
+    );
   return chosen;
 }
 

@@ -23,4 +23,3 @@ export function formatBytes(n: number): string {
   }
   return `${sign}${String(rounded)} ${units[i] ?? 'B'}`;
 }
-

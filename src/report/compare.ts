@@ -77,7 +77,12 @@ function sameJson(a: unknown, b: unknown): boolean {
 
 function sortKeys(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(sortKeys);
-  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b)).map(([k, x]) => [k, sortKeys(x)]));
+  if (v && typeof v === 'object')
+    return Object.fromEntries(
+      Object.entries(v)
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([k, x]) => [k, sortKeys(x)]),
+    );
   return v;
 }
 
@@ -115,7 +120,7 @@ export function compareCase(a: Result, b: Result, opts: CompareOptions = {}): Ca
   const params = paramDiffs(a, b);
   const counted = metrics.filter((m) => opts.all || !m.diagnostic);
   const outcome = worst([status.outcome, verdict?.outcome ?? 'unchanged', ...counted.map((m) => m.outcome), params.length ? 'changed' : 'unchanged']);
-  const correctness = (status.outcome === 'regressed') || metrics.some((m) => m.correctness && m.outcome === 'regressed');
+  const correctness = status.outcome === 'regressed' || metrics.some((m) => m.correctness && m.outcome === 'regressed');
   return { id: a.id, probe: a.probe, status, ...(verdict ? { verdict } : {}), params, metrics, outcome, correctness };
 }
 
@@ -197,7 +202,9 @@ export function attributeChange(cases: CaseComparison[], environment: FactorDiff
   if (!factors.length) {
     const others = environment.filter((f) => !f.redacted && !relevant(f));
     return {
-      changedCases, factors, kind: 'unexplained',
+      changedCases,
+      factors,
+      kind: 'unexplained',
       statement:
         `results changed but no recorded factor ${others.length ? `that can affect the ${[...touched].sort().join(', ')} backend${touched.size === 1 ? '' : 's'} ` : ''}differs: ` +
         'this is run-to-run variation of the machine, or a factor xpudiag does not record (Intel GPU firmware, BIOS settings, other load on the machine)' +
@@ -208,19 +215,26 @@ export function attributeChange(cases: CaseComparison[], environment: FactorDiff
     return { changedCases, factors, kind: 'one-factor', statement: `the one factor that changed: ${factors[0]}; the change is attributed to it` };
   }
   return {
-    changedCases, factors, kind: 'confounded',
+    changedCases,
+    factors,
+    kind: 'confounded',
     statement: `${factors.length} factors differ, so the change cannot be attributed to any one of them: ${factors.join('; ')}. Change one factor at a time and compare again.`,
   };
 }
 
 function warnings(before: Report, after: Report): string[] {
   const out: string[] = [];
-  for (const [side, r] of [['before', before], ['after', after]] as const) {
+  for (const [side, r] of [
+    ['before', before],
+    ['after', after],
+  ] as const) {
     if (r.trust && !r.trust.trusted) out.push(`the ${side} report's controls failed, so its verdicts are untrustworthy: ${r.trust.reasons.join('; ')}`);
     if (r.interrupted) out.push(`the ${side} run was interrupted: some cases never ran`);
   }
   if (before.suite.name !== after.suite.name) out.push(`the reports come from different suites (${before.suite.name}, ${after.suite.name})`);
-  const redacted = environmentDiff(before, after).filter((f) => f.redacted).map((f) => f.label);
+  const redacted = environmentDiff(before, after)
+    .filter((f) => f.redacted)
+    .map((f) => f.label);
   if (redacted.length) out.push(`redacted in one or both reports, so not compared: ${redacted.join(', ')} (the same placeholder on both sides does not mean the same value)`);
   return out;
 }

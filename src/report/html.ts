@@ -28,7 +28,11 @@ export function esc(s: unknown): string {
 
 /** JSON inside <script>: nothing in the data can close the element or start a comment. */
 function scriptJson(v: unknown): string {
-  return JSON.stringify(v).replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+  return JSON.stringify(v)
+    .replace(/</g, '\\u003c')
+    .replace(/>/g, '\\u003e')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
 }
 
 // Charts sit in a grid of columns at least 460 px wide (one column on a narrow window),
@@ -167,7 +171,8 @@ function tableOf(head: string[], rows: string[]): string {
 function environmentSection(r: Report): string {
   const e = r.environment;
   const rows: [string, string][] = [];
-  for (const d of e.devices) rows.push([`device ${d.backend}:${d.index}`, `${d.name}, ${formatBytes(d.memoryBytes)}${d.kernelDriver ? `, kernel driver ${d.kernelDriver}` : ''}${d.pciId ? `, PCI ${d.pciId}` : ''}`]);
+  for (const d of e.devices)
+    rows.push([`device ${d.backend}:${d.index}`, `${d.name}, ${formatBytes(d.memoryBytes)}${d.kernelDriver ? `, kernel driver ${d.kernelDriver}` : ''}${d.pciId ? `, PCI ${d.pciId}` : ''}`]);
   for (const [k, v] of Object.entries(e.runtimes)) rows.push([`runtime ${k}`, v]);
   rows.push(['kernel', e.kernel], ['OS', e.os], ['CPU', e.cpu], ['host memory', formatBytes(e.memoryBytes)], ['host', e.host]);
   for (const [k, v] of Object.entries(e.variables)) rows.push([k, v]);
@@ -198,7 +203,10 @@ function otherResults(results: Result[]): string {
       return '';
     }
   };
-  return tableOf(['status', 'case', 'probe', 'figures', 'reason'], results.map((x) => `<tr>${statusCell(x.status)}${idCell(x)}<td>${esc(x.probe)}</td><td>${esc(headline(x))}</td><td class="text">${esc(x.reason)}</td></tr>`));
+  return tableOf(
+    ['status', 'case', 'probe', 'figures', 'reason'],
+    results.map((x) => `<tr>${statusCell(x.status)}${idCell(x)}<td>${esc(x.probe)}</td><td>${esc(headline(x))}</td><td class="text">${esc(x.reason)}</td></tr>`),
+  );
 }
 
 /** The numbers under a chart, folded (ProbeModule.html.chartTable). */
@@ -206,7 +214,10 @@ function chartNumbers(html: ProbeHtml, r: Result): string {
   const t = html.chartTable?.(r);
   if (!t) return '';
   const cells = (row: string[]) => row.map((c, i) => (i === t.textColumn ? `<td>${esc(c)}</td>` : numCell(c))).join('');
-  return `<details><summary>the sweep in numbers (${t.rows.length} rows)</summary>${tableOf([...t.head], t.rows.map((row) => `<tr>${cells(row)}</tr>`))}</details>`;
+  return `<details><summary>the sweep in numbers (${t.rows.length} rows)</summary>${tableOf(
+    [...t.head],
+    t.rows.map((row) => `<tr>${cells(row)}</tr>`),
+  )}</details>`;
 }
 
 /** A chart's caption, by its plot kind. */
@@ -229,7 +240,7 @@ const withCode = (s: string) => esc(s).replace(/`([^`]+)`/g, '<code>$1</code>');
 function reportSection(r: Report, specs: Chart[]): string {
   const trust = r.trust
     ? r.trust.trusted
-      ? '<p>Controls read as expected: this run\'s verdicts can be trusted.</p>'
+      ? "<p>Controls read as expected: this run's verdicts can be trusted.</p>"
       : `<p class="bad">Controls failed, verdicts are untrustworthy: ${esc(r.trust.reasons.join('; '))}</p>`
     : '';
   const attribution = (Array.isArray(r.analysis?.attribution) ? r.analysis.attribution : []) as { group?: unknown; statement?: unknown }[];
@@ -257,7 +268,8 @@ function reportSection(r: Report, specs: Chart[]): string {
     others.length ? `<h3>Other probes</h3>${otherResults(others)}` : '',
     ...chartSections,
     attribution.length || trust ? `<h2>Attribution</h2><ul>${attribution.map((a) => `<li><b>${esc(a.group ?? '')}</b>: ${esc(a.statement ?? '')}</li>`).join('')}</ul>${trust}` : '',
-    '<h2>Environment</h2>', environmentSection(r),
+    '<h2>Environment</h2>',
+    environmentSection(r),
     '</section>',
   ].join('\n');
 }
@@ -272,21 +284,22 @@ export function renderHtml(reports: readonly Report[], opts: HtmlOptions = {}): 
   const body = reports.map((r) => reportSection(r, specs)).join('\n<hr>\n');
   const title = `xpudiag: ${reports.map((r) => r.suite.name).join(', ')}`;
   const filter = opts.filter ?? ((s: string) => s);
-  const page = (lib: { js: string; css: string }) => [
-    '<!doctype html>',
-    '<html lang="en"><head><meta charset="utf-8">',
-    `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:">`,
-    '<meta name="viewport" content="width=device-width, initial-scale=1">',
-    `<title>${filter(esc(title))}</title>`,
-    `<style>${lib.css}</style>`,
-    `<style>${STYLE}</style>`,
-    '</head><body>',
-    filter(body),
-    `<script type="application/json" id="xpudiag-charts">${filter(scriptJson(specs))}</script>`,
-    `<script>${lib.js}</script>`,
-    `<script>${CLIENT}</script>`,
-    '</body></html>',
-    '',
-  ].join('\n');
+  const page = (lib: { js: string; css: string }) =>
+    [
+      '<!doctype html>',
+      '<html lang="en"><head><meta charset="utf-8">',
+      `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:">`,
+      '<meta name="viewport" content="width=device-width, initial-scale=1">',
+      `<title>${filter(esc(title))}</title>`,
+      `<style>${lib.css}</style>`,
+      `<style>${STYLE}</style>`,
+      '</head><body>',
+      filter(body),
+      `<script type="application/json" id="xpudiag-charts">${filter(scriptJson(specs))}</script>`,
+      `<script>${lib.js}</script>`,
+      `<script>${CLIENT}</script>`,
+      '</body></html>',
+      '',
+    ].join('\n');
   return page(chartLibrary());
 }

@@ -27,9 +27,7 @@ type Kind = 'host' | 'user' | 'uuid' | 'mac' | 'ip' | 'serial' | 'machine-id';
 // host name is still redacted; such a name identifies nobody anyway.
 // The backends and probes come from their tables, so a new one is reserved without an edit here.
 const STATUSES = ['pass', 'fail', 'warn', 'skip', 'error', 'xfail', 'xpass'];
-const RESERVED = new Set([
-  ...BACKEND_NAMES, ...PROBE_NAMES, ...probeModules().flatMap((p) => p.vocabulary ?? []), ...STATUSES, 'localhost', 'none', 'all',
-]);
+const RESERVED = new Set([...BACKEND_NAMES, ...PROBE_NAMES, ...probeModules().flatMap((p) => p.vocabulary ?? []), ...STATUSES, 'localhost', 'none', 'all']);
 
 const UUID = String.raw`[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}`;
 const MAC = String.raw`(?<![0-9a-fA-F:-])[0-9a-fA-F]{2}(?<sep>[:-])[0-9a-fA-F]{2}(?:\k<sep>[0-9a-fA-F]{2}){4}(?![0-9a-fA-F:-])`;
@@ -194,9 +192,7 @@ export class Redactor {
     const knownHome = homes.length ? `(?<knownHome>${homes.join('|')})(?![\\w.-])` : '(?<knownHome>(?!))';
     // Host names (as DNS does), UUIDs and MACs match whatever their case; the other literals as written.
     const lits = [...this.literals.keys()].sort((a, b) => b.length - a.length);
-    const litAlt = lits.length
-      ? `(?<![A-Za-z0-9_])(?<lit>${lits.map((l) => (CASELESS.has(this.literals.get(l)!.kind) ? caseless(l) : escapeRe(l))).join('|')})(?![A-Za-z0-9_])`
-      : '(?<lit>(?!))';
+    const litAlt = lits.length ? `(?<![A-Za-z0-9_])(?<lit>${lits.map((l) => (CASELESS.has(this.literals.get(l)!.kind) ? caseless(l) : escapeRe(l))).join('|')})(?![A-Za-z0-9_])` : '(?<lit>(?!))';
     const head = `(?<ph>${PLACEHOLDER})|${knownHome}|${HOME}|${litAlt}`;
     const tail = `|(?<uuid>${UUID})|(?<mac>${MAC})|(?<ipv6>${IPV6})`;
     this.compiled = {

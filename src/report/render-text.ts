@@ -72,14 +72,13 @@ export function renderResultsTable(report: Report, color = false): string {
     if (table) extra.push('', `${r.id}:`, table);
   }
   const s = report.summary;
-  const summary = `${s.pass} passed, ${s.fail} failed, ${s.warn} warned, ${s.skip} skipped, ${counted(s.error, 'error')}` +
-    (s.xfail || s.xpass ? `, ${s.xfail} xfail, ${s.xpass} xpass` : '');
+  const summary = `${s.pass} passed, ${s.fail} failed, ${s.warn} warned, ${s.skip} skipped, ${counted(s.error, 'error')}` + (s.xfail || s.xpass ? `, ${s.xfail} xfail, ${s.xpass} xpass` : '');
   const interrupted = report.interrupted
-    ? [`interrupted: ${report.notRun !== undefined ? `${report.notRun} of ${report.notRun + report.results.length} case runs not run` : 'some cases never ran'}; xpudiag run --resume JOURNAL finishes the run`]
+    ? [
+        `interrupted: ${report.notRun !== undefined ? `${report.notRun} of ${report.notRun + report.results.length} case runs not run` : 'some cases never ran'}; xpudiag run --resume JOURNAL finishes the run`,
+      ]
     : [];
   const trust = report.trust && !report.trust.trusted && !report.interrupted ? [`controls failed: verdicts are untrustworthy (${report.trust.reasons.join('; ')})`] : [];
-  const attribution = ((report.analysis?.attribution ?? []) as { group: string; statement: string }[]).map(
-    (a) => `attribution (${a.group}): ${a.statement}`,
-  );
+  const attribution = ((report.analysis?.attribution ?? []) as { group: string; statement: string }[]).map((a) => `attribution (${a.group}): ${a.statement}`);
   return [...lines, ...extra, '', ...attribution, ...interrupted, ...trust, summary].join('\n');
 }

@@ -31,10 +31,12 @@ const RUNTIME_ROWS: [string, string][] = [
   ['sycl', 'SYCL runtime'],
 ];
 
-
 export function ticketSummary(report: Report): string {
   const s = report.summary;
-  const counts = (['pass', 'fail', 'error', 'warn', 'skip', 'xfail', 'xpass'] as const).filter((k) => s[k]).map((k) => `${s[k]} ${k}`).join(', ');
+  const counts = (['pass', 'fail', 'error', 'warn', 'skip', 'xfail', 'xpass'] as const)
+    .filter((k) => s[k])
+    .map((k) => `${s[k]} ${k}`)
+    .join(', ');
   const parts = [`suite ${report.suite.name}, ${counted(s.total ?? report.results.length, 'case')}: ${counts || 'none'}`];
   // Each probe's clause about its results, in the registry's order (ProbeModule.ticket.summary).
   for (const probe of probeModules()) {
@@ -69,7 +71,10 @@ function environmentTable(report: Report): string {
   const built = Object.entries(e.backends ?? {}).map(([k, s]) => `${k}: ${buildStatusText(s)}`);
   if (built.length) rows.push(['Backends', built.join('; ')]);
   rows.push(['xpudiag', report.tool.version]);
-  return table(['', ''], rows.map(([k, v]) => [`**${md(k)}**`, md(v)]));
+  return table(
+    ['', ''],
+    rows.map(([k, v]) => [`**${md(k)}**`, md(v)]),
+  );
 }
 
 /** The findings: status, case, then the cells the result's probe fills (ProbeModule.ticket.findings), the reason. */
@@ -78,14 +83,7 @@ function findingsTable(results: Result[]): string {
     ['status', 'case', 'verdict', 'host B / device B [95% interval]', 'released', 'reason'],
     results.map((r) => {
       const cells = probeModule(r.probe)?.ticket?.findings?.(r) ?? { verdict: '', figure: '', released: '' };
-      return [
-        `**${md(r.status)}**`,
-        code(r.id) + (r.control ? ` (${r.control} control)` : ''),
-        md(cells.verdict),
-        md(cells.figure),
-        md(cells.released),
-        md(r.reason),
-      ];
+      return [`**${md(r.status)}**`, code(r.id) + (r.control ? ` (${r.control} control)` : ''), md(cells.verdict), md(cells.figure), md(cells.released), md(r.reason)];
     }),
   );
 }
@@ -144,7 +142,10 @@ function head(report: Report, opts: TicketOptions, findings: Result[], left: num
     if (mine.length && probe.ticket?.section) out.push(...probe.ticket.section(mine, report));
   }
   out.push('#### Reproduce', '', fenced(report.tool.command ?? `xpudiag run ${report.suite.file}`, 'sh'), '');
-  out.push(`Suite ${code(report.suite.name)} from ${code(report.suite.file)}, sha256 ${code(report.suite.sha256)}; xpudiag ${md(report.tool.version)}; run ${md(report.startedAt)} to ${md(report.finishedAt)}${report.interrupted ? ' (**interrupted**)' : ''}.`, '');
+  out.push(
+    `Suite ${code(report.suite.name)} from ${code(report.suite.file)}, sha256 ${code(report.suite.sha256)}; xpudiag ${md(report.tool.version)}; run ${md(report.startedAt)} to ${md(report.finishedAt)}${report.interrupted ? ' (**interrupted**)' : ''}.`,
+    '',
+  );
 
   const size = formatBytes(Buffer.byteLength(JSON.stringify(report, null, 2)));
   out.push('#### Full report', '');

@@ -7,9 +7,7 @@ import { probeModule } from '../probes/index.js';
 import { backendOptions } from '../probes/options.js';
 import type { ChildMessage, ProbeCase } from '../probes/types.js';
 
-export type ChildJob =
-  | { kind: 'case'; c: ProbeCase; guardBytes: number }
-  | { kind: 'facts'; backend: string; options: Record<string, string> };
+export type ChildJob = { kind: 'case'; c: ProbeCase; guardBytes: number } | { kind: 'facts'; backend: string; options: Record<string, string> };
 
 const MSG_FD = 3;
 
@@ -39,7 +37,10 @@ async function main(): Promise<void> {
   // The probe creates the case's one backend and says its facts through ctx.facts.
   // A probe that watches another process (workload) runs asynchronously.
   const outcome = await probe.run({
-    addon, testCase: job.c, options, guardBytes: job.guardBytes,
+    addon,
+    testCase: job.c,
+    options,
+    guardBytes: job.guardBytes,
     facts: (facts) => emit({ type: 'facts', facts }),
     sample: (s) => emit({ type: 'sample', sample: s }),
     cleanup: (counters) => emit({ type: 'cleanup', counters }),

@@ -77,7 +77,9 @@ export function finalJudgement(c: ProbeCase, j: Judgement, probe?: Pick<ProbeMod
     }
   }
   return {
-    status: status as Status, reason, metrics: j.metrics,
+    status: status as Status,
+    reason,
+    metrics: j.metrics,
     ...(j.remeasure ? { remeasure: j.remeasure } : {}),
     ...(j.error ? { error: j.error } : {}),
     ...(checks.length ? { references: checks } : {}),
@@ -97,7 +99,10 @@ export class TrustLedger {
   private skipped: string[] = [];
 
   /** probes: whether a probe's verdicts rest on the controls. */
-  constructor(private readonly hasControls: boolean, private readonly restsOnControls: (probe: string) => boolean) {}
+  constructor(
+    private readonly hasControls: boolean,
+    private readonly restsOnControls: (probe: string) => boolean,
+  ) {}
 
   /** Records a control's result (a skipped control is noted, not counted). */
   record(r: CaseResult, bracket: 'opening' | 'closing'): void {

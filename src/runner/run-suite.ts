@@ -52,7 +52,10 @@ export interface RunSuiteResult {
 }
 
 function stamp(d: Date): string {
-  return d.toISOString().replace(/[:]/g, '').replace(/\.\d+Z$/, 'Z');
+  return d
+    .toISOString()
+    .replace(/[:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
 }
 
 export async function runSuite(suite: Suite, opts: RunSuiteOptions): Promise<RunSuiteResult> {
@@ -74,8 +77,14 @@ export async function runSuite(suite: Suite, opts: RunSuiteOptions): Promise<Run
   journal.transform = opts.journalTransform;
   const guardBytes = suite.guard?.minAvailableBytes ?? defaultGuardBytes();
   journal.append({
-    type: 'start', version: 1, suiteFile: suite.file, suiteSha256: suite.sha256, argv: process.argv.slice(2),
-    startedAt: started.toISOString(), caseIds: suite.cases.map((c) => c.id), options: { backend: opts.backend ?? null, level: opts.level ?? null, guardBytes },
+    type: 'start',
+    version: 1,
+    suiteFile: suite.file,
+    suiteSha256: suite.sha256,
+    argv: process.argv.slice(2),
+    startedAt: started.toISOString(),
+    caseIds: suite.cases.map((c) => c.id),
+    options: { backend: opts.backend ?? null, level: opts.level ?? null, guardBytes },
   });
   const environment: Environment = await hostEnvironment();
   journal.append({ type: 'environment', environment });
@@ -94,10 +103,12 @@ export async function resumeSuite(journalPath: string, opts: RunSuiteOptions): P
   if (end?.report && !end.interrupted) throw new ResumeError(`${journalPath}: this run already finished; its report is ${end.report}`);
   const suite = loadSuite(start.suiteFile);
   if (suite.sha256 !== start.suiteSha256) {
-    throw new ResumeError(`${start.suiteFile} changed since the run started (sha256 ${start.suiteSha256.slice(0, 12)}... now ${suite.sha256.slice(0, 12)}...): its results would not belong together; run it anew`);
+    throw new ResumeError(
+      `${start.suiteFile} changed since the run started (sha256 ${start.suiteSha256.slice(0, 12)}... now ${suite.sha256.slice(0, 12)}...): its results would not belong together; run it anew`,
+    );
   }
   const results = journaledResults(entries);
-  const environment = ((entries.find((e) => e.type === 'environment') as { environment?: Environment } | undefined)?.environment) ?? (await hostEnvironment());
+  const environment = (entries.find((e) => e.type === 'environment') as { environment?: Environment } | undefined)?.environment ?? (await hostEnvironment());
   const journal = Journal.reopen(journalPath);
   journal.transform = opts.journalTransform;
   journal.append({ type: 'resume', at: new Date().toISOString(), done: results.length });
@@ -105,11 +116,17 @@ export async function resumeSuite(journalPath: string, opts: RunSuiteOptions): P
   const base = journalPath.replace(/\.journal\.jsonl$/, '');
   const guardBytes = Number(start.options.guardBytes ?? defaultGuardBytes());
   return continueRun({
-    suite, started: new Date(start.startedAt), base, journal, environment, results, guardBytes,
+    suite,
+    started: new Date(start.startedAt),
+    base,
+    journal,
+    environment,
+    results,
+    guardBytes,
     opts: {
       ...opts,
-      backend: opts.backend ?? ((start.options.backend as string | null) ?? undefined),
-      level: opts.level ?? ((start.options.level as Level | null) ?? undefined),
+      backend: opts.backend ?? (start.options.backend as string | null) ?? undefined,
+      level: opts.level ?? (start.options.level as Level | null) ?? undefined,
     },
   });
 }
@@ -177,7 +194,10 @@ async function continueRun(args: {
 }): Promise<RunSuiteResult> {
   const { suite, journal, environment, guardBytes, opts } = args;
   const plan = planRun(suite.cases);
-  const run = new RunTrust(plan.some((p) => p.bracket), restsOnControls);
+  const run = new RunTrust(
+    plan.some((p) => p.bracket),
+    restsOnControls,
+  );
   run.seed(args.results);
   const done = new Set(args.results.map((r) => r.id));
   let interrupted = false;
@@ -191,9 +211,18 @@ async function continueRun(args: {
     const skip = notSelected(p, opts);
     const measured: CaseResult = skip
       ? {
-        id: p.c.id, probe: p.c.probe, backend: p.c.backend, params: p.c.params, options: {}, status: 'skip',
-        reason: skip, metrics: {}, samples: [], startedAt: new Date().toISOString(), durationMs: 0,
-      }
+          id: p.c.id,
+          probe: p.c.probe,
+          backend: p.c.backend,
+          params: p.c.params,
+          options: {},
+          status: 'skip',
+          reason: skip,
+          metrics: {},
+          samples: [],
+          startedAt: new Date().toISOString(),
+          durationMs: 0,
+        }
       : await runCase(p.c, { guardBytes, signal: opts.signal });
     if (measured.error?.kind === 'interrupted') interrupted = true;
     if (measured.facts) mergeFacts(environment, measured.facts);
@@ -206,8 +235,15 @@ async function continueRun(args: {
   }
 
   const report = finishReport({
-    suite, started: args.started, environment, results: run.results, interrupted, trust: run.trust(), planned: plan.length,
-    command: opts.command, transform: opts.transform,
+    suite,
+    started: args.started,
+    environment,
+    results: run.results,
+    interrupted,
+    trust: run.trust(),
+    planned: plan.length,
+    command: opts.command,
+    transform: opts.transform,
   });
   const reportPath = writeNewFile(args.base, '.json', JSON.stringify(report, null, 2) + '\n');
   journal.append({ type: 'end', finishedAt: report.finishedAt, interrupted, report: reportPath });
@@ -265,13 +301,15 @@ export function attributeResults(results: readonly CaseResult[]): FactorAttribut
     group.results.push(r);
     groups.set(g, group);
   }
-  const factorValue = (r: CaseResult, k: string): string =>
-    k === DRIVER_FACTOR && r.driver?.version ? r.driver.version : String(r.matrix && k in r.matrix ? r.matrix[k] : r.params[k]);
+  const factorValue = (r: CaseResult, k: string): string => (k === DRIVER_FACTOR && r.driver?.version ? r.driver.version : String(r.matrix && k in r.matrix ? r.matrix[k] : r.params[k]));
   return [...groups.entries()]
     .filter(([, { results: rs }]) => rs.length >= 2)
     .map(([g, { rule, results: rs }]) => {
       const keys = new Set(rs.flatMap((r) => Object.keys(r.matrix!)));
       for (const k of rule.factorParams) if (new Set(rs.map((r) => String(r.params[k]))).size > 1) keys.add(k);
-      return attribute(g, rs.map((r) => ({ factors: Object.fromEntries([...keys].map((k) => [k, factorValue(r, k)])), ...rule.reading(r) })));
+      return attribute(
+        g,
+        rs.map((r) => ({ factors: Object.fromEntries([...keys].map((k) => [k, factorValue(r, k)])), ...rule.reading(r) })),
+      );
     });
 }

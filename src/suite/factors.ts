@@ -25,11 +25,30 @@ export const isFactorKey = (key: string): boolean => isEnvFactor(key) || key ===
  * measures the default twice.
  */
 export const KNOWN_KNOBS = [
-  'ZE_AFFINITY_MASK', 'ZE_FLAT_DEVICE_HIERARCHY', 'ZE_ENABLE_ALT_DRIVERS', 'ZES_ENABLE_SYSMAN', 'NEOReadDebugKeys', 'EnableDeferBacking',
-  'ForceZeDeviceCanAccessPeerReturnValue', 'UR_L0_USM_RESIDENT', 'SYCL_UR_L0_RESTRICT_USM_RESIDENCY_TO_P2P', 'ONEAPI_DEVICE_SELECTOR',
-  'SYCL_UR_USE_LEVEL_ZERO_V2', 'SYCL_PI_LEVEL_ZERO_USM_RESIDENT', 'UR_L0_ENABLE_RELAXED_ALLOCATION_LIMITS', 'UR_L0_USM_ALLOCATOR',
-  'UR_L0_DISABLE_USM_ALLOCATOR', 'GGML_SYCL_USM_SYSTEM', 'GGML_SYCL_ENABLE_VMM', 'PYTORCH_XPU_ALLOC_LEVEL_ZERO', 'CUDA_VISIBLE_DEVICES',
-  'XPUDIAG_ZESIM_PROFILE', 'XPUDIAG_ZESIM_DEVICES', 'XPUDIAG_ZESIM_RATIO', 'XPUDIAG_ZESIM_DEVICE_MEMORY', 'XPUDIAG_ZESIM_SHARED',
+  'ZE_AFFINITY_MASK',
+  'ZE_FLAT_DEVICE_HIERARCHY',
+  'ZE_ENABLE_ALT_DRIVERS',
+  'ZES_ENABLE_SYSMAN',
+  'NEOReadDebugKeys',
+  'EnableDeferBacking',
+  'ForceZeDeviceCanAccessPeerReturnValue',
+  'UR_L0_USM_RESIDENT',
+  'SYCL_UR_L0_RESTRICT_USM_RESIDENCY_TO_P2P',
+  'ONEAPI_DEVICE_SELECTOR',
+  'SYCL_UR_USE_LEVEL_ZERO_V2',
+  'SYCL_PI_LEVEL_ZERO_USM_RESIDENT',
+  'UR_L0_ENABLE_RELAXED_ALLOCATION_LIMITS',
+  'UR_L0_USM_ALLOCATOR',
+  'UR_L0_DISABLE_USM_ALLOCATOR',
+  'GGML_SYCL_USM_SYSTEM',
+  'GGML_SYCL_ENABLE_VMM',
+  'PYTORCH_XPU_ALLOC_LEVEL_ZERO',
+  'CUDA_VISIBLE_DEVICES',
+  'XPUDIAG_ZESIM_PROFILE',
+  'XPUDIAG_ZESIM_DEVICES',
+  'XPUDIAG_ZESIM_RATIO',
+  'XPUDIAG_ZESIM_DEVICE_MEMORY',
+  'XPUDIAG_ZESIM_SHARED',
 ] as const;
 
 /** The text of a factor value as ids, reports and attribution show it. */
@@ -102,8 +121,12 @@ export function checkFactor(ck: Checker, key: string, origins: { value: unknown;
     const name = key.slice(ENV_FACTOR_PREFIX.length);
     const near = didYouMean(name, KNOWN_KNOBS);
     if (near && near !== name) {
-      ck.addAt(origins[0]?.at.slice(0, -1) ?? [], `${code(key)}: the variable ${code(name)} is not one the drivers read; did you mean ${code(`env.${near}`)}?`,
-        `a misspelt knob measures the default in every case; write ${code(`env.${near}`)}`, { atKey: true });
+      ck.addAt(
+        origins[0]?.at.slice(0, -1) ?? [],
+        `${code(key)}: the variable ${code(name)} is not one the drivers read; did you mean ${code(`env.${near}`)}?`,
+        `a misspelt knob measures the default in every case; write ${code(`env.${near}`)}`,
+        { atKey: true },
+      );
     }
     return ck.issues.length === before;
   }

@@ -70,11 +70,7 @@ export function loadSuite(file: string): Suite {
     }
     if (!st.isFile()) throw fileIssue(file, `${abs} is not a regular file`, 'pass the path of a .yaml suite file');
     if (st.size > MAX_SUITE_FILE_BYTES) {
-      throw fileIssue(
-        file,
-        `suite file ${abs} is ${tooBig(st.size)}`,
-        'split it into several suites, or use `matrix:` instead of writing out every case',
-      );
+      throw fileIssue(file, `suite file ${abs} is ${tooBig(st.size)}`, 'split it into several suites, or use `matrix:` instead of writing out every case');
     }
     bytes = readFileSync(abs);
   } catch (e) {
@@ -83,11 +79,7 @@ export function loadSuite(file: string): Suite {
     switch (err.code) {
       case 'ENOENT': {
         const similar = similarFiles(abs);
-        throw fileIssue(
-          file,
-          `suite file not found: ${abs} does not exist`,
-          similar.length > 0 ? `did you mean ${list(similar)}?` : 'check the path (it is relative to the current directory)',
-        );
+        throw fileIssue(file, `suite file not found: ${abs} does not exist`, similar.length > 0 ? `did you mean ${list(similar)}?` : 'check the path (it is relative to the current directory)');
       }
       case 'EACCES':
       case 'EPERM':
@@ -111,11 +103,7 @@ export function parseSuite(text: string, file: string): Suite {
 
 function parseBytes(bytes: Buffer, file: string, abs: string, given?: string): Suite {
   if (bytes.length > MAX_SUITE_FILE_BYTES) {
-    throw fileIssue(
-      file,
-      `the suite is ${tooBig(bytes.length)}`,
-      'split it into several suites, or use `matrix:` instead of writing out every case',
-    );
+    throw fileIssue(file, `the suite is ${tooBig(bytes.length)}`, 'split it into several suites, or use `matrix:` instead of writing out every case');
   }
   const b0 = bytes[0];
   const b1 = bytes[1];
@@ -124,11 +112,7 @@ function parseBytes(bytes: Buffer, file: string, abs: string, given?: string): S
   }
   const nul = bytes.indexOf(0);
   if (nul >= 0) {
-    throw fileIssue(
-      file,
-      `the suite file is not a text file (it contains a NUL byte at offset ${nul})`,
-      'pass a YAML suite file; binary files cannot be suites',
-    );
+    throw fileIssue(file, `the suite file is not a text file (it contains a NUL byte at offset ${nul})`, 'pass a YAML suite file; binary files cannot be suites');
   }
   let text = given;
   if (text === undefined) {
@@ -210,9 +194,7 @@ function isUnder(paths: readonly string[], prefix: string): boolean {
 }
 
 function fail(ck: Checker): never {
-  const sorted = [...ck.issues].sort(
-    (a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0),
-  );
+  const sorted = [...ck.issues].sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
   throw new SuiteError(sorted, ck.text);
 }
 
@@ -253,10 +235,7 @@ function check(ck: Checker, abs: string, sha256: string): Suite {
     sha256,
     ...(isObject(guard)
       ? {
-          guard:
-            guard['minAvailable'] !== undefined
-              ? { minAvailableBytes: parseSize(guard['minAvailable'] as string | number) }
-              : {},
+          guard: guard['minAvailable'] !== undefined ? { minAvailableBytes: parseSize(guard['minAvailable'] as string | number) } : {},
         }
       : {}),
     cases,
@@ -338,7 +317,6 @@ function checkStructure(ck: Checker, data: Json): void {
       describeAjvError(ck, err);
     }
   }
-
 }
 
 /** Each case whose structure is right, checked and prepared for expansion; and whether every case was. */
@@ -397,6 +375,4 @@ function checkExpansionSize(ck: Checker, data: Json, exps: Expansion[]): void {
     );
     fail(ck);
   }
-
 }
-

@@ -133,10 +133,7 @@ export function describeAjvError(ck: Checker, err: ErrorObject, base: readonly S
     case 'enum': {
       const allowed = (p['allowedValues'] as unknown[]).map(String);
       const suggestion = typeof data === 'string' ? didYouMean(data, allowed) : undefined;
-      ck.addAt(
-        segs,
-        `${label} must be one of ${list(allowed)}, but it is ${describeValue(data)}${suggestion ? `; did you mean ${code(suggestion)}?` : ''}${s}`,
-      );
+      ck.addAt(segs, `${label} must be one of ${list(allowed)}, but it is ${describeValue(data)}${suggestion ? `; did you mean ${code(suggestion)}?` : ''}${s}`);
       return;
     }
     case 'minimum':
@@ -145,11 +142,7 @@ export function describeAjvError(ck: Checker, err: ErrorObject, base: readonly S
     case 'exclusiveMaximum': {
       const limit = p['limit'] as number;
       if (err.keyword === 'maximum' && limit === Number.MAX_SAFE_INTEGER) {
-        ck.addAt(
-          segs,
-          `${label} is too large (${describeValue(data)})${s}`,
-          `integers must be at most ${Number.MAX_SAFE_INTEGER} (2^53-1) to be represented exactly`,
-        );
+        ck.addAt(segs, `${label} is too large (${describeValue(data)})${s}`, `integers must be at most ${Number.MAX_SAFE_INTEGER} (2^53-1) to be represented exactly`);
         return;
       }
       ck.addAt(segs, `${label} must be ${String(p['comparison'])} ${limit}, but it is ${describeValue(data)}${s}`);
@@ -183,17 +176,9 @@ export function describeAjvError(ck: Checker, err: ErrorObject, base: readonly S
           `e.g. ${code(`name: ${slug(str, false)}`)}`,
         );
       } else if (last === 'id') {
-        ck.addAt(
-          segs,
-          `case id ${JSON.stringify(str)} is not valid: use letters, digits, \`_\`, \`-\` and \`.\`, starting with a letter or digit`,
-          `e.g. ${code(`id: ${slug(str, true)}`)}`,
-        );
+        ck.addAt(segs, `case id ${JSON.stringify(str)} is not valid: use letters, digits, \`_\`, \`-\` and \`.\`, starting with a letter or digit`, `e.g. ${code(`id: ${slug(str, true)}`)}`);
       } else if (last === 'xfail') {
-        ck.addAt(
-          segs,
-          `${label} must be the URL of the known bug (starting with https:// or http://), but it is ${describeValue(data)}`,
-          'e.g. `xfail: https://github.com/org/repo/issues/1`',
-        );
+        ck.addAt(segs, `${label} must be the URL of the known bug (starting with https:// or http://), but it is ${describeValue(data)}`, 'e.g. `xfail: https://github.com/org/repo/issues/1`');
       } else {
         ck.addAt(segs, `${label} does not match the pattern ${String(p['pattern'])}${s}`);
       }

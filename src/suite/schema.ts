@@ -7,19 +7,7 @@
  */
 import { DRIVER_FACTOR, ENV_FACTOR_PATTERN } from './factors.js';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import {
-  BACKENDS,
-  CASE_ID_PATTERN,
-  CONTROLS,
-  LEVELS,
-  MAX_TIMEOUT_MS,
-  PROBE_EXPECT,
-  PROBE_PARAMS,
-  PROBE_NAMES,
-  SUITE_NAME_PATTERN,
-  type JsonSchema,
-  type Probe,
-} from './spec.js';
+import { BACKENDS, CASE_ID_PATTERN, CONTROLS, LEVELS, MAX_TIMEOUT_MS, PROBE_EXPECT, PROBE_PARAMS, PROBE_NAMES, SUITE_NAME_PATTERN, type JsonSchema, type Probe } from './spec.js';
 import { parseDuration, parseSize } from './units.js';
 
 function isDeepEqual(a: unknown, b: unknown): boolean {
@@ -62,7 +50,9 @@ export function matrixSchema(probe: Probe): JsonSchema {
   // Factors of every probe: environment variables (null or `unset` removes one) and the
   // Level Zero driver build (see factors.ts).
   properties[DRIVER_FACTOR] = {
-    type: 'array', minItems: 1, items: { type: 'string', minLength: 1 },
+    type: 'array',
+    minItems: 1,
+    items: { type: 'string', minLength: 1 },
     description: 'Level Zero driver builds, each a library (libze_intel_gpu.so.1, $XPUDIAG_BUILD/libze_sim_cr2609.so) or an install folder; each case records its driver fingerprint',
   };
   return {
@@ -103,7 +93,11 @@ export function defaultsSchema(): JsonSchema {
 /** Keys of `defaults` whose schema differs between probes (checked per case). */
 export function perProbeDefaultKeys(): Set<string> {
   const props = (defaultsSchema()['properties'] ?? {}) as Record<string, JsonSchema>;
-  return new Set(Object.entries(props).filter(([, s]) => s['type'] === undefined).map(([k]) => k));
+  return new Set(
+    Object.entries(props)
+      .filter(([, s]) => s['type'] === undefined)
+      .map(([k]) => k),
+  );
 }
 
 const referenceSchema: JsonSchema = {
@@ -137,7 +131,8 @@ export const caseSchema: JsonSchema = {
     timeout: { type: ['number', 'string'], 'x-duration': true, description: 'milliseconds, or e.g. 500ms, 30s, 5m; default 120s' },
     xfail: { type: 'string', pattern: '^https?://[^\\s]+$', description: 'URL of the known bug that makes this case fail' },
     expect: {
-      description: 'expected outcome; or a list of them, each with `when:` (param values, or `facts.<name>`: what the backend reports, decided once the case has run), the first that matches the case applies',
+      description:
+        'expected outcome; or a list of them, each with `when:` (param values, or `facts.<name>`: what the backend reports, decided once the case has run), the first that matches the case applies',
       oneOf: [
         { type: 'object', not: { type: 'object', properties: { when: {} }, required: ['when'] } },
         {
@@ -150,7 +145,7 @@ export const caseSchema: JsonSchema = {
     references: referenceSchema,
     env: {
       type: 'object',
-      description: 'environment variables of this case\'s probe process (ZE_AFFINITY_MASK, UR_L0_*, ...), recorded in the report',
+      description: "environment variables of this case's probe process (ZE_AFFINITY_MASK, UR_L0_*, ...), recorded in the report",
       propertyNames: { pattern: '^[A-Za-z_][A-Za-z0-9_]*$' },
       additionalProperties: { type: ['string', 'number', 'boolean'] },
     },
@@ -199,9 +194,7 @@ export function addSuiteKeywords(ajv: Ajv): Ajv {
         parseSize(data);
         return true;
       } catch (e) {
-        (validateSize as unknown as { errors: Partial<ErrorObject>[] }).errors = [
-          { keyword: 'x-size', message: (e as Error).message, params: {} },
-        ];
+        (validateSize as unknown as { errors: Partial<ErrorObject>[] }).errors = [{ keyword: 'x-size', message: (e as Error).message, params: {} }];
         return false;
       }
     },

@@ -117,9 +117,7 @@ export function parseSize(v: string | number): number {
   const total = digits * BigInt(mult);
   if (total % scale !== 0n) {
     const approx = Number(total) / Number(scale);
-    throw new Error(
-      `size ${show(v)} is ${approx} bytes, which is not a whole number of bytes; use a smaller unit or an exact value`,
-    );
+    throw new Error(`size ${show(v)} is ${approx} bytes, which is not a whole number of bytes; use a smaller unit or an exact value`);
   }
   const bytes = total / scale;
   if (bytes > BigInt(MAX_SIZE_BYTES)) {

@@ -77,8 +77,7 @@ describe.each([2, 3, 4])('all-reduce on %i host devices', (devices) => {
 });
 
 describe('the checks catch real bugs', () => {
-  const faulty = (fault: string, extra: Partial<ProbeCase> = {}) =>
-    arCase(`fault-${fault}`, { fault, counts: [1000, 40000], check: 1, chunkBytes: 16384 }, extra);
+  const faulty = (fault: string, extra: Partial<ProbeCase> = {}) => arCase(`fault-${fault}`, { fault, counts: [1000, 40000], check: 1, chunkBytes: 16384 }, extra);
 
   // The copy-engine paths order chunks with waits that no-wait drops; the peer-kernel
   // direct path has no wait between devices to drop, so no-wait is a copy-engine test.
@@ -123,10 +122,9 @@ describe('the checks catch real bugs', () => {
 
 describe('sweep', () => {
   it('sweeps minBytes..maxBytes with the threshold sizes, and reports bandwidth, the crossover and the table', async () => {
-    const r = await runCase(
-      arCase('sweep', { compare: ['bf16-rne'], counts: undefined, minBytes: 4096, maxBytes: 1 << 20, factor: 4, iters: 3, warmup: 1, check: 1, input: 'random' }),
-      { guardBytes: 0 },
-    );
+    const r = await runCase(arCase('sweep', { compare: ['bf16-rne'], counts: undefined, minBytes: 4096, maxBytes: 1 << 20, factor: 4, iters: 3, warmup: 1, check: 1, input: 'random' }), {
+      guardBytes: 0,
+    });
     expect(r.status, r.reason).toBe('pass');
     const counts = [...new Set(sizes(r).map((s) => s.count))];
     expect(counts).toEqual([1024, 4096, 16384, 32767, 32768, 32769, 65536, 262144]);

@@ -6,12 +6,35 @@ import { analyzeAllreduce, renderAllreduceTable } from '../../src/probes/allredu
 import type { AllreduceProbeOutcome, AllreduceSample } from '../../src/native/addon.js';
 
 const row = (algorithm: string, count: number, timeUs: number, wireBytes: number): AllreduceSample => ({
-  algorithm, ran: algorithm, fellBack: false, threshold: false, count, bytes: count * 4, chunks: 1, wireBytes,
-  timeUs, minUs: timeUs, p90Us: timeUs, iters: 5, checked: 1, mayDisagree: false, wrong: 0, disagree: 0, maxError: 0.5, maxDisagree: 0,
+  algorithm,
+  ran: algorithm,
+  fellBack: false,
+  threshold: false,
+  count,
+  bytes: count * 4,
+  chunks: 1,
+  wireBytes,
+  timeUs,
+  minUs: timeUs,
+  p90Us: timeUs,
+  iters: 5,
+  checked: 1,
+  mayDisagree: false,
+  wrong: 0,
+  disagree: 0,
+  maxError: 0.5,
+  maxDisagree: 0,
 });
 const outcome: AllreduceProbeOutcome = {
-  devices: 2, seed: 7, input: 'random', timing: 'device-events', rows: 0, link: { bytes: 1 << 26, gbps: 100, timeUs: 1 },
-  algorithms: ['direct-f32', 'bf16-rne'], unsupported: [], counts: [],
+  devices: 2,
+  seed: 7,
+  input: 'random',
+  timing: 'device-events',
+  rows: 0,
+  link: { bytes: 1 << 26, gbps: 100, timeUs: 1 },
+  algorithms: ['direct-f32', 'bf16-rne'],
+  unsupported: [],
+  counts: [],
 } as AllreduceProbeOutcome;
 
 describe('link column', () => {

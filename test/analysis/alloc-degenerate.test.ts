@@ -57,7 +57,10 @@ describe('analyzeAlloc on degenerate samples', () => {
       }
       const nums: [string, number][] = [];
       numbersIn(m, 'metrics', nums);
-      expect(nums.filter(([, v]) => !Number.isFinite(v)), where).toEqual([]);
+      expect(
+        nums.filter(([, v]) => !Number.isFinite(v)),
+        where,
+      ).toEqual([]);
       expect(() => allocProbe.describe!(m as unknown as Record<string, unknown>), where).not.toThrow();
     }
     // The mangling reaches every verdict, so the loop checked each kind of result.

@@ -63,7 +63,7 @@ describe('interference from other processes', () => {
     }
   });
 
-  it('shared memory that may be a neighbour\'s widens the interval to the hull: never a confident verdict from it', () => {
+  it("shared memory that may be a neighbour's widens the interval to the hull: never a confident verdict from it", () => {
     // tmpfs grows by 4 MiB per step beside a clean staircase: as much as a 0.125 host cost.
     const shm = (_i: number, phase: string, step: number) => ({ shmem: phase === 'alloc' ? step * 4 * MiB : phase === 'release' ? 64 * MiB : 0 });
     const m = analyzeAlloc({ ...synthAllocSamples({ ...base, ratio: 0, others: shm }), planned: 16 });

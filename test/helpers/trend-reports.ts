@@ -44,6 +44,6 @@ export function staged(s: Stage = {}): Report {
 /** A deterministic stand-in for measurement noise: roughly N(0, 1). */
 export function noise(seed: number, n: number): number[] {
   let s = seed >>> 0;
-  const u = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  const u = () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
   return Array.from({ length: n }, () => (u() + u() + u() + u() - 2) * Math.sqrt(3));
 }

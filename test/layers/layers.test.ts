@@ -34,7 +34,7 @@ const src = join(root, 'src');
 
 function layerOf(file: string): (typeof LAYERS)[number] | undefined {
   const top = relative(src, file).split('/')[0]!;
-  return PLACED[top] ?? (LAYERS as readonly string[]).find((l) => l === top) as (typeof LAYERS)[number] | undefined;
+  return PLACED[top] ?? ((LAYERS as readonly string[]).find((l) => l === top) as (typeof LAYERS)[number] | undefined);
 }
 
 function sources(dir: string): string[] {
@@ -79,7 +79,11 @@ describe('layers', () => {
 
   it('keeps the model a leaf: it imports nothing of src/ outside itself', () => {
     const model = files.filter((f) => layerOf(f) === 'model');
-    const out = model.flatMap((f) => importsOf(readFileSync(f, 'utf8')).filter((s) => layerOf(resolve(dirname(f), s)) !== 'model').map((s) => `${relative(root, f)} -> ${s}`));
+    const out = model.flatMap((f) =>
+      importsOf(readFileSync(f, 'utf8'))
+        .filter((s) => layerOf(resolve(dirname(f), s)) !== 'model')
+        .map((s) => `${relative(root, f)} -> ${s}`),
+    );
     expect(out).toEqual([]);
   });
 });
@@ -101,7 +105,13 @@ describe('one probe, one folder', () => {
     // probe === 'alloc', r.probe !== "p2p", case 'allreduce':, kind === 'alloc'
     const branch = new RegExp(String.raw`(probe|kind)\s*[!=]==?\s*['"](${names})['"]|['"](${names})['"]\s*[!=]==?\s*\w*\.?probe\b|case\s+['"](${names})['"]\s*:`);
     const outside = files.filter((f) => !PROBE_NAMES.some((n) => f.startsWith(join(src, 'probes', n) + '/')));
-    const hits = outside.flatMap((f) => readFileSync(f, 'utf8').split('\n').map((line, i) => [line, i] as const).filter(([line]) => branch.test(line)).map(([line, i]) => `${relative(root, f)}:${i + 1}: ${line.trim()}`));
+    const hits = outside.flatMap((f) =>
+      readFileSync(f, 'utf8')
+        .split('\n')
+        .map((line, i) => [line, i] as const)
+        .filter(([line]) => branch.test(line))
+        .map(([line, i]) => `${relative(root, f)}:${i + 1}: ${line.trim()}`),
+    );
     expect(hits).toEqual([]);
   });
 });

@@ -21,7 +21,12 @@ function ask(expr: string, env: Record<string, string> = {}): { ok: boolean; val
 function knownOptions(backend: string): string[] | undefined {
   const r = ask(`a.facts(${JSON.stringify(backend)}, { notAnOption: 'x' })`);
   const m = /unknown option 'notAnOption' \(known: ([^)]*)\)/.exec(r.message ?? '');
-  return m ? m[1]!.split(',').map((o) => o.trim().replace(/=.*$/, '')).filter(Boolean) : undefined;
+  return m
+    ? m[1]!
+        .split(',')
+        .map((o) => o.trim().replace(/=.*$/, ''))
+        .filter(Boolean)
+    : undefined;
 }
 
 const simEnv = { ZE_ENABLE_ALT_DRIVERS: sim, XPUDIAG_ZESIM_DEVICES: '2', XPUDIAG_ZESIM_DEVICE_MEMORY: '512MiB' };
@@ -49,6 +54,10 @@ describe('backend table against the native backends', () => {
     const { readdirSync, statSync } = await import('node:fs');
     const dir = join(root, 'native', 'backends');
     const folders = readdirSync(dir).filter((n) => statSync(join(dir, n)).isDirectory() && existsSync(join(dir, n, 'CMakeLists.txt')));
-    expect(folders.sort()).toEqual(BACKEND_TABLE.filter((b) => b.plugin).map((b) => b.name).sort());
+    expect(folders.sort()).toEqual(
+      BACKEND_TABLE.filter((b) => b.plugin)
+        .map((b) => b.name)
+        .sort(),
+    );
   });
 });

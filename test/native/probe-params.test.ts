@@ -12,13 +12,19 @@ const addon = createRequire(import.meta.url)(join(root, 'build', 'Release', 'xpu
 
 describe('native probe parameters', () => {
   it('every probe has a native binding, and every binding a probe', () => {
-    expect(Object.keys(addon.probeParams).sort()).toEqual(probeModules().map((p) => p.name).sort());
+    expect(Object.keys(addon.probeParams).sort()).toEqual(
+      probeModules()
+        .map((p) => p.name)
+        .sort(),
+    );
   });
 
   for (const probe of probeModules()) {
     it(`${probe.name}: the native keys are the parameters that reach it, and the keys its run sets`, () => {
       const native = addon.probeParams[probe.name]!;
-      const fromParams = Object.entries(probe.params).filter(([, s]) => s.native !== false).map(([k, s]) => (typeof s.native === 'string' ? s.native : k));
+      const fromParams = Object.entries(probe.params)
+        .filter(([, s]) => s.native !== false)
+        .map(([k, s]) => (typeof s.native === 'string' ? s.native : k));
       expect(Object.keys(native).sort()).toEqual([...fromParams, ...(probe.nativeOnlyKeys ?? [])].sort());
     });
 

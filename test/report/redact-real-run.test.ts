@@ -109,7 +109,7 @@ describe('--redact on a real run', () => {
 
   it('the unredacted report does carry the identifiers (so the checks below can fail)', () => {
     const found = leaks(texts.get('plain report (control: must leak)')!, 'plain report');
-    const whats = found.map((f) => f.split(' \'')[0]);
+    const whats = found.map((f) => f.split(" '")[0]);
     expect(whats).toContain('host name');
     expect(whats).toContain('home directory');
     expect(whats).toContain('a UUID');

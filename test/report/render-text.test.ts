@@ -42,7 +42,7 @@ describe('terminal table', () => {
     expect(ticketSummary(r)).toMatch(/^suite controls, 1 case: /);
   });
 
-  it('a suite with a backend the build did not make: its cases skip with the build\'s reason, once', () => {
+  it("a suite with a backend the build did not make: its cases skip with the build's reason, once", () => {
     const env = JSON.parse(xpudiag(['env', '--json']).stdout) as { environment: { backends: Record<string, { built: boolean; reason?: string }> } };
     const missing = Object.entries(env.environment.backends).find(([b, s]) => !s.built && ['cuda', 'sycl'].includes(b));
     if (!missing) return; // every plugin built here: nothing to skip

@@ -16,7 +16,7 @@ const files = keptReports();
 const biggest = files.map((f) => [f, statSync(f).size] as const).sort((a, b) => b[1] - a[1])[0]![0];
 
 describe('ticket length', () => {
-  it('the default limit is under both GitHub\'s and GitLab\'s', () => {
+  it("the default limit is under both GitHub's and GitLab's", () => {
     expect(DEFAULT_TICKET_LIMIT).toBeLessThan(GITHUB_BODY_LIMIT);
     expect(GITHUB_BODY_LIMIT).toBeLessThan(GITLAB_BODY_LIMIT);
   });

@@ -29,7 +29,10 @@ describe('ticket Markdown', () => {
     expect(markdown).toContain(`sha256 \`${report.suite.sha256}\``);
     // What matters first; the longest part, the sweeps, last; the samples never pasted.
     const order = ['#### Environment', '#### Findings', '#### Attribution', '#### Reproduce', '#### Full report', '#### All-reduce'].map((h) => markdown.indexOf(h));
-    expect(order.every((at, i) => at > 0 && (i === 0 || at > order[i - 1]!)), order.join()).toBe(true);
+    expect(
+      order.every((at, i) => at > 0 && (i === 0 || at > order[i - 1]!)),
+      order.join(),
+    ).toBe(true);
     expect(markdown).not.toContain('```json');
     expect(markdown).toMatch(/Every sample is in the report \(\d+(\.\d+)? KiB\): attach it to this ticket/);
   });

@@ -124,7 +124,6 @@ describe('AdaptiveCpp variables', () => {
     const v = relevantVariables({ ACPP_VISIBILITY_MASK: 'omp', HIPSYCL_DEBUG_LEVEL: '2', ACPPX: '1', PATH: '/bin' });
     expect(v).toEqual({ ACPP_VISIBILITY_MASK: 'omp', HIPSYCL_DEBUG_LEVEL: '2' });
   });
-
 });
 
 describe('the CPU device as a suite parameter', () => {

@@ -31,7 +31,10 @@ function simEnv(profile: string, extra: Record<string, string> = {}): void {
 
 function zeCase(id: string, params: Record<string, unknown>, timeoutMs = 60_000): ProbeCase {
   return {
-    id, probe: 'alloc', backend: 'ze', timeoutMs,
+    id,
+    probe: 'alloc',
+    backend: 'ze',
+    timeoutMs,
     params: { variant: 'zeMemAllocDevice', size: 32 * MiB, count: 12, touch: 'none', baselineMs: 2000, settleMs: 2000, ...params },
   };
 }

@@ -10,10 +10,22 @@ namespace {
 // declared once here. The reading below and the parameter list the TypeScript side
 // checks against the probe's params.ts (test/native/probe-params.test.ts) both expand it;
 // the defaults are the struct's.
-#define XPUDIAG_ALLOC_FIELDS(X)                                                                          \
-  X(device, device) X(variant, variant) X(size, size) X(count, count) X(baselineMs, baselineMs)         \
-  X(settleMs, settleMs) X(stableWindowMs, stableWindowMs) X(stableBytes, stableBytes) X(intervalMs, intervalMs) \
-  X(samplesPerStep, samplesPerStep) X(cycles, cycles) X(guardBytes, guardBytes) X(ballastBytes, ballastBytes)
+// clang-format off
+#define XPUDIAG_ALLOC_FIELDS(X) \
+  X(device, device) \
+  X(variant, variant) \
+  X(size, size) \
+  X(count, count) \
+  X(baselineMs, baselineMs) \
+  X(settleMs, settleMs) \
+  X(stableWindowMs, stableWindowMs) \
+  X(stableBytes, stableBytes) \
+  X(intervalMs, intervalMs) \
+  X(samplesPerStep, samplesPerStep) \
+  X(cycles, cycles) \
+  X(guardBytes, guardBytes) \
+  X(ballastBytes, ballastBytes)
+// clang-format on
 
 const char* touchName(Touch t) { return t == Touch::Fill ? "fill" : t == Touch::Read ? "read" : "none"; }
 

@@ -9,9 +9,20 @@ namespace {
 // Every spec key allreduceProbe reads as it is, with the AllReduceProbeParams member it
 // sets: declared once here. The reading below and the parameter list the TypeScript side
 // checks against the probe's params.ts both expand it; the defaults are the structs'.
-#define XPUDIAG_ALLREDUCE_FIELDS(X)                                                                             \
-  X(devices, devices) X(threshold, cfg.threshold) X(chunkBytes, cfg.chunkBytes) X(seed, seed) X(minBytes, minBytes) \
-  X(maxBytes, maxBytes) X(factor, factor) X(iters, iters) X(warmup, warmup) X(check, check) X(measureLink, measureLink)
+// clang-format off
+#define XPUDIAG_ALLREDUCE_FIELDS(X) \
+  X(devices, devices) \
+  X(threshold, cfg.threshold) \
+  X(chunkBytes, cfg.chunkBytes) \
+  X(seed, seed) \
+  X(minBytes, minBytes) \
+  X(maxBytes, maxBytes) \
+  X(factor, factor) \
+  X(iters, iters) \
+  X(warmup, warmup) \
+  X(check, check) \
+  X(measureLink, measureLink)
+// clang-format on
 
 const char* inputName(Input i) { return i == Input::Exact ? "exact" : "random"; }
 
@@ -131,9 +142,8 @@ Napi::Value call(const Napi::CallbackInfo& info) {
     Napi::Object spec = info[0].As<Napi::Object>();
     Napi::Function onRow = info[1].As<Napi::Function>();
     const AllReduceProbeParams p = readParams(spec);
-    const AllReduceProbeOutcome out =
-        runAllReduceProbe(backendFactory(env, spec, str(spec, "backend", "host"), toOptions(spec.Get("options"))), p,
-                          [&](const AllReduceRow& r) { onRow.Call({rowToJs(env, r)}); });
+    const AllReduceProbeOutcome out = runAllReduceProbe(backendFactory(env, spec, str(spec, "backend", "host"), toOptions(spec.Get("options"))), p,
+                                                        [&](const AllReduceRow& r) { onRow.Call({rowToJs(env, r)}); });
     return outcomeToJs(env, out);
   });
 }

@@ -9,8 +9,16 @@ namespace xpd::js {
 namespace {
 
 // Every spec key p2pProbe reads, with the P2pParams member it sets: declared once here.
+// clang-format off
 #define XPUDIAG_P2P_FIELDS(X) \
-  X(minBytes, minBytes) X(maxBytes, maxBytes) X(factor, factor) X(iters, iters) X(warmup, warmup) X(devices, devices) X(bidirectional, bidirectional)
+  X(minBytes, minBytes) \
+  X(maxBytes, maxBytes) \
+  X(factor, factor) \
+  X(iters, iters) \
+  X(warmup, warmup) \
+  X(devices, devices) \
+  X(bidirectional, bidirectional)
+// clang-format on
 
 P2pParams readParams(const Napi::Object& spec) {
   P2pParams p;
@@ -37,9 +45,8 @@ Napi::Value call(const Napi::CallbackInfo& info) {
     Napi::Object spec = info[0].As<Napi::Object>();
     Napi::Function onRow = info[1].As<Napi::Function>();
     auto n = [&](double v) { return Napi::Number::New(env, v); };
-    const P2pOutcome out = runP2pProbe(
-        backendFactory(env, spec, str(spec, "backend", "host"), toOptions(spec.Get("options"))), readParams(spec),
-        [&](const P2pRow& r) {
+    const P2pOutcome out =
+        runP2pProbe(backendFactory(env, spec, str(spec, "backend", "host"), toOptions(spec.Get("options"))), readParams(spec), [&](const P2pRow& r) {
           Napi::Object js = Napi::Object::New(env);
           js.Set("src", r.src);
           js.Set("dst", r.dst);

@@ -139,7 +139,12 @@ function splitPhases(samples: readonly AllocSample[], windowMs: number): Phases 
   const release = samples.filter((s) => s.phase === 'release');
   return {
     pre: calm(samples.filter((s) => s.phase === 'pre')),
-    baseline: calmOr(finalWindow(samples.filter((s) => s.phase === 'baseline'), windowMs)),
+    baseline: calmOr(
+      finalWindow(
+        samples.filter((s) => s.phase === 'baseline'),
+        windowMs,
+      ),
+    ),
     steps: steps.map(calmOr),
     release: finalWindow(release, windowMs),
     releaseCalm: calm(finalWindow(release, windowMs)),
@@ -223,7 +228,11 @@ function fitStaircase(xs: number[], ys: number[], noiseSD: number): Fit {
   for (let i = 1; i < xs.length; i++) if (xs[i]! > xs[i - 1]!) per.push((ys[i]! - ys[i - 1]!) / (xs[i]! - xs[i - 1]!));
   const { median: slope, ci } = medianCI(per);
   return {
-    slope, slopeCI: widen(ci), intercept: median(ys.map((y, i) => y - slope * xs[i]!)), method: 'median-increment', residualSD: lsq.residualSD,
+    slope,
+    slopeCI: widen(ci),
+    intercept: median(ys.map((y, i) => y - slope * xs[i]!)),
+    method: 'median-increment',
+    residualSD: lsq.residualSD,
     leftTheLine: `readings left the line by ${(lsq.residualSD / MiB).toFixed(1)} MiB against ${(noiseSD / MiB).toFixed(1)} MiB of baseline noise`,
   };
 }
@@ -397,7 +406,10 @@ function releaseOf(ph: Phases, primary: Instrument, alternate: Instrument | null
   }
   if (p !== null && a !== null && Math.abs(p - a) > 0.1) {
     const moves = interference.release.filter((m) => m.role === 'ambiguous');
-    return { fraction: null, note: `released ${p.toFixed(2)} in ${primary} but ${a.toFixed(2)} in ${alternate}: ${describeMoves(moves, 'reading') || "memory that may be another process's moved during the release"}` };
+    return {
+      fraction: null,
+      note: `released ${p.toFixed(2)} in ${primary} but ${a.toFixed(2)} in ${alternate}: ${describeMoves(moves, 'reading') || "memory that may be another process's moved during the release"}`,
+    };
   }
   return { fraction: p };
 }
@@ -430,7 +442,13 @@ function fixedCostOf(ph: Phases, primary: Instrument, alternate: Instrument | nu
 function cyclesOf(ph: Phases, primary: Instrument, base: number | undefined): Pick<AllocMetrics, 'cycleCostBytes' | 'cycleGrowthPerCycle'> {
   if (!ph.cycles.length || base === undefined) return {};
   const cycleCostBytes = ph.cycles.map((s) => consumed(primary, base, readInstrument(s, primary) ?? base));
-  const cycleGrowthPerCycle = ph.cycles.length >= 2 ? linearFit(ph.cycles.map((s) => s.step), cycleCostBytes).slope : null;
+  const cycleGrowthPerCycle =
+    ph.cycles.length >= 2
+      ? linearFit(
+          ph.cycles.map((s) => s.step),
+          cycleCostBytes,
+        ).slope
+      : null;
   return { cycleCostBytes, cycleGrowthPerCycle };
 }
 

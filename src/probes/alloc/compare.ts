@@ -14,7 +14,10 @@ const MiB = 2 ** 20;
  */
 export const ALLOC_RULES = {
   hostPerDevice: {
-    direction: 'higher-worse', unit: 'host B / device B', format: fixed(3), floor: 0,
+    direction: 'higher-worse',
+    unit: 'host B / device B',
+    format: fixed(3),
+    floor: 0,
     noise: { kind: 'interval', label: '95% intervals', fallback: { kind: 'margin', absolute: 0.02, relative: 0.05 } },
   },
   // A release returns at most what was taken: above 1 is other processes freeing memory
@@ -55,7 +58,10 @@ export function comparableAlloc(r: ComparedResult): Map<string, Comparable> {
   const fixedNoise = finiteNumber(m.hostFixedNoiseBytes) ?? finiteNumber(m.noiseBytes) ?? 0;
   out.set('hostFixedBytes', { rule: ALLOC_RULES.hostFixedBytes, value: { metric: 'hostFixedBytes', value: finiteNumber(m.hostFixedBytes), noiseBytes: fixedNoise } });
   if (m.cycleGrowthPerCycle !== undefined) {
-    out.set('cycleGrowthPerCycle', { rule: ALLOC_RULES.cycleGrowthPerCycle, value: { metric: 'cycleGrowthPerCycle', value: finiteNumber(m.cycleGrowthPerCycle), noiseBytes: finiteNumber(m.noiseBytes) ?? 0 } });
+    out.set('cycleGrowthPerCycle', {
+      rule: ALLOC_RULES.cycleGrowthPerCycle,
+      value: { metric: 'cycleGrowthPerCycle', value: finiteNumber(m.cycleGrowthPerCycle), noiseBytes: finiteNumber(m.noiseBytes) ?? 0 },
+    });
   }
   if (m.drmFdinfo && typeof m.drmFdinfo === 'object') {
     for (const [k, v] of Object.entries(m.drmFdinfo as Record<string, unknown>)) {
@@ -71,4 +77,3 @@ export function comparableAlloc(r: ComparedResult): Map<string, Comparable> {
   diagnostics(out, m, NOT_COMPARED);
   return out;
 }
-

@@ -13,19 +13,16 @@ export function describeAlloc(m: Record<string, unknown>): string {
   const rel = m.releasedFraction as number | null;
   // A median-increment fit over too few steps has a slope but no interval.
   const interval = ci ? `[${fixed3(ci[0])}, ${fixed3(ci[1])}]` : '(no interval)';
-  return `host/device ${fixed3(slope)} ${interval} ${String(m.verdict)}` +
-    (rel !== null && rel !== undefined ? `, released ${rel.toFixed(2)}` : '');
+  return `host/device ${fixed3(slope)} ${interval} ${String(m.verdict)}` + (rel !== null && rel !== undefined ? `, released ${rel.toFixed(2)}` : '');
 }
 
 const interval = (m: Record<string, unknown>): [number, number] | null =>
-  Array.isArray(m.hostPerDeviceCI) && m.hostPerDeviceCI.length === 2 && m.hostPerDeviceCI.every((v) => typeof v === 'number')
-    ? (m.hostPerDeviceCI as [number, number])
-    : null;
+  Array.isArray(m.hostPerDeviceCI) && m.hostPerDeviceCI.length === 2 && m.hostPerDeviceCI.every((v) => typeof v === 'number') ? (m.hostPerDeviceCI as [number, number]) : null;
 const verdictOf = (m: Record<string, unknown>) => (typeof m.verdict === 'string' ? m.verdict : '');
 
 /** What each instrument's curve shows, in the legend. */
 const INSTRUMENT_LABELS: Partial<Record<string, string>> = {
-  hostCorrected: 'host memory available, other processes\' memory added back, drop',
+  hostCorrected: "host memory available, other processes' memory added back, drop",
   hostCorrectedShared: 'the same, unmapped shared memory and slab added back too, drop',
   hostAvailable: 'MemAvailable + per-CPU free pages, drop',
   memAvailable: 'MemAvailable drop',
@@ -89,7 +86,12 @@ export const ALLOC_HTML: ProbeHtml = {
   columns: ['verdict', 'host B / device B', '95% interval', 'released'],
   cells(r): HtmlCell[] {
     const ci = Array.isArray(r.metrics.hostPerDeviceCI) ? `[${(r.metrics.hostPerDeviceCI as number[]).map((v) => v.toFixed(3)).join(', ')}]` : '';
-    return [{ text: verdictOf(r.metrics) }, { text: fixedOrEmpty(r.metrics.hostPerDevice, 3), kind: 'num' }, { text: ci, kind: 'num' }, { text: fixedOrEmpty(r.metrics.releasedFraction, 2), kind: 'num' }];
+    return [
+      { text: verdictOf(r.metrics) },
+      { text: fixedOrEmpty(r.metrics.hostPerDevice, 3), kind: 'num' },
+      { text: ci, kind: 'num' },
+      { text: fixedOrEmpty(r.metrics.releasedFraction, 2), kind: 'num' },
+    ];
   },
   chart: allocChart,
   chartSection: {

@@ -98,7 +98,6 @@ export function crossover(base: { x: number; t: number }[], fast: { x: number; t
   return { bytes: Math.round(bytes), basis: 'interpolated' };
 }
 
-
 export function toSize(r: AllreduceSample, devices: number, linkGBps: number | null): AllreduceSize {
   const a = algbw(r.bytes, r.timeUs);
   const b = busbw(a, devices);
@@ -141,15 +140,12 @@ export function analyzeAllreduce({ rows, outcome, autoThresholdElements: thresho
   const devices = outcome.devices;
   const linkGBps = outcome.link?.gbps ?? null;
   const order = new Map(outcome.algorithms.map((a, i) => [a, i]));
-  const sizes = rows
-    .map((r) => toSize(r, devices, linkGBps))
-    .sort((a, b) => a.count - b.count || (order.get(a.algorithm) ?? 99) - (order.get(b.algorithm) ?? 99));
+  const sizes = rows.map((r) => toSize(r, devices, linkGBps)).sort((a, b) => a.count - b.count || (order.get(a.algorithm) ?? 99) - (order.get(b.algorithm) ?? 99));
 
   // The crossover compares FP32 tensor sizes (the BF16 paths take the same FP32 input),
   // and only rows that ran the path they are named for: on more than two devices every
   // one of them ran the ring, and there is no crossover to speak of.
-  const series = (alg: string) =>
-    sizes.filter((s) => s.algorithm === alg && s.ran === alg).map((s) => ({ x: s.count * 4, t: s.timeUs }));
+  const series = (alg: string) => sizes.filter((s) => s.algorithm === alg && s.ran === alg).map((s) => ({ x: s.count * 4, t: s.timeUs }));
   const crossovers: Record<string, Crossover> = {};
   const base = series('direct-f32');
   if (base.length) {
@@ -195,14 +191,15 @@ export function analyzeAllreduce({ rows, outcome, autoThresholdElements: thresho
 
 /** The rows that failed a check, worst first, as "algorithm at N elements: what". */
 export function problems(m: AllreduceMetrics, limit = 4): string[] {
-  const bad = m.sizes
-    .filter((s) => (s.wrong ?? 0) > 0 || (!s.mayDisagree && (s.disagree ?? 0) > 0))
-    .sort((a, b) => (b.wrong ?? 0) - (a.wrong ?? 0));
+  const bad = m.sizes.filter((s) => (s.wrong ?? 0) > 0 || (!s.mayDisagree && (s.disagree ?? 0) > 0)).sort((a, b) => (b.wrong ?? 0) - (a.wrong ?? 0));
   const out = bad.slice(0, limit).map((s) => {
     const what: string[] = [];
     if ((s.wrong ?? 0) > 0) {
-      const parts = [s.wrongInPlace ? `${s.wrongInPlace} in place` : '', s.wrongStale ? `${s.wrongStale} after a call of another size` : '',
-        s.overrun ? `${s.overrun} written past the end` : ''].filter(Boolean);
+      const parts = [
+        s.wrongInPlace ? `${s.wrongInPlace} in place` : '',
+        s.wrongStale ? `${s.wrongStale} after a call of another size` : '',
+        s.overrun ? `${s.overrun} written past the end` : '',
+      ].filter(Boolean);
       what.push(`${s.wrong} wrong${parts.length ? ` (${parts.join(', ')})` : ''}`);
     }
     if (!s.mayDisagree && (s.disagree ?? 0) > 0) what.push(`${s.disagree} elements differ between devices`);
@@ -255,7 +252,12 @@ export function renderAllreduceTable(m: AllreduceMetrics): string {
   const left = new Set([4, 5]);
   const widths = header1.map((h, i) => Math.max(h.length, header2[i]!.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[], marker = '') =>
-    (marker || ' ') + ' ' + cells.map((c, i) => pad(c, widths[i]!, left.has(i))).join('  ').trimEnd();
+    (marker || ' ') +
+    ' ' +
+    cells
+      .map((c, i) => pad(c, widths[i]!, left.has(i)))
+      .join('  ')
+      .trimEnd();
   const out = [line(header1, '#'), line(header2, '#')];
   sizes.forEach((s, i) => {
     out.push(line(rows[i]!) + (s.threshold ? `  <- ${s.count < m.threshold ? 'threshold-1' : s.count === m.threshold ? 'threshold' : 'threshold+1'}` : ''));
@@ -268,7 +270,12 @@ export function renderAllreduceTable(m: AllreduceMetrics): string {
         ? `auto switches to ${m.autoVariant} at ${m.threshold} elements (${formatBytes(m.thresholdBytes)})`
         : null;
   if (typeof m.devices === 'number') out.push(`# ${m.devices} devices, ${m.input} inputs (seed ${m.seed}), ${m.timing}${autoPath ? `; ${autoPath}` : ''}`);
-  const twoDevice = new Set(sizes.filter((s) => ran(s) === 'direct-f32' || ran(s).startsWith('bf16')).map((s) => s.exchange).filter(Boolean));
+  const twoDevice = new Set(
+    sizes
+      .filter((s) => ran(s) === 'direct-f32' || ran(s).startsWith('bf16'))
+      .map((s) => s.exchange)
+      .filter(Boolean),
+  );
   if (twoDevice.size) out.push(`# exchange of direct-f32 and the bf16 paths: ${[...twoDevice].join(', ')}`);
   const perRow = perRowNote(sizes);
   if (perRow) out.push(`# ${perRow}`);

@@ -16,7 +16,12 @@ export const ALLREDUCE_ROW_RULES = {
 
 /** "128 KiB" only when exact: the sweep's threshold-1/threshold/threshold+1 rows must stay apart. */
 function exactBytes(n: number): string {
-  for (const [unit, size] of [['GiB', 2 ** 30], ['MiB', 2 ** 20], ['KiB', 2 ** 10]] as const) if (n >= size && n % size === 0) return `${n / size} ${unit}`;
+  for (const [unit, size] of [
+    ['GiB', 2 ** 30],
+    ['MiB', 2 ** 20],
+    ['KiB', 2 ** 10],
+  ] as const)
+    if (n >= size && n % size === 0) return `${n / size} ${unit}`;
   return `${n} B`;
 }
 
@@ -47,4 +52,3 @@ export function comparableAllreduce(r: ComparedResult): Map<string, Comparable> 
   diagnostics(out, r.metrics, new Set(['threshold', 'thresholdBytes']));
   return out;
 }
-

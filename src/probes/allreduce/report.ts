@@ -65,8 +65,8 @@ function htmlCells(x: ReportedResult): HtmlCell[] {
   // finding; a report from before rows said which may disagree leaves the cell empty.
   const raw = (Array.isArray(x.metrics.sizes) ? x.metrics.sizes : []) as { mayDisagree?: unknown; disagree?: unknown }[];
   const known = raw.length > 0 && raw.every((s) => typeof s?.mayDisagree === 'boolean');
-  const unexpected = typeof x.metrics.unexpectedDisagree === 'number' ? x.metrics.unexpectedDisagree
-    : known ? raw.reduce((a, s) => a + (s.mayDisagree || typeof s.disagree !== 'number' ? 0 : s.disagree), 0) : null;
+  const unexpected =
+    typeof x.metrics.unexpectedDisagree === 'number' ? x.metrics.unexpectedDisagree : known ? raw.reduce((a, s) => a + (s.mayDisagree || typeof s.disagree !== 'number' ? 0 : s.disagree), 0) : null;
   const verdict = !sweep.length ? '' : wrong ? 'wrong results' : unexpected ? 'devices disagree' : checked ? 'correct' : 'not checked';
   const peak = new Map<string, number>();
   for (const s of sweep) if (s.busbw !== null) peak.set(seriesName(s), Math.max(peak.get(seriesName(s)) ?? 0, s.busbw));
@@ -123,7 +123,10 @@ function sweepMarkdown(r: ReportedResult, keepSizes?: number): string | undefine
   return [
     `#### All-reduce: ${code(r.id)}${notes.length ? ` (${md(notes.join('; '))})` : ''}`,
     '',
-    markdownTable([...SWEEP_HEADER], shown.map((x) => sweepCells(x).map(md))),
+    markdownTable(
+      [...SWEEP_HEADER],
+      shown.map((x) => sweepCells(x).map(md)),
+    ),
     ...(shown.length < rows.length ? ['', `${keep!.size} of ${sizes} sizes shown (${shown.length} of ${rows.length} rows); every row is in the attached report.`] : []),
   ].join('\n');
 }

@@ -18,7 +18,6 @@ export interface AllreduceRow {
   disagree: number | null;
 }
 
-
 export function allreduceRows(metrics: Record<string, unknown> | undefined): AllreduceRow[] {
   const sizes = metrics?.sizes;
   if (!Array.isArray(sizes)) return [];

@@ -28,4 +28,3 @@ export function comparableP2p(r: ComparedResult): Map<string, Comparable> {
   diagnostics(out, r.metrics, new Set());
   return out;
 }
-

@@ -14,4 +14,3 @@ export function analyzeP2pCase(_c: ProbeCase, samples: unknown[], outcome: unkno
     metrics,
   };
 }
-

@@ -14,4 +14,3 @@ export function p2pTable(metrics: Record<string, unknown>): string | undefined {
   const m = metrics as unknown as P2pMetrics;
   return Array.isArray(m.rows) && m.rows.length ? renderP2pTable(m) : undefined;
 }
-

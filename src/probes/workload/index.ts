@@ -28,10 +28,20 @@ function workloadMetrics(w: WorkloadInfo, samples: unknown[]): Record<string, un
   const costs = Object.fromEntries((['device', 'drm', 'host'] as const).map((k) => [k, cost(k)]).filter(([, v]) => v !== undefined));
   return {
     workload: {
-      command: w.command, ended: w.ended, message: w.message, exitCode: w.exitCode ?? null, signal: w.signal ?? null,
-      steps: w.steps, markers: w.markers.map((m) => m.label), xAxis: w.xAxis, ...(w.perProcess !== undefined ? { perProcess: w.perProcess } : {}), maxProcesses: w.maxProcesses, leftChildren: w.leftChildren,
+      command: w.command,
+      ended: w.ended,
+      message: w.message,
+      exitCode: w.exitCode ?? null,
+      signal: w.signal ?? null,
+      steps: w.steps,
+      markers: w.markers.map((m) => m.label),
+      xAxis: w.xAxis,
+      ...(w.perProcess !== undefined ? { perProcess: w.perProcess } : {}),
+      maxProcesses: w.maxProcesses,
+      leftChildren: w.leftChildren,
       instruments: w.instruments.map((s) => ({ instrument: s.instrument, ok: s.ok, ...(s.reason ? { reason: s.reason } : {}), ...(s.driver ? { driver: s.driver } : {}) })),
-      stepDeviceBytes: w.stepDeviceBytes, readingCostUs: costs,
+      stepDeviceBytes: w.stepDeviceBytes,
+      readingCostUs: costs,
     },
   };
 }
@@ -42,7 +52,13 @@ function analyze(c: ProbeCase, samples: unknown[], outcome: unknown): Judgement 
   const extra = workloadMetrics(w, samples);
   if (w.ended === 'skipped') return { status: 'skip', reason: `the workload cannot run here: ${w.message}`, metrics: extra };
   if (ENDS_WITHOUT_VERDICT.has(w.ended) && !(w.ended === 'failed' && w.stepDeviceBytes.length >= 2)) {
-    const error: CaseError = { kind: 'workload', ended: w.ended, message: `workload ${w.ended}: ${w.message}`, ...(w.signal ? { signal: w.signal } : {}), ...(typeof w.exitCode === 'number' ? { exitCode: w.exitCode } : {}) };
+    const error: CaseError = {
+      kind: 'workload',
+      ended: w.ended,
+      message: `workload ${w.ended}: ${w.message}`,
+      ...(w.signal ? { signal: w.signal } : {}),
+      ...(typeof w.exitCode === 'number' ? { exitCode: w.exitCode } : {}),
+    };
     return { status: 'error', reason: error.message, metrics: extra, error };
   }
   // The allocation probe's judgement over the program's steps: the planned count is what it marked.

@@ -57,7 +57,10 @@ export class DeviceMemory {
   /** The whole-device instrument in use (sysman or nvml), if one opened. */
   readonly device?: 'sysman' | 'nvml';
 
-  constructor(private readonly addon: Addon, wanted: readonly DeviceInstrument[]) {
+  constructor(
+    private readonly addon: Addon,
+    wanted: readonly DeviceInstrument[],
+  ) {
     const native = addon as unknown as Partial<DeviceMemoryAddon>;
     for (const kind of wanted) {
       if (kind === 'drm') {

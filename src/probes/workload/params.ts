@@ -12,7 +12,9 @@ const size = (description: string) => ({ type: ['number', 'string'], 'x-size': t
 export const WORKLOAD_PARAMS: Record<string, ParamSpec> = {
   command: {
     schema: {
-      type: 'array', minItems: 1, items: { type: 'string', minLength: 1 },
+      type: 'array',
+      minItems: 1,
+      items: { type: 'string', minLength: 1 },
       description: 'the program and its arguments, run as the measured process (PATH is searched; $XPUDIAG_BUILD is the native build folder)',
     },
     required: true,
@@ -20,15 +22,20 @@ export const WORKLOAD_PARAMS: Record<string, ParamSpec> = {
     native: false,
   },
   steps: {
-    schema: { type: 'string', enum: ['markers', 'plateaus'], description: 'where steps come from: XPUDIAG_STEP lines on fd 3 (the program waits for the ack on fd 4), or plateaus of the device-memory reading' },
+    schema: {
+      type: 'string',
+      enum: ['markers', 'plateaus'],
+      description: 'where steps come from: XPUDIAG_STEP lines on fd 3 (the program waits for the ack on fd 4), or plateaus of the device-memory reading',
+    },
     default: 'markers',
     recorded: true,
     native: false,
   },
   instrument: {
     schema: {
-      type: 'string', enum: ['auto', 'sysman', 'nvml', 'drm', 'marker'],
-      description: 'the x axis: device memory in use from Level Zero Sysman, NVML, DRM fdinfo of the program\'s processes (auto: the first this machine has), or the bytes the markers carry',
+      type: 'string',
+      enum: ['auto', 'sysman', 'nvml', 'drm', 'marker'],
+      description: "the x axis: device memory in use from Level Zero Sysman, NVML, DRM fdinfo of the program's processes (auto: the first this machine has), or the bytes the markers carry",
     },
     default: 'auto',
     recorded: true,
@@ -40,7 +47,12 @@ export const WORKLOAD_PARAMS: Record<string, ParamSpec> = {
   stableBytes: { schema: size('spread within the window that counts as stable'), size: true, default: 8 * 2 ** 20, recorded: true, native: false },
   intervalMs: { schema: int(5, 10_000, 'sampling period (ms)'), default: 50, recorded: true, native: false },
   samplesPerStep: { schema: int(1, 100, 'readings after each marker before the ack; their median is the step'), default: 3, recorded: true, native: false },
-  markerTimeoutMs: { schema: int(100, 86_400_000, 'longest wait for the next marker (or, with plateaus, for the program to end): a typed hang past it (ms)'), default: 60_000, recorded: true, native: false },
+  markerTimeoutMs: {
+    schema: int(100, 86_400_000, 'longest wait for the next marker (or, with plateaus, for the program to end): a typed hang past it (ms)'),
+    default: 60_000,
+    recorded: true,
+    native: false,
+  },
   exitTimeoutMs: { schema: int(100, 86_400_000, 'longest wait for the program to exit after its last step (ms)'), default: 30_000, recorded: true, native: false },
   plateauMs: { schema: int(50, 600_000, 'steps: plateaus: shortest hold of a device-memory level that counts as a step (ms)'), default: 500, recorded: true, native: false },
   plateauTolerance: { schema: size('steps: plateaus: how far readings of one plateau may move'), size: true, default: 2 ** 20, recorded: true, native: false },
