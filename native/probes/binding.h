@@ -73,6 +73,11 @@ Napi::Value defaultToJs(Napi::Env env, const T& v) {
   }
 }
 
+// The two expansions of a probe's X-macro table of (key, member) pairs: read `key` of
+// the `spec` in scope into `p.member`; set `key` of the object `o` to the default `d.member`.
+#define XPUDIAG_JS_READ(key, member) ::xpd::js::readField(spec, #key, p.member);
+#define XPUDIAG_JS_DEFAULT(key, member) o.Set(#key, ::xpd::js::defaultToJs(env, d.member));
+
 // What one probe's binding adds to the addon: its function, and its parameters with
 // their defaults under exports.probeParams[name] (null: no default, set by the caller).
 struct ProbeBinding {

@@ -176,8 +176,8 @@ export async function allreduceCommand(args: string[]): Promise<number> {
   const chosen = backend ? await namedBackend(backend, devices) : await pickBackend(devices);
   checkFits(chosen, devices, maxBytes);
   process.stderr.write(`xpudiag allreduce: backend ${chosen.backend} (${chosen.why})\n`);
-  // The two-device paths exist for N = 2 only (the others fall back to the ring); NCCL is CUDA's.
-  const nccl = chosen.backend === 'cuda' ? ['nccl-f32'] : [];
+  // The two-device paths exist for N = 2 only (the others fall back to the ring); a library (NCCL) where the backend has one.
+  const nccl = [...(backendRow(chosen.backend)?.libraryAlgorithms ?? [])];
   const defaults = devices === 2 ? { algorithm: 'direct-f32', compare: ['bf16-trunc', 'bf16-rne', 'auto', 'ring', ...nccl] } : { algorithm: 'ring', compare: ['auto', ...nccl] };
   const params: Record<string, unknown> = {
     devices,

@@ -7,6 +7,7 @@ import { code, fenced, md, table } from '../model/markdown.js';
 import { formatBytes } from '../model/format.js';
 import { buildStatusText } from './env-diff.js';
 import { counted } from '../model/words.js';
+import { RUNTIME_LABELS } from '../model/backends.js';
 import { probeModule, probeModules } from '../probes/index.js';
 
 type Result = Report['results'][number];
@@ -21,15 +22,8 @@ export const GITLAB_BODY_LIMIT = 1_048_576;
 /** What a ticket is cut to by default: under both, with room for the reporter's own words. */
 export const DEFAULT_TICKET_LIMIT = 60_000;
 
-const RUNTIME_ROWS: [string, string][] = [
-  ['levelZeroLoader', 'Level Zero loader'],
-  ['levelZeroDriver', 'Level Zero driver'],
-  ['computeRuntime', 'compute-runtime'],
-  ['cuda', 'CUDA runtime'],
-  ['cudaDriver', 'CUDA driver'],
-  ['nccl', 'NCCL'],
-  ['sycl', 'SYCL runtime'],
-];
+/** How the ticket names each runtime, from the backend table. */
+const RUNTIME_ROWS = RUNTIME_LABELS;
 
 export function ticketSummary(report: Report): string {
   const s = report.summary;

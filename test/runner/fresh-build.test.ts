@@ -10,7 +10,7 @@ describe('fresh build before tests', () => {
     expect(staleTypeScript()).toEqual([]);
     expect(staleNative()).toEqual([]);
     for (const [file, stale] of [
-      [join(root, 'src', 'probes', 'alloc.ts'), staleTypeScript],
+      [join(root, 'src', 'probes', 'alloc', 'index.ts'), staleTypeScript],
       [join(root, 'native', 'core', 'alloc_probe.cc'), staleNative],
     ] as const) {
       const { atime, mtime } = statSync(file);

@@ -31,9 +31,7 @@ const char* touchName(Touch t) { return t == Touch::Fill ? "fill" : t == Touch::
 
 AllocProbeParams readParams(const Napi::Object& spec) {
   AllocProbeParams p;
-#define XPUDIAG_READ(key, member) readField(spec, #key, p.member);
-  XPUDIAG_ALLOC_FIELDS(XPUDIAG_READ)
-#undef XPUDIAG_READ
+  XPUDIAG_ALLOC_FIELDS(XPUDIAG_JS_READ)
   p.touch = parseTouch(str(spec, "touch", touchName(p.touch)));
   return p;
 }
@@ -41,9 +39,7 @@ AllocProbeParams readParams(const Napi::Object& spec) {
 Napi::Object params(Napi::Env env) {
   const AllocProbeParams d;
   Napi::Object o = Napi::Object::New(env);
-#define XPUDIAG_DEFAULT(key, member) o.Set(#key, defaultToJs(env, d.member));
-  XPUDIAG_ALLOC_FIELDS(XPUDIAG_DEFAULT)
-#undef XPUDIAG_DEFAULT
+  XPUDIAG_ALLOC_FIELDS(XPUDIAG_JS_DEFAULT)
   o.Set("touch", touchName(d.touch));
   return o;
 }

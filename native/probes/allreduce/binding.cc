@@ -34,9 +34,7 @@ std::vector<std::string> strings(const Napi::Value& v) {
 
 AllReduceProbeParams readParams(const Napi::Object& spec) {
   AllReduceProbeParams p;
-#define XPUDIAG_READ(key, member) readField(spec, #key, p.member);
-  XPUDIAG_ALLREDUCE_FIELDS(XPUDIAG_READ)
-#undef XPUDIAG_READ
+  XPUDIAG_ALLREDUCE_FIELDS(XPUDIAG_JS_READ)
   // The keys that need more than a number: names, lists, a checked bound.
   Napi::Value algos = spec.Get("algorithms");
   if (!algos.IsArray()) throw std::invalid_argument("allreduceProbe: algorithms must be an array of names");
@@ -59,9 +57,7 @@ AllReduceProbeParams readParams(const Napi::Object& spec) {
 Napi::Object params(Napi::Env env) {
   const AllReduceProbeParams d;
   Napi::Object o = Napi::Object::New(env);
-#define XPUDIAG_DEFAULT(key, member) o.Set(#key, defaultToJs(env, d.member));
-  XPUDIAG_ALLREDUCE_FIELDS(XPUDIAG_DEFAULT)
-#undef XPUDIAG_DEFAULT
+  XPUDIAG_ALLREDUCE_FIELDS(XPUDIAG_JS_DEFAULT)
   o.Set("algorithms", env.Null());
   o.Set("autoVariant", algoName(d.cfg.autoVariant));
   o.Set("exchange", exchangeName(d.cfg.exchange));

@@ -22,9 +22,7 @@ namespace {
 
 P2pParams readParams(const Napi::Object& spec) {
   P2pParams p;
-#define XPUDIAG_READ(key, member) readField(spec, #key, p.member);
-  XPUDIAG_P2P_FIELDS(XPUDIAG_READ)
-#undef XPUDIAG_READ
+  XPUDIAG_P2P_FIELDS(XPUDIAG_JS_READ)
   // A smallest size above the default largest one, alone: the sweep is that size.
   if (spec.Get("maxBytes").IsUndefined()) p.maxBytes = std::max(p.maxBytes, p.minBytes);
   return p;
@@ -33,9 +31,7 @@ P2pParams readParams(const Napi::Object& spec) {
 Napi::Object params(Napi::Env env) {
   const P2pParams d;
   Napi::Object o = Napi::Object::New(env);
-#define XPUDIAG_DEFAULT(key, member) o.Set(#key, defaultToJs(env, d.member));
-  XPUDIAG_P2P_FIELDS(XPUDIAG_DEFAULT)
-#undef XPUDIAG_DEFAULT
+  XPUDIAG_P2P_FIELDS(XPUDIAG_JS_DEFAULT)
   return o;
 }
 
