@@ -91,23 +91,14 @@ Napi::Value DieWithParent(const Napi::CallbackInfo& info) {
 
 Napi::Value PluginDir(const Napi::CallbackInfo& info) { return Napi::String::New(info.Env(), pluginDir()); }
 
-}  // namespace
-
-// Probes that live in native/probes/<name>/ register their own functions.
-namespace xpudiag::workload {
-void registerBinding(Napi::Env env, Napi::Object exports);
-}
-
-namespace {
-
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
-  xpudiag::workload::registerBinding(env, exports);
   exports.Set("facts", Napi::Function::New(env, Facts_));
   exports.Set("allocVariants", Napi::Function::New(env, AllocVariants));
-  // Each probe's function, and its parameters with their defaults by probe name.
+  // Each probe's function and its own functions, and its parameters with their defaults by probe name.
   Napi::Object params = Napi::Object::New(env);
-#define XPUDIAG_EXPORT(binding)                                          \
-  exports.Set(binding.function, Napi::Function::New(env, binding.call)); \
+#define XPUDIAG_EXPORT(binding)                                                                \
+  if (binding.function) exports.Set(binding.function, Napi::Function::New(env, binding.call)); \
+  if (binding.functions) binding.functions(env, exports);                                      \
   params.Set(binding.name, binding.params(env));
   XPUDIAG_PROBE_BINDINGS(XPUDIAG_EXPORT)
 #undef XPUDIAG_EXPORT

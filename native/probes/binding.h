@@ -79,12 +79,15 @@ Napi::Value defaultToJs(Napi::Env env, const T& v) {
 #define XPUDIAG_JS_DEFAULT(key, member) o.Set(#key, ::xpd::js::defaultToJs(env, d.member));
 
 // What one probe's binding adds to the addon: its function, and its parameters with
-// their defaults under exports.probeParams[name] (null: no default, set by the caller).
+// their defaults under exports.probeParams[name] (null: no default, set by the caller);
+// and any functions of its own beside them. A probe whose run is TypeScript (workload)
+// has no probe function (`function` and `call` null) and declares no parameters.
 struct ProbeBinding {
   const char* name;      // the probe's name in suites ("alloc")
-  const char* function;  // the addon's function ("allocProbe")
+  const char* function;  // the addon's function ("allocProbe"), or nullptr
   Napi::Value (*call)(const Napi::CallbackInfo&);
   Napi::Object (*params)(Napi::Env);
+  void (*functions)(Napi::Env, Napi::Object exports) = nullptr;  // adds its own functions to exports
 };
 
 }  // namespace xpd::js

@@ -4,7 +4,7 @@
 
 #include "probes/binding.h"
 
-#define XPUDIAG_PROBE_BINDINGS(X) X(kAllocBinding) X(kAllreduceBinding) X(kP2pBinding)
+#define XPUDIAG_PROBE_BINDINGS(X) X(kAllocBinding) X(kAllreduceBinding) X(kP2pBinding) X(kWorkloadBinding)
 
 namespace xpd::js {
 

@@ -98,6 +98,12 @@ export interface ProbeModule {
    * guard, the algorithm list), for the test that the native binding and params agree.
    */
   nativeOnlyKeys?: readonly string[];
+  /**
+   * false: it has no native probe function; its run is TypeScript (the workload probe runs
+   * the user's program), so no parameter reaches native code (each is `native: false`)
+   * and its binding declares none, only functions of its own. Absent: it has one.
+   */
+  nativeFunction?: false;
 
   // --- measuring: in the child, then pure in the parent -----------------------------
   /** Runs in the child (may load the addon and crash); returns the probe's outcome object. */

@@ -19,7 +19,20 @@ describe('native probe parameters', () => {
     );
   });
 
-  for (const probe of probeModules()) {
+  // A probe whose run is TypeScript says so (ProbeModule.nativeFunction: false): its binding is there, declaring no keys.
+  for (const probe of probeModules().filter((p) => p.nativeFunction === false)) {
+    it(`${probe.name}: no native probe function, so no parameter reaches native code and its binding declares none`, () => {
+      expect(addon.probeParams[probe.name]).toEqual({});
+      expect(
+        Object.entries(probe.params)
+          .filter(([, s]) => s.native !== false)
+          .map(([k]) => k),
+      ).toEqual([]);
+      expect(probe.nativeOnlyKeys ?? []).toEqual([]);
+    });
+  }
+
+  for (const probe of probeModules().filter((p) => p.nativeFunction !== false)) {
     it(`${probe.name}: the native keys are the parameters that reach it, and the keys its run sets`, () => {
       const native = addon.probeParams[probe.name]!;
       const fromParams = Object.entries(probe.params)

@@ -110,6 +110,7 @@ export const workloadProbe: ProbeModule = {
   name: 'workload',
   params: WORKLOAD_PARAMS,
   expect: WORKLOAD_EXPECT,
+  nativeFunction: false,
   run,
   analyze,
   describe,
