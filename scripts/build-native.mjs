@@ -59,7 +59,9 @@ if (!addon.ok) {
 const status = { addon: { built: true }, optional: {} };
 const optDir = join(root, 'build', 'optional');
 if (existsSync(optDir)) {
-  for (const f of readdirSync(optDir).filter((f) => f.endsWith('.txt')).sort()) {
+  for (const f of readdirSync(optDir)
+    .filter((f) => f.endsWith('.txt'))
+    .sort()) {
     const name = f.slice(0, -4);
     const [target = '', reason = ''] = readFileSync(join(optDir, f), 'utf8').split('\n');
     if (!target) {
@@ -69,9 +71,7 @@ if (existsSync(optDir)) {
     }
     const log = join(optDir, `${name}.log`);
     const r = run('cmake', ['--build', join(root, 'build'), '--config', 'Release', '--target', target, '-j', jobs], log);
-    status.optional[name] = r.ok
-      ? { built: true, target, reason }
-      : { built: false, target, reason: `build of ${target} failed (log: build/optional/${name}.log): ${lastError(r.out)}` };
+    status.optional[name] = r.ok ? { built: true, target, reason } : { built: false, target, reason: `build of ${target} failed (log: build/optional/${name}.log): ${lastError(r.out)}` };
     console.error(`xpudiag: ${name}: ${r.ok ? 'built' : 'NOT built, see build/optional/' + name + '.log'}`);
   }
 }

@@ -2,6 +2,6 @@
 export { loadSuite, parseSuite, SuiteError } from './suite/index.js';
 export { runSuite } from './runner/run-suite.js';
 export { runCase } from './runner/run-case.js';
-export { analyzeAlloc, judgeShadow } from './analysis/alloc.js';
-export { reportErrors, reportSchema } from './report/schema.js';
-export type { Report } from './report/build.js';
+export { analyzeAlloc, judgeShadow } from './probes/alloc/analysis.js';
+export { reportErrors, reportSchema } from './store/schema.js';
+export type { Report } from './store/build.js';

@@ -159,12 +159,18 @@ class HostBackend : public Backend {
         if (!end || *end || n < 1 || n > 64) throw std::invalid_argument("host backend: devices must be 1..64, got '" + value + "'");
         devices_ = static_cast<int>(n);
       } else if (key == "fault") {
-        if (value == "none") fault_ = Fault::None;
-        else if (value == "skip-last") fault_ = Fault::SkipLast;
-        else if (value == "no-wait") fault_ = Fault::NoWait;
-        else if (value == "worker-throw") fault_ = Fault::WorkerThrow;
-        else if (value == "copy-flip") fault_ = Fault::CopyFlip;
-        else throw std::invalid_argument("host backend: fault must be none, skip-last, no-wait, worker-throw or copy-flip, got '" + value + "'");
+        if (value == "none")
+          fault_ = Fault::None;
+        else if (value == "skip-last")
+          fault_ = Fault::SkipLast;
+        else if (value == "no-wait")
+          fault_ = Fault::NoWait;
+        else if (value == "worker-throw")
+          fault_ = Fault::WorkerThrow;
+        else if (value == "copy-flip")
+          fault_ = Fault::CopyFlip;
+        else
+          throw std::invalid_argument("host backend: fault must be none, skip-last, no-wait, worker-throw or copy-flip, got '" + value + "'");
       } else if (key == "peerKernels") {
         if (value != "on" && value != "off") throw std::invalid_argument("host backend: option peerKernels must be on or off, got '" + value + "'");
         peerKernels_ = value == "on";
@@ -257,8 +263,10 @@ class HostBackend : public Backend {
 
   void release(Allocation& a) override {
     if (!a.ptr) return;
-    if (a.handle == kMalloc) free(a.ptr);
-    else if (a.handle == kMmap && munmap(a.ptr, a.bytes) != 0) throw ApiError("munmap", errno, strerror(errno));
+    if (a.handle == kMalloc)
+      free(a.ptr);
+    else if (a.handle == kMmap && munmap(a.ptr, a.bytes) != 0)
+      throw ApiError("munmap", errno, strerror(errno));
     a.ptr = nullptr;
   }
 
@@ -496,15 +504,13 @@ class HostBackend : public Backend {
     queues_.reserve(static_cast<size_t>(devices_ * kQueuesPerDevice));
     for (int i = 0; i < devices_ * kQueuesPerDevice; ++i) {
       queues_.push_back(std::make_unique<Queue>());
-      if (fault_ == Fault::NoWait)
-        queues_.back()->setSerializer(&serialize_, std::chrono::milliseconds(i % kQueuesPerDevice == kCopyQueue ? 10 : 0));
+      if (fault_ == Fault::NoWait) queues_.back()->setSerializer(&serialize_, std::chrono::milliseconds(i % kQueuesPerDevice == kCopyQueue ? 10 : 0));
     }
   }
 
   Queue& at(int device, int queue) {
     checkDevice(device);
-    if (queue < 0 || queue >= kQueuesPerDevice)
-      throw std::invalid_argument("host backend: queue " + std::to_string(queue) + " (queues are 0 compute, 1 copy)");
+    if (queue < 0 || queue >= kQueuesPerDevice) throw std::invalid_argument("host backend: queue " + std::to_string(queue) + " (queues are 0 compute, 1 copy)");
     ensureQueues();
     return *queues_[static_cast<size_t>(device * kQueuesPerDevice + queue)];
   }
@@ -538,8 +544,8 @@ class HostBackend : public Backend {
       const Buffer& b = it->second;
       if (b.device == device && lo >= it->first && bytes <= b.bytes && lo - it->first <= b.bytes - bytes) return;
     }
-    throw std::invalid_argument(std::string("host backend: ") + what + ": " + std::to_string(bytes) + " bytes at " +
-                                std::to_string(lo) + " are not inside one buffer of device " + std::to_string(device));
+    throw std::invalid_argument(std::string("host backend: ") + what + ": " + std::to_string(bytes) + " bytes at " + std::to_string(lo) +
+                                " are not inside one buffer of device " + std::to_string(device));
   }
 
   int devices_ = 2;

@@ -85,7 +85,7 @@ struct Api {
   zeEventDestroy_t zeEventDestroy = nullptr;
   zeEventHostSynchronize_t zeEventHostSynchronize = nullptr;
   zeEventHostReset_t zeEventHostReset = nullptr;
-  zelLoaderGetVersions_t zelLoaderGetVersions = nullptr;  // loader extension: optional
+  zelLoaderGetVersions_t zelLoaderGetVersions = nullptr;          // loader extension: optional
   zelLoaderTranslateHandle_t zelLoaderTranslateHandle = nullptr;  // loader extension: optional
 };
 
@@ -138,9 +138,9 @@ void openLoader(Api& api) {
   resolve(api, api.zeDevicePciGetPropertiesExt, "zeDevicePciGetPropertiesExt", false);
 }
 
-#define ZE_CHECK(call, ...)                                                               \
-  do {                                                                                    \
-    ze_result_t r_ = api_.call(__VA_ARGS__);                                              \
+#define ZE_CHECK(call, ...)                                                                         \
+  do {                                                                                              \
+    ze_result_t r_ = api_.call(__VA_ARGS__);                                                        \
     if (r_ != ZE_RESULT_SUCCESS) throw ApiError(#call, static_cast<long long>(r_), resultName(r_)); \
   } while (0)
 
@@ -179,7 +179,8 @@ class ZeBackend : public Backend {
         if (value != "one" && value != "all") throw std::invalid_argument("ze: contextDevices must be one or all, got '" + value + "'");
         contextAll_ = value == "all";
       } else if (key == "residency") {
-        if (value != "none" && value != "owner" && value != "peers") throw std::invalid_argument("ze: residency must be none, owner or peers, got '" + value + "'");
+        if (value != "none" && value != "owner" && value != "peers")
+          throw std::invalid_argument("ze: residency must be none, owner or peers, got '" + value + "'");
         residency_ = value;
       } else {
         throw std::invalid_argument("ze: unknown option '" + key + "' (known: contextDevices, residency)");
@@ -194,12 +195,14 @@ class ZeBackend : public Backend {
       // Pointing the loader at a driver that does not load is a broken setup, not a
       // machine without Intel GPUs: that is an error, the other a skip.
       if (alt && *alt) throw ApiError("zeInit", r, resultName(r), std::string("no driver of ZE_ENABLE_ALT_DRIVERS=") + alt + " could be loaded");
-      throw Unavailable("ze: the Level Zero loader found no usable GPU driver (zeInit: ZE_RESULT_ERROR_UNINITIALIZED): none is installed "
-                        "(Intel: libze-intel-gpu1), or the installed one supports no GPU here; ZE_ENABLE_LOADER_DEBUG_TRACE=1 shows why");
+      throw Unavailable(
+          "ze: the Level Zero loader found no usable GPU driver (zeInit: ZE_RESULT_ERROR_UNINITIALIZED): none is installed "
+          "(Intel: libze-intel-gpu1), or the installed one supports no GPU here; ZE_ENABLE_LOADER_DEBUG_TRACE=1 shows why");
     }
     if (r == ZE_RESULT_ERROR_INSUFFICIENT_PERMISSIONS) {
-      throw Unavailable("ze: the GPU driver cannot open the device (zeInit: ZE_RESULT_ERROR_INSUFFICIENT_PERMISSIONS): "
-                        "add this user to the group that owns /dev/dri/renderD* (usually render), then log in again");
+      throw Unavailable(
+          "ze: the GPU driver cannot open the device (zeInit: ZE_RESULT_ERROR_INSUFFICIENT_PERMISSIONS): "
+          "add this user to the group that owns /dev/dri/renderD* (usually render), then log in again");
     }
     if (r != ZE_RESULT_SUCCESS) throw ApiError("zeInit", r, resultName(r));
     uint32_t n = 0;
@@ -271,8 +274,8 @@ class ZeBackend : public Backend {
     ZE_CHECK(zeDriverGetApiVersion, driver_, &apiVersion);
     // Intel encodes 0x01030000 + the build number; other drivers' numbers are opaque.
     const bool intel = vendorId(0) == 0x8086;
-    f.runtimes["levelZeroDriverVersion"] = std::to_string(dp.driverVersion) + " (0x" + hex(dp.driverVersion, 8) +
-                                           (intel ? ", build " + std::to_string(dp.driverVersion & 0xFFFF) : "") + ")";
+    f.runtimes["levelZeroDriverVersion"] =
+        std::to_string(dp.driverVersion) + " (0x" + hex(dp.driverVersion, 8) + (intel ? ", build " + std::to_string(dp.driverVersion & 0xFFFF) : "") + ")";
     f.runtimes["levelZeroApi"] = std::to_string(apiVersion >> 16) + "." + std::to_string(apiVersion & 0xFFFF);
     std::string versionString = driverVersionString();
     f.runtimes["levelZeroDriver"] = versionString.empty() ? f.runtimes["levelZeroDriverVersion"] : versionString;
@@ -352,10 +355,14 @@ class ZeBackend : public Backend {
     a.bytes = bytes;
     a.device = device;
     a.variant = variant;
-    if (variant == "zeMemAllocDevice") ZE_CHECK(zeMemAllocDevice, ctx, &dd, bytes, kAlignment, devices_[device], &a.ptr);
-    else if (variant == "zeMemAllocShared") ZE_CHECK(zeMemAllocShared, ctx, &dd, &hd, bytes, kAlignment, devices_[device], &a.ptr);
-    else if (variant == "zeMemAllocHost") ZE_CHECK(zeMemAllocHost, ctx, &hd, bytes, kAlignment, &a.ptr);
-    else throw std::invalid_argument("ze: unknown variant '" + variant + "' (known: zeMemAllocDevice, zeMemAllocShared, zeMemAllocHost)");
+    if (variant == "zeMemAllocDevice")
+      ZE_CHECK(zeMemAllocDevice, ctx, &dd, bytes, kAlignment, devices_[device], &a.ptr);
+    else if (variant == "zeMemAllocShared")
+      ZE_CHECK(zeMemAllocShared, ctx, &dd, &hd, bytes, kAlignment, devices_[device], &a.ptr);
+    else if (variant == "zeMemAllocHost")
+      ZE_CHECK(zeMemAllocHost, ctx, &hd, bytes, kAlignment, &a.ptr);
+    else
+      throw std::invalid_argument("ze: unknown variant '" + variant + "' (known: zeMemAllocDevice, zeMemAllocShared, zeMemAllocHost)");
     a.handle = reinterpret_cast<uintptr_t>(ctx);
     try {
       makeResident(ctx, device, a);
@@ -552,10 +559,10 @@ class ZeBackend : public Backend {
   ze_driver_handle_t driver_ = nullptr;
   uint32_t driverCount_ = 0;
   uint32_t driverIndex_ = 0;
-  std::vector<ze_device_handle_t> devices_;      // the chosen driver's GPUs
-  std::vector<uint64_t> maxAllocBytes_;          // per device: maxMemAllocSize
-  std::vector<std::vector<bool>> canAccess_;     // [i][j]: device i can access device j's memory
-  std::map<void*, ze_context_handle_t> live_;    // allocate() results not yet released
+  std::vector<ze_device_handle_t> devices_;    // the chosen driver's GPUs
+  std::vector<uint64_t> maxAllocBytes_;        // per device: maxMemAllocSize
+  std::vector<std::vector<bool>> canAccess_;   // [i][j]: device i can access device j's memory
+  std::map<void*, ze_context_handle_t> live_;  // allocate() results not yet released
   bool contextAll_ = false;
   std::string residency_ = "none";
   std::map<int, ze_context_handle_t> contexts_;

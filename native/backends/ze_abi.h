@@ -63,7 +63,9 @@ constexpr size_t kComponentStringSize = 64;
 struct ze_driver_properties_t {
   ze_structure_type_t stype;
   void* pNext;
-  struct { uint8_t id[kMaxDriverUuidSize]; } uuid;
+  struct {
+    uint8_t id[kMaxDriverUuidSize];
+  } uuid;
   uint32_t driverVersion;
 };
 
@@ -87,7 +89,9 @@ struct ze_device_properties_t {
   uint64_t timerResolution;
   uint32_t timestampValidBits;
   uint32_t kernelTimestampValidBits;
-  struct { uint8_t id[kMaxDeviceUuidSize]; } uuid;
+  struct {
+    uint8_t id[kMaxDeviceUuidSize];
+  } uuid;
   char name[kMaxDeviceName];
 };
 
@@ -206,18 +210,24 @@ using zeDeviceGetMemoryProperties_t = ze_result_t (*)(ze_device_handle_t, uint32
 using zeDeviceGetCommandQueueGroupProperties_t = ze_result_t (*)(ze_device_handle_t, uint32_t* count, ze_command_queue_group_properties_t*);
 using zeDevicePciGetPropertiesExt_t = ze_result_t (*)(ze_device_handle_t, ze_pci_ext_properties_t*);
 using zeDeviceCanAccessPeer_t = ze_result_t (*)(ze_device_handle_t, ze_device_handle_t peer, ze_bool_t* value);
-using zeContextCreateEx_t = ze_result_t (*)(ze_driver_handle_t, const ze_context_desc_t*, uint32_t numDevices, ze_device_handle_t* devices, ze_context_handle_t*);
+using zeContextCreateEx_t = ze_result_t (*)(ze_driver_handle_t, const ze_context_desc_t*, uint32_t numDevices, ze_device_handle_t* devices,
+                                            ze_context_handle_t*);
 using zeContextDestroy_t = ze_result_t (*)(ze_context_handle_t);
 using zeContextMakeMemoryResident_t = ze_result_t (*)(ze_context_handle_t, ze_device_handle_t, void* ptr, size_t size);
-using zeMemAllocDevice_t = ze_result_t (*)(ze_context_handle_t, const ze_device_mem_alloc_desc_t*, size_t size, size_t alignment, ze_device_handle_t, void** ptr);
-using zeMemAllocShared_t = ze_result_t (*)(ze_context_handle_t, const ze_device_mem_alloc_desc_t*, const ze_host_mem_alloc_desc_t*, size_t size, size_t alignment, ze_device_handle_t, void** ptr);
+using zeMemAllocDevice_t = ze_result_t (*)(ze_context_handle_t, const ze_device_mem_alloc_desc_t*, size_t size, size_t alignment, ze_device_handle_t,
+                                           void** ptr);
+using zeMemAllocShared_t = ze_result_t (*)(ze_context_handle_t, const ze_device_mem_alloc_desc_t*, const ze_host_mem_alloc_desc_t*, size_t size,
+                                           size_t alignment, ze_device_handle_t, void** ptr);
 using zeMemAllocHost_t = ze_result_t (*)(ze_context_handle_t, const ze_host_mem_alloc_desc_t*, size_t size, size_t alignment, void** ptr);
 using zeMemFree_t = ze_result_t (*)(ze_context_handle_t, void* ptr);
 using zeCommandListCreateImmediate_t = ze_result_t (*)(ze_context_handle_t, ze_device_handle_t, const ze_command_queue_desc_t*, ze_command_list_handle_t*);
 using zeCommandListDestroy_t = ze_result_t (*)(ze_command_list_handle_t);
-using zeCommandListAppendMemoryFill_t = ze_result_t (*)(ze_command_list_handle_t, void* ptr, const void* pattern, size_t patternSize, size_t size, ze_event_handle_t signal, uint32_t numWait, ze_event_handle_t* wait);
-using zeCommandListAppendMemoryCopy_t = ze_result_t (*)(ze_command_list_handle_t, void* dst, const void* src, size_t size, ze_event_handle_t signal, uint32_t numWait, ze_event_handle_t* wait);
-using zeEventPoolCreate_t = ze_result_t (*)(ze_context_handle_t, const ze_event_pool_desc_t*, uint32_t numDevices, ze_device_handle_t* devices, ze_event_pool_handle_t*);
+using zeCommandListAppendMemoryFill_t = ze_result_t (*)(ze_command_list_handle_t, void* ptr, const void* pattern, size_t patternSize, size_t size,
+                                                        ze_event_handle_t signal, uint32_t numWait, ze_event_handle_t* wait);
+using zeCommandListAppendMemoryCopy_t = ze_result_t (*)(ze_command_list_handle_t, void* dst, const void* src, size_t size, ze_event_handle_t signal,
+                                                        uint32_t numWait, ze_event_handle_t* wait);
+using zeEventPoolCreate_t = ze_result_t (*)(ze_context_handle_t, const ze_event_pool_desc_t*, uint32_t numDevices, ze_device_handle_t* devices,
+                                            ze_event_pool_handle_t*);
 using zeEventPoolDestroy_t = ze_result_t (*)(ze_event_pool_handle_t);
 using zeEventCreate_t = ze_result_t (*)(ze_event_pool_handle_t, const ze_event_desc_t*, ze_event_handle_t*);
 using zeEventDestroy_t = ze_result_t (*)(ze_event_handle_t);

@@ -42,7 +42,10 @@ struct ReturnTo {
 // release window that sat in such a dip read a full release as 0.67 in an A/A pair. Only
 // memory that really stays (a leak, a pool) costs the whole wait.
 bool waitStable(const char* phase, double maxMs, const AllocProbeParams& p, const SampleSink& sink, const ReturnTo* back = nullptr) {
-  struct Point { double t; int64_t avail; };
+  struct Point {
+    double t;
+    int64_t avail;
+  };
   std::vector<Point> window;
   window.reserve(256);
   const double start = monotonicMs();
@@ -146,8 +149,7 @@ Touch parseTouch(const std::string& s) {
   throw std::invalid_argument("touch must be none, fill or read, got '" + s + "'");
 }
 
-AllocProbeOutcome runAllocProbe(const BackendFactory& make, const AllocProbeParams& p, const SampleSink& sink,
-                                const CleanupSink& onCleanup) {
+AllocProbeOutcome runAllocProbe(const BackendFactory& make, const AllocProbeParams& p, const SampleSink& sink, const CleanupSink& onCleanup) {
   if (p.size == 0 || p.count < 1) throw std::invalid_argument("alloc probe: size and count must be positive");
   AllocProbeOutcome out;
   out.guardBytes = p.guardBytes;

@@ -23,14 +23,14 @@ struct AllocProbeParams {
   uint64_t size = 0;
   int count = 1;
   Touch touch = Touch::None;
-  double baselineMs = 5000;     // longest wait for a stable baseline
-  double settleMs = 5000;       // longest wait for readings to settle after free
-  double stableWindowMs = 600;  // window over which drift is judged
+  double baselineMs = 5000;       // longest wait for a stable baseline
+  double settleMs = 5000;         // longest wait for readings to settle after free
+  double stableWindowMs = 600;    // window over which drift is judged
   int64_t stableBytes = 8 << 20;  // spread of stabilityReading within the window that counts as stable
-  double intervalMs = 50;       // sampling period while waiting
-  int samplesPerStep = 3;       // samples after each allocation (their median is used)
-  int cycles = 0;               // alloc/free cycles after the release phase
-  int64_t guardBytes = 0;       // never allocate past MemAvailable - size < guardBytes
+  double intervalMs = 50;         // sampling period while waiting
+  int samplesPerStep = 3;         // samples after each allocation (their median is used)
+  int cycles = 0;                 // alloc/free cycles after the release phase
+  int64_t guardBytes = 0;         // never allocate past MemAvailable - size < guardBytes
   // Host memory touched and held through the measurement. Recently freed pages wait on
   // the per-CPU lists, invisible to MemFree/MemAvailable, and the next allocations take
   // them without MemAvailable moving (seen on this project's VMs: hundreds of MiB).
@@ -42,16 +42,16 @@ struct AllocProbeParams {
 
 struct ProbeSample {
   const char* phase;
-  int step;                 // allocation or cycle number, 0 outside those phases
-  uint64_t deviceBytes;     // device bytes live when sampled
+  int step;              // allocation or cycle number, 0 outside those phases
+  uint64_t deviceBytes;  // device bytes live when sampled
   MemSample mem;
 };
 
 struct AllocProbeOutcome {
-  int allocated = 0;            // allocations made before the end (or the guard)
+  int allocated = 0;  // allocations made before the end (or the guard)
   bool stoppedAtGuard = false;
-  int64_t guardBytes = 0;           // the guard it ran under
-  int64_t availableAtStop = -1;     // MemAvailable when the guard stopped it
+  int64_t guardBytes = 0;        // the guard it ran under
+  int64_t availableAtStop = -1;  // MemAvailable when the guard stopped it
   bool baselineStable = false;
   bool releaseSettled = false;
   uint64_t ballastBytes = 0;  // the ballast actually held (reduced to stay above the guard)
@@ -67,8 +67,7 @@ using BackendFactory = std::function<BackendPtr()>;
 using CleanupSink = std::function<void(const std::map<std::string, double>&)>;
 
 // Frees every allocation it made on every path; backend errors propagate after that.
-AllocProbeOutcome runAllocProbe(const BackendFactory& make, const AllocProbeParams& p, const SampleSink& sink,
-                                const CleanupSink& onCleanup = nullptr);
+AllocProbeOutcome runAllocProbe(const BackendFactory& make, const AllocProbeParams& p, const SampleSink& sink, const CleanupSink& onCleanup = nullptr);
 
 Touch parseTouch(const std::string& s);
 

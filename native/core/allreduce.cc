@@ -55,8 +55,7 @@ Algo parseAlgo(const std::string& s) {
   if (s == "ring") return Algo::Ring;
   if (s == "nccl-f32") return Algo::NcclF32;
   if (s == "nccl-bf16") return Algo::NcclBf16;
-  throw std::invalid_argument("unknown all-reduce algorithm '" + s +
-                              "' (known: direct-f32, bf16-trunc, bf16-rne, auto, ring, nccl-f32, nccl-bf16)");
+  throw std::invalid_argument("unknown all-reduce algorithm '" + s + "' (known: direct-f32, bf16-trunc, bf16-rne, auto, ring, nccl-f32, nccl-bf16)");
 }
 
 const char* algoName(Algo a) {
@@ -92,8 +91,7 @@ const char* exchangeName(Exchange e) {
 
 AllReducePlan planAllReduce(Algo a, int devices, size_t count, const AllReduceConfig& cfg, bool peerKernels) {
   if (devices < 2) throw std::invalid_argument("all-reduce needs at least 2 devices, got " + std::to_string(devices));
-  if (cfg.autoVariant != Algo::Bf16Trunc && cfg.autoVariant != Algo::Bf16Rne)
-    throw std::invalid_argument("autoVariant must be bf16-trunc or bf16-rne");
+  if (cfg.autoVariant != Algo::Bf16Trunc && cfg.autoVariant != Algo::Bf16Rne) throw std::invalid_argument("autoVariant must be bf16-trunc or bf16-rne");
   AllReducePlan p{a, a, false, 1, false, 0, Exchange::CopyEngine};
   if (a == Algo::Auto) p.ran = count < cfg.threshold ? Algo::DirectF32 : cfg.autoVariant;
   // The two-device paths exist for N = 2 only, as in the shipped code; anything else
@@ -106,8 +104,7 @@ AllReducePlan planAllReduce(Algo a, int devices, size_t count, const AllReduceCo
   if (twoDevice && cfg.exchange == Exchange::PeerKernel && !peerKernels)
     throw Unsupported("exchange peer-kernel: this backend's kernels cannot reach the peer's memory (use copy-engine or auto)");
   const bool kernelSize = static_cast<uint64_t>(count) * 4 < cfg.autoKernelBelowBytes;
-  if (twoDevice && peerKernels && (cfg.exchange == Exchange::PeerKernel || (cfg.exchange == Exchange::Auto && kernelSize)))
-    p.exchange = Exchange::PeerKernel;
+  if (twoDevice && peerKernels && (cfg.exchange == Exchange::PeerKernel || (cfg.exchange == Exchange::Auto && kernelSize))) p.exchange = Exchange::PeerKernel;
   // Only the copy engines pipeline: a peer kernel is one pass with nothing to overlap.
   const bool pipelined = twoDevice && p.exchange == Exchange::CopyEngine;
   if (pipelined && cfg.chunkBytes > 0 && static_cast<uint64_t>(count) * 4 >= 2 * static_cast<uint64_t>(cfg.chunkBytes)) {
@@ -120,9 +117,7 @@ AllReducePlan planAllReduce(Algo a, int devices, size_t count, const AllReduceCo
     case Algo::Bf16Trunc:
     case Algo::Bf16Rne: p.wireBytes = static_cast<uint64_t>(count) * 2; break;
     case Algo::Ring: p.wireBytes = ringWireBytes(devices, count); break;
-    default:
-      p.wireBytes = static_cast<uint64_t>(count) * elemBytes(p.ran) * 2 * static_cast<uint64_t>(devices - 1) / static_cast<uint64_t>(devices);
-      break;
+    default: p.wireBytes = static_cast<uint64_t>(count) * elemBytes(p.ran) * 2 * static_cast<uint64_t>(devices - 1) / static_cast<uint64_t>(devices); break;
   }
   return p;
 }
@@ -360,8 +355,7 @@ void AllReduce::directKernel(const std::vector<float*>& in, const std::vector<fl
   for (int d = 0; d < 2; ++d) {
     const size_t di = static_cast<size_t>(d), pi = static_cast<size_t>(1 - d);
     const Seg h = d == 0 ? Seg{0, mid} : Seg{mid, count - mid};
-    if (h.len)
-      b_.sumF32Shared(d, kComputeQueue, out[di] + h.lo, in[di] + h.lo, 1 - d, out[pi] + h.lo, in[pi] + h.lo, h.len);
+    if (h.len) b_.sumF32Shared(d, kComputeQueue, out[di] + h.lo, in[di] + h.lo, 1 - d, out[pi] + h.lo, in[pi] + h.lo, h.len);
   }
 }
 
@@ -381,8 +375,10 @@ void AllReduce::bf16Kernel(bool rne, const std::vector<float*>& in, const std::v
     const int p = 1 - d;
     const size_t di = static_cast<size_t>(d);
     wait(d, kComputeQueue, converted[p]);
-    if (rne) b_.sumBf16PairFromPeer(d, kComputeQueue, out[di], outbox(d), p, outbox(p), count);
-    else b_.sumF32Bf16FromPeer(d, kComputeQueue, out[di], in[di], p, outbox(p), count);
+    if (rne)
+      b_.sumBf16PairFromPeer(d, kComputeQueue, out[di], outbox(d), p, outbox(p), count);
+    else
+      b_.sumF32Bf16FromPeer(d, kComputeQueue, out[di], in[di], p, outbox(p), count);
   }
 }
 
@@ -432,8 +428,8 @@ void AllReduce::ring(const std::vector<float*>& in, const std::vector<float*>& o
       const int p = mod(r - 1, n);
       const Seg g = segment(count, n, mod(r - s, n));
       if (s == 0) {
-        wait(r, kCopyQueue, at(added, p, steps - 1));              // p's reduced segment is final
-        wait(r, kCopyQueue, at(added, r, steps - 1));              // our own adds are done writing
+        wait(r, kCopyQueue, at(added, p, steps - 1));               // p's reduced segment is final
+        wait(r, kCopyQueue, at(added, r, steps - 1));               // our own adds are done writing
         wait(r, kCopyQueue, at(pulled, mod(r + 1, n), steps - 1));  // the successor's pulls from us are done
       } else {
         wait(r, kCopyQueue, at(gathered, p, s - 1));  // p received this segment one step ago

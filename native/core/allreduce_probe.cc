@@ -16,7 +16,7 @@ constexpr size_t kGuard = 64;  // elements past the end of every output that mus
 // A NaN as FP32 and, in each half, as BF16: an element the call never wrote reads NaN.
 constexpr uint32_t kPoison = 0x7FA57FA5u;
 constexpr uint16_t kPoison16 = 0x7FA5u;
-constexpr double kU = 0x1p-24;  // FP32 unit roundoff
+constexpr double kU = 0x1p-24;   // FP32 unit roundoff
 constexpr double kU16 = 0x1p-8;  // BF16 unit roundoff (RNE)
 
 size_t round4(size_t n) { return (n + 3) / 4 * 4; }
@@ -43,8 +43,7 @@ struct Check {
 class Probe {
  public:
   Probe(Backend& b, const AllReduceProbeParams& p, int devices, size_t capCount, bool needF32, bool needBf16)
-      : b_(b), p_(p), n_(devices), cap_(capCount), ar_(b, devices, p.cfg), host_(static_cast<size_t>(devices)),
-        outs_(static_cast<size_t>(devices)) {
+      : b_(b), p_(p), n_(devices), cap_(capCount), ar_(b, devices, p.cfg), host_(static_cast<size_t>(devices)), outs_(static_cast<size_t>(devices)) {
     for (int d = 0; d < n_; ++d) {
       if (needF32) {
         in32_.emplace_back(b, d, (cap_ + kGuard) * 4);
@@ -142,9 +141,7 @@ class Probe {
     const bool exact = p_.input == Input::Exact;
     const int workers = workersFor(count);
     std::vector<Check> parts(static_cast<size_t>(workers));
-    parallelRanges(count, workers, [&](size_t lo, size_t hi, int w) {
-      judgeRange(ran, lo, hi, exact, parts[static_cast<size_t>(w)]);
-    });
+    parallelRanges(count, workers, [&](size_t lo, size_t hi, int w) { judgeRange(ran, lo, hi, exact, parts[static_cast<size_t>(w)]); });
     for (const Check& part : parts) c.merge(part);
     c.wrong += c.overrun;
     return c;
@@ -283,25 +280,21 @@ double errorBound(Algo ran, int d, const float* partials, int devices) {
   const double k = devices - 1;
   const double gamma = k * kU / (1 - k * kU);  // recursive summation of N terms
   switch (ran) {
-    case Algo::DirectF32:
-      return kU * std::fabs(s) + tiny;  // one rounding
+    case Algo::DirectF32: return kU * std::fabs(s) + tiny;  // one rounding
     case Algo::Ring:
-    case Algo::NcclF32:
-      return devices == 2 ? kU * std::fabs(s) + tiny : gamma * a + tiny;
+    case Algo::NcclF32: return devices == 2 ? kU * std::fabs(s) + tiny : gamma * a + tiny;
     case Algo::Bf16Trunc: {
       // The peer's value truncated (less than one BF16 ulp: 2^-7 relative), then one
       // FP32 rounding of a sum that can exceed |s| by that much.
       const double peer = std::fabs(static_cast<double>(partials[1 - d]));
       return 0x1p-7 * peer * (1 + kU) + kU * std::fabs(s) + tiny;
     }
-    case Algo::Bf16Rne:
-      return kU16 * a * (1 + kU) + kU * std::fabs(s) + tiny;
+    case Algo::Bf16Rne: return kU16 * a * (1 + kU) + kU * std::fabs(s) + tiny;
     case Algo::NcclBf16:
       // BF16 inputs (RNE) and BF16 partial sums: about one BF16 rounding of everything
       // per device, with room for the growth of the partial sums.
       return devices * kU16 * a * 1.05 + tiny;
-    case Algo::Auto:
-      break;
+    case Algo::Auto: break;
   }
   throw std::logic_error("errorBound: unresolved algorithm");
 }
@@ -329,13 +322,165 @@ std::vector<uint64_t> allReduceCounts(const AllReduceProbeParams& p) {
   return c;
 }
 
-AllReduceProbeOutcome runAllReduceProbe(const std::function<BackendPtr()>& make, const AllReduceProbeParams& p,
-                                        const AllReduceSink& sink) {
+namespace {
+
+std::vector<Algo> requestedAlgorithms(const AllReduceProbeParams& p) {
   if (p.iters < 1 || p.warmup < 0 || p.check < 0) throw std::invalid_argument("allreduce: iters must be >= 1, warmup and check >= 0");
   if (p.algorithms.empty()) throw std::invalid_argument("allreduce: no algorithm given");
   if (p.cfg.threshold < 1) throw std::invalid_argument("allreduce: threshold must be >= 1");
   std::vector<Algo> requested;
   for (const std::string& s : p.algorithms) requested.push_back(parseAlgo(s));
+  return requested;
+}
+
+// The requested algorithms that run here: a library (NCCL) that cannot is noted in
+// out.unsupported and left out; none left is Unsupported.
+std::vector<Algo> usableAlgorithms(Probe& probe, const std::vector<Algo>& requested, const AllReduceProbeParams& p, AllReduceProbeOutcome& out) {
+  AllReduce& ar = probe.ar();
+  std::vector<Algo> algos;
+  for (size_t i = 0; i < requested.size(); ++i) {
+    const Algo a = requested[i];
+    if (isLibrary(a)) {
+      try {
+        ar.enqueue(a, probe.inputs(a), probe.outputs(a), 1);
+        ar.synchronize();
+        ar.release();
+      } catch (const Unsupported& e) {
+        ar.synchronize();
+        ar.release();
+        out.unsupported.emplace_back(p.algorithms[i], e.what());
+        continue;
+      }
+    }
+    algos.push_back(a);
+    out.algorithms.push_back(algoName(a));
+  }
+  if (algos.empty()) {
+    std::string why;
+    for (const auto& [name, reason] : out.unsupported) why += (why.empty() ? "" : "; ") + name + ": " + reason;
+    throw Unsupported(why);
+  }
+  return algos;
+}
+
+// A row's description before it is measured: what ran, how, and what it sends.
+AllReduceRow planRow(Algo a, const AllReducePlan& plan, uint64_t count, uint64_t threshold, const std::string& routes) {
+  AllReduceRow row;
+  row.algorithm = algoName(a);
+  row.ran = algoName(plan.ran);
+  row.fellBack = plan.fellBack;
+  row.thresholdRow = count + 1 == threshold || count == threshold || count == threshold + 1;
+  row.count = count;
+  row.bytes = count * elemBytes(a);
+  row.chunks = plan.chunks;
+  if (!isLibrary(plan.ran)) row.exchange = exchangeName(plan.exchange);
+  if (!isLibrary(plan.ran) && plan.exchange != Exchange::PeerKernel) row.route = routes;
+  row.wireBytes = plan.wireBytes;
+  row.mayDisagree = plan.mayDisagree;
+  return row;
+}
+
+// What the checked iteration `it` of a row checks: each catches another kind of bug.
+enum class CheckKind {
+  PoisonedScratch,  // 0: out of place, the algorithm's scratch poisoned first (reads of unwritten scratch)
+  InPlace,          // 1: output buffer = input buffer (aliasing)
+  StaleScratch,     // 2: a call at another size first (scratch left over from it)
+  Repeat,           // 3..: out of place again, other inputs
+};
+
+CheckKind checkKindOf(int it) {
+  switch (it) {
+    case 0: return CheckKind::PoisonedScratch;
+    case 1: return CheckKind::InPlace;
+    case 2: return CheckKind::StaleScratch;
+    default: return CheckKind::Repeat;
+  }
+}
+
+struct RowContext {
+  Algo algo;
+  const AllReducePlan& plan;
+  uint64_t count;
+  int devices;
+  const AllReduceProbeParams& p;
+  // The other size of the stale-scratch check.
+  uint64_t staleCount;
+};
+
+// p.check checked calls of one row (CheckKind says what each one checks); their counts go into the row.
+void checkRow(Probe& probe, const RowContext& r, AllReduceRow& row) {
+  const size_t c = static_cast<size_t>(r.count);
+  Check all;
+  for (int it = 0; it < r.p.check; ++it) {
+    switch (checkKindOf(it)) {
+      case CheckKind::InPlace: {
+        Check inPlace = probe.checked(r.algo, r.plan.ran, c, callId(r.count, it, 0), true, false);
+        row.wrongInPlace = inPlace.wrong;
+        all.merge(inPlace);
+        row.checked += 1;
+        break;
+      }
+      case CheckKind::StaleScratch: {
+        const size_t m = static_cast<size_t>(r.staleCount);
+        const AllReducePlan planM = planAllReduce(r.algo, r.devices, m, r.p.cfg, probe.ar().peerKernels());
+        Check stale = probe.checked(r.algo, planM.ran, m, callId(r.count, it, 0), false, false);
+        // `auto` may take another path at the other size; its disagreement is by
+        // design there and says nothing about this row's path.
+        if (planM.mayDisagree && !r.plan.mayDisagree) {
+          stale.disagree = 0;
+          stale.maxDisagree = 0;
+        }
+        stale.merge(probe.checked(r.algo, r.plan.ran, c, callId(r.count, it, 1), false, false));
+        row.wrongStale = stale.wrong;
+        all.merge(stale);
+        row.checked += 2;
+        break;
+      }
+      case CheckKind::PoisonedScratch:
+      case CheckKind::Repeat:
+        all.merge(probe.checked(r.algo, r.plan.ran, c, callId(r.count, it, 0), false, it == 0));
+        row.checked += 1;
+        break;
+    }
+  }
+  row.wrong = all.wrong;
+  row.overrun = all.overrun;
+  row.nonFinite = all.nonFinite;
+  row.maxError = all.maxError;
+  row.disagree = all.disagree;
+  row.maxDisagree = all.maxDisagree;
+}
+
+// Timing, out of place, on the inputs of the last checked call at this size.
+void timeRow(Backend& b, Probe& probe, const RowContext& r, bool& hostClock, AllReduceRow& row) {
+  const size_t c = static_cast<size_t>(r.count);
+  AllReduce& ar = probe.ar();
+  if (!probe.loaded(r.algo, c)) probe.load(r.algo, c, callId(r.count, 0, 0), false);
+  const std::vector<void*> in = probe.inputs(r.algo), o = probe.outputs(r.algo);
+  for (int w = 0; w < r.p.warmup; ++w) ar.enqueue(r.algo, in, o, c);
+  ar.synchronize();
+  ar.release();
+  const TimeStats ts = timeStats(timeRuns(
+      b, r.p.iters,
+      [&] {
+        CallEvents e = ar.enqueue(r.algo, in, o, c);
+        return EventPair{e.start, e.end};
+      },
+      [&] { ar.synchronize(); }, [&] { ar.release(); }, hostClock));
+  row.timeUs = ts.medianUs;
+  row.minUs = ts.minUs;
+  row.p90Us = ts.p90Us;
+  row.iters = ts.n;
+  row.hostClock = hostClock;
+}
+
+}  // namespace
+
+// Phases: the parameters checked; the backend opened; the link ceiling measured; the
+// algorithms that run here found; then per size and algorithm a row planned, checked
+// (checkRow) and timed (timeRow), and streamed out.
+AllReduceProbeOutcome runAllReduceProbe(const std::function<BackendPtr()>& make, const AllReduceProbeParams& p, const AllReduceSink& sink) {
+  const std::vector<Algo> requested = requestedAlgorithms(p);
   const std::vector<uint64_t> counts = allReduceCounts(p);
   const uint64_t maxCount = counts.back();
   if (maxCount > (uint64_t{1} << 40)) throw std::invalid_argument("allreduce: count too large");
@@ -368,102 +513,16 @@ AllReduceProbeOutcome runAllReduceProbe(const std::function<BackendPtr()>& make,
   bool needF32 = false, needBf16 = false;
   for (Algo a : requested) (a == Algo::NcclBf16 ? needBf16 : needF32) = true;
   Probe probe(b, p, n, static_cast<size_t>(cap), needF32, needBf16);
-  AllReduce& ar = probe.ar();
+  const std::vector<Algo> algos = usableAlgorithms(probe, requested, p, out);
 
-  std::vector<Algo> algos;
-  for (size_t i = 0; i < requested.size(); ++i) {
-    const Algo a = requested[i];
-    if (isLibrary(a)) {
-      try {
-        ar.enqueue(a, probe.inputs(a), probe.outputs(a), 1);
-        ar.synchronize();
-        ar.release();
-      } catch (const Unsupported& e) {
-        ar.synchronize();
-        ar.release();
-        out.unsupported.emplace_back(p.algorithms[i], e.what());
-        continue;
-      }
-    }
-    algos.push_back(a);
-    out.algorithms.push_back(algoName(a));
-  }
-  if (algos.empty()) {
-    std::string why;
-    for (const auto& [name, reason] : out.unsupported) why += (why.empty() ? "" : "; ") + name + ": " + reason;
-    throw Unsupported(why);
-  }
-
-  const uint64_t t = p.cfg.threshold;
   const std::string routes = copyRoutes(b, n);
   for (uint64_t count : counts) {
-    const size_t c = static_cast<size_t>(count);
     for (Algo a : algos) {
-      const AllReducePlan plan = planAllReduce(a, n, c, p.cfg, ar.peerKernels());
-      AllReduceRow row;
-      row.algorithm = algoName(a);
-      row.ran = algoName(plan.ran);
-      row.fellBack = plan.fellBack;
-      row.thresholdRow = count + 1 == t || count == t || count == t + 1;
-      row.count = count;
-      row.bytes = count * elemBytes(a);
-      row.chunks = plan.chunks;
-      if (!isLibrary(plan.ran)) row.exchange = exchangeName(plan.exchange);
-      if (!isLibrary(plan.ran) && plan.exchange != Exchange::PeerKernel) row.route = routes;
-      row.wireBytes = plan.wireBytes;
-      row.mayDisagree = plan.mayDisagree;
-
-      Check all;
-      for (int it = 0; it < p.check; ++it) {
-        if (it == 1) {
-          Check inPlace = probe.checked(a, plan.ran, c, callId(count, it, 0), true, false);
-          row.wrongInPlace = inPlace.wrong;
-          all.merge(inPlace);
-          row.checked += 1;
-        } else if (it == 2) {
-          const size_t m = static_cast<size_t>(staleCount(count));
-          const AllReducePlan planM = planAllReduce(a, n, m, p.cfg, ar.peerKernels());
-          Check stale = probe.checked(a, planM.ran, m, callId(count, it, 0), false, false);
-          // `auto` may take another path at the other size; its disagreement is by
-          // design there and says nothing about this row's path.
-          if (planM.mayDisagree && !plan.mayDisagree) {
-            stale.disagree = 0;
-            stale.maxDisagree = 0;
-          }
-          stale.merge(probe.checked(a, plan.ran, c, callId(count, it, 1), false, false));
-          row.wrongStale = stale.wrong;
-          all.merge(stale);
-          row.checked += 2;
-        } else {
-          all.merge(probe.checked(a, plan.ran, c, callId(count, it, 0), false, it == 0));
-          row.checked += 1;
-        }
-      }
-      row.wrong = all.wrong;
-      row.overrun = all.overrun;
-      row.nonFinite = all.nonFinite;
-      row.maxError = all.maxError;
-      row.disagree = all.disagree;
-      row.maxDisagree = all.maxDisagree;
-
-      // Timing, out of place, on the inputs of the last checked call at this size.
-      if (!probe.loaded(a, c)) probe.load(a, c, callId(count, 0, 0), false);
-      const std::vector<void*> in = probe.inputs(a), o = probe.outputs(a);
-      for (int w = 0; w < p.warmup; ++w) ar.enqueue(a, in, o, c);
-      ar.synchronize();
-      ar.release();
-      const TimeStats ts = timeStats(timeRuns(
-          b, p.iters,
-          [&] {
-            CallEvents e = ar.enqueue(a, in, o, c);
-            return EventPair{e.start, e.end};
-          },
-          [&] { ar.synchronize(); }, [&] { ar.release(); }, out.hostClock));
-      row.timeUs = ts.medianUs;
-      row.minUs = ts.minUs;
-      row.p90Us = ts.p90Us;
-      row.iters = ts.n;
-      row.hostClock = out.hostClock;
+      const AllReducePlan plan = planAllReduce(a, n, static_cast<size_t>(count), p.cfg, probe.ar().peerKernels());
+      const RowContext r{a, plan, count, n, p, staleCount(count)};
+      AllReduceRow row = planRow(a, plan, count, p.cfg.threshold, routes);
+      checkRow(probe, r, row);
+      timeRow(b, probe, r, out.hostClock, row);
       ++out.rows;
       sink(row);
     }

@@ -28,7 +28,7 @@ struct AllReduceProbeParams {
   AllReduceConfig cfg;
   Input input = Input::Exact;
   uint64_t seed = 1;
-  std::vector<uint64_t> counts;          // explicit element counts
+  std::vector<uint64_t> counts;         // explicit element counts
   uint64_t minBytes = 0, maxBytes = 0;  // FP32 bytes; 0: not set
   double factor = 2;
   int iters = 20;
@@ -69,8 +69,8 @@ struct AllReduceProbeOutcome {
   uint64_t seed = 0;
   std::string input;
   bool hostClock = false;
-  LinkCeiling link;  // bytes = 0: not measured
-  std::vector<std::string> algorithms;  // the ones that ran
+  LinkCeiling link;                                              // bytes = 0: not measured
+  std::vector<std::string> algorithms;                           // the ones that ran
   std::vector<std::pair<std::string, std::string>> unsupported;  // algorithm, why
   std::vector<uint64_t> counts;
   int rows = 0;
@@ -78,8 +78,7 @@ struct AllReduceProbeOutcome {
 
 using AllReduceSink = std::function<void(const AllReduceRow&)>;
 
-AllReduceProbeOutcome runAllReduceProbe(const std::function<BackendPtr()>& make, const AllReduceProbeParams& p,
-                                        const AllReduceSink& sink);
+AllReduceProbeOutcome runAllReduceProbe(const std::function<BackendPtr()>& make, const AllReduceProbeParams& p, const AllReduceSink& sink);
 
 // The element counts a sweep visits: minBytes..maxBytes by factor (as FP32 counts),
 // the explicit counts, and threshold - 1, threshold, threshold + 1 when they lie within

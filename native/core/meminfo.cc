@@ -68,11 +68,16 @@ void parseKeyed(const char* text, const Field* fields, size_t nFields, MemSample
 }
 
 const Field kMeminfoFields[] = {
-    {"MemTotal", &MemSample::memTotal},       {"MemFree", &MemSample::memFree},
-    {"MemAvailable", &MemSample::memAvailable}, {"Committed_AS", &MemSample::committedAS},
-    {"Shmem", &MemSample::shmem},             {"AnonPages", &MemSample::anonPages},
-    {"GPUActive", &MemSample::gpuActive},     {"Cached", &MemSample::cached},
-    {"SUnreclaim", &MemSample::sUnreclaim},   {"PageTables", &MemSample::pageTables},
+    {"MemTotal", &MemSample::memTotal},
+    {"MemFree", &MemSample::memFree},
+    {"MemAvailable", &MemSample::memAvailable},
+    {"Committed_AS", &MemSample::committedAS},
+    {"Shmem", &MemSample::shmem},
+    {"AnonPages", &MemSample::anonPages},
+    {"GPUActive", &MemSample::gpuActive},
+    {"Cached", &MemSample::cached},
+    {"SUnreclaim", &MemSample::sUnreclaim},
+    {"PageTables", &MemSample::pageTables},
     {"KernelStack", &MemSample::kernelStack},
 };
 const Field kStatusFields[] = {
@@ -84,13 +89,9 @@ const Field kStatusFields[] = {
 
 }  // namespace
 
-void parseMeminfo(const char* text, MemSample& out) {
-  parseKeyed(text, kMeminfoFields, sizeof kMeminfoFields / sizeof kMeminfoFields[0], out);
-}
+void parseMeminfo(const char* text, MemSample& out) { parseKeyed(text, kMeminfoFields, sizeof kMeminfoFields / sizeof kMeminfoFields[0], out); }
 
-void parseProcStatus(const char* text, MemSample& out) {
-  parseKeyed(text, kStatusFields, sizeof kStatusFields / sizeof kStatusFields[0], out);
-}
+void parseProcStatus(const char* text, MemSample& out) { parseKeyed(text, kStatusFields, sizeof kStatusFields / sizeof kStatusFields[0], out); }
 
 int64_t parseZoneinfoPcpPages(const char* text) {
   int64_t pages = 0;

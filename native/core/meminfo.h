@@ -28,9 +28,7 @@ struct MemSample {
 
 // MemAvailable plus the per-CPU free pages where known: the host-memory reading the
 // probes fit and guard on.
-inline int64_t hostAvailable(const MemSample& m) {
-  return m.memAvailable < 0 ? -1 : m.memAvailable + (m.pcpFree > 0 ? m.pcpFree : 0);
-}
+inline int64_t hostAvailable(const MemSample& m) { return m.memAvailable < 0 ? -1 : m.memAvailable + (m.pcpFree > 0 ? m.pcpFree : 0); }
 
 // The reading the probe waits on for stability: hostAvailable with what other processes
 // took since added back, where the kernel prints the fields for it: their anonymous

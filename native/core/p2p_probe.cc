@@ -163,7 +163,8 @@ P2pRow measure(Backend& b, Links& links, int a, int c, bool both, uint64_t bytes
   for (int i = 0; i < warmup; ++i) enqueue();
   links.syncAll();
   links.release();
-  const TimeStats t = timeStats(timeRuns(b, iters, enqueue, [&] { links.syncAll(); }, [&] { links.release(); }, hostClock));
+  const TimeStats t = timeStats(timeRuns(
+      b, iters, enqueue, [&] { links.syncAll(); }, [&] { links.release(); }, hostClock));
   P2pRow r;
   r.src = a;
   r.dst = c;

@@ -29,8 +29,8 @@ struct P2pRow {
   uint64_t bytes = 0;
   double timeUs = 0, minUs = 0, p90Us = 0;
   int iters = 0;
-  double gbps = 0;      // per direction, from the median time (1e9 bytes/s)
-  uint64_t wrong = 0;   // bytes that did not arrive as sent (or landed past the end)
+  double gbps = 0;         // per direction, from the median time (1e9 bytes/s)
+  uint64_t wrong = 0;      // bytes that did not arrive as sent (or landed past the end)
   bool hostClock = false;  // timed by the host clock (the backend could not time events)
   std::string route;       // Backend::copyRoute of the copies (both ways: "a / b" if they differ)
 };

@@ -1,5 +1,5 @@
-// Finds and creates backends by name: host and ze are built into the addon; cuda and
-// sycl are plugins (libxpudiag_<name>.so next to the addon) opened at run time.
+// Finds and creates backends by name: host and ze are built into the addon; every other
+// one (cuda, sycl) is a plugin (libxpudiag_<name>.so next to the addon) opened at run time.
 #pragma once
 
 #include <functional>
@@ -18,7 +18,5 @@ BackendPtr createBackend(const std::string& name, const Options& options);
 // Folder the plugins are looked up in (the addon's own folder unless overridden by
 // XPUDIAG_PLUGIN_DIR).
 std::string pluginDir();
-
-const char* const kBackendNames[] = {"host", "ze", "cuda", "sycl"};
 
 }  // namespace xpd

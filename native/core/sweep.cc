@@ -37,8 +37,8 @@ TimeStats timeStats(std::vector<double> us) {
   return t;
 }
 
-std::vector<double> timeRuns(Backend& b, int iters, const std::function<EventPair()>& enqueue,
-                             const std::function<void()>& syncAll, const std::function<void()>& release, bool& hostClock) {
+std::vector<double> timeRuns(Backend& b, int iters, const std::function<EventPair()>& enqueue, const std::function<void()>& syncAll,
+                             const std::function<void()>& release, bool& hostClock) {
   std::vector<double> us;
   us.reserve(static_cast<size_t>(std::max(0, iters)));
   if (!hostClock) {

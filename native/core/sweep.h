@@ -69,8 +69,8 @@ class DeviceBuffer {
 struct EventPair {
   Event start = 0, end = 0;
 };
-std::vector<double> timeRuns(Backend& b, int iters, const std::function<EventPair()>& enqueue,
-                             const std::function<void()>& syncAll, const std::function<void()>& release, bool& hostClock);
+std::vector<double> timeRuns(Backend& b, int iters, const std::function<EventPair()>& enqueue, const std::function<void()>& syncAll,
+                             const std::function<void()>& release, bool& hostClock);
 
 // Deterministic 64-bit mixing (splitmix64): inputs are a pure function of the seed and
 // the position, so any run can be reproduced from the seed in its report.

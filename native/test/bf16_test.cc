@@ -11,21 +11,21 @@ using namespace xpd;
 
 static int failures = 0;
 
-#define EXPECT_EQ16(expr, want)                                                                                  \
-  do {                                                                                                           \
-    const unsigned got_ = (expr), want_ = (want);                                                                \
-    if (got_ != want_) {                                                                                         \
-      std::printf("FAIL %s:%d: %s = 0x%04x, want 0x%04x\n", __FILE__, __LINE__, #expr, got_, want_);           \
-      ++failures;                                                                                                \
-    }                                                                                                            \
+#define EXPECT_EQ16(expr, want)                                                                      \
+  do {                                                                                               \
+    const unsigned got_ = (expr), want_ = (want);                                                    \
+    if (got_ != want_) {                                                                             \
+      std::printf("FAIL %s:%d: %s = 0x%04x, want 0x%04x\n", __FILE__, __LINE__, #expr, got_, want_); \
+      ++failures;                                                                                    \
+    }                                                                                                \
   } while (0)
 
-#define EXPECT_TRUE(cond)                                                        \
-  do {                                                                           \
-    if (!(cond)) {                                                               \
-      std::printf("FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond);                \
-      ++failures;                                                                \
-    }                                                                            \
+#define EXPECT_TRUE(cond)                                         \
+  do {                                                            \
+    if (!(cond)) {                                                \
+      std::printf("FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond); \
+      ++failures;                                                 \
+    }                                                             \
   } while (0)
 
 static uint16_t rne(uint32_t bits) { return f32ToBf16Rne(bitsF32(bits)); }
@@ -35,7 +35,7 @@ static bool isNan16(uint16_t h) { return (h & 0x7f80u) == 0x7f80u && (h & 0x007f
 // Nearest BF16 by exhaustive neighbourhood search in double; ties to the even one.
 static uint16_t referenceRne(float x) {
   const uint16_t t = static_cast<uint16_t>(f32Bits(x) >> 16);  // toward zero
-  const uint16_t up = static_cast<uint16_t>(t + 1);             // away from zero (may be inf)
+  const uint16_t up = static_cast<uint16_t>(t + 1);            // away from zero (may be inf)
   const double dx = x;
   // Past the largest finite value, IEEE rounding treats inf as if it were 2^128.
   const double lo = bf16ToF32(t), hi = (up & 0x7fffu) == 0x7f80u ? std::copysign(0x1p128, dx) : bf16ToF32(up);
@@ -111,8 +111,8 @@ int main() {
     const uint16_t want = std::isinf(x) ? static_cast<uint16_t>(bits >> 16) : referenceRne(x);
     // Truncation: never larger in magnitude, less than one BF16 ulp away.
     const uint16_t t = f32ToBf16Trunc(x);
-    const bool truncOk = std::isinf(x) || (std::fabs(static_cast<double>(bf16ToF32(t))) <= std::fabs(static_cast<double>(x)) &&
-                                           t == static_cast<uint16_t>(bits >> 16));
+    const bool truncOk =
+        std::isinf(x) || (std::fabs(static_cast<double>(bf16ToF32(t))) <= std::fabs(static_cast<double>(x)) && t == static_cast<uint16_t>(bits >> 16));
     if ((got != want || !truncOk) && mismatches++ < 5) std::printf("FAIL 0x%08x: rne 0x%04x want 0x%04x, trunc 0x%04x\n", bits, got, want, t);
   }
   failures += mismatches;

@@ -42,14 +42,14 @@ static void correctness(int devices, Input input, const std::vector<uint64_t>& c
   AllReduceProbeOutcome o = runAllReduceProbe(host(devices), params(input, counts, exchange), [&](const AllReduceRow& r) {
     // The ring always copies; the two-device paths take the exchange asked for.
     const char* want = r.ran == "ring" ? "copy-engine" : exchange == Exchange::Auto ? "peer-kernel" : exchangeName(exchange);
-    CHECK(r.exchange == want, "devices=%d %s count=%llu exchange %s, want %s", devices, r.algorithm.c_str(), (unsigned long long)r.count,
-          r.exchange.c_str(), want);
+    CHECK(r.exchange == want, "devices=%d %s count=%llu exchange %s, want %s", devices, r.algorithm.c_str(), (unsigned long long)r.count, r.exchange.c_str(),
+          want);
     CHECK(r.exchange != "peer-kernel" || r.chunks == 1, "peer kernels are not chunked");
-    CHECK(r.wrong == 0, "devices=%d %s count=%llu wrong=%llu (in place %llu, stale %llu, overrun %llu) maxError=%g", devices,
-          r.algorithm.c_str(), (unsigned long long)r.count, (unsigned long long)r.wrong, (unsigned long long)r.wrongInPlace,
-          (unsigned long long)r.wrongStale, (unsigned long long)r.overrun, r.maxError);
-    CHECK(r.mayDisagree || r.disagree == 0, "devices=%d %s count=%llu disagree=%llu", devices, r.algorithm.c_str(),
-          (unsigned long long)r.count, (unsigned long long)r.disagree);
+    CHECK(r.wrong == 0, "devices=%d %s count=%llu wrong=%llu (in place %llu, stale %llu, overrun %llu) maxError=%g", devices, r.algorithm.c_str(),
+          (unsigned long long)r.count, (unsigned long long)r.wrong, (unsigned long long)r.wrongInPlace, (unsigned long long)r.wrongStale,
+          (unsigned long long)r.overrun, r.maxError);
+    CHECK(r.mayDisagree || r.disagree == 0, "devices=%d %s count=%llu disagree=%llu", devices, r.algorithm.c_str(), (unsigned long long)r.count,
+          (unsigned long long)r.disagree);
     CHECK(r.checked == 4, "checked=%d", r.checked);
     CHECK(r.maxError <= 1, "maxError=%g", r.maxError);
     if (r.algorithm == "bf16-trunc") truncDisagree += r.disagree;
@@ -70,8 +70,8 @@ static uint64_t wrongWithFault(const std::string& fault, const std::string& algo
 
 int main(int argc, char** argv) {
   const bool quick = argc > 1 && std::strcmp(argv[1], "quick") == 0;
-  const std::vector<uint64_t> counts = quick ? std::vector<uint64_t>{1, 2, 3, 1000, 32767, 32768, 32769}
-                                             : std::vector<uint64_t>{1, 2, 3, 1000, 32767, 32768, 32769, 1000003};
+  const std::vector<uint64_t> counts =
+      quick ? std::vector<uint64_t>{1, 2, 3, 1000, 32767, 32768, 32769} : std::vector<uint64_t>{1, 2, 3, 1000, 32767, 32768, 32769, 1000003};
   for (int devices : {2, 3})
     for (Input input : {Input::Exact, Input::Random})
       for (Exchange e : {Exchange::CopyEngine, Exchange::PeerKernel, Exchange::Auto}) correctness(devices, input, counts, e);
@@ -112,8 +112,7 @@ int main(int argc, char** argv) {
     const uint64_t skip = wrongWithFault("skip-last", algo), nowait = wrongWithFault("no-wait", algo);
     CHECK(skip > 0, "skip-last not caught for %s", algo);
     CHECK(nowait > 0, "no-wait not caught for %s", algo);
-    std::printf("ok: faults caught for %s (skip-last %llu wrong, no-wait %llu wrong)\n", algo, (unsigned long long)skip,
-                (unsigned long long)nowait);
+    std::printf("ok: faults caught for %s (skip-last %llu wrong, no-wait %llu wrong)\n", algo, (unsigned long long)skip, (unsigned long long)nowait);
   }
   try {
     wrongWithFault("worker-throw", "direct-f32");

@@ -38,8 +38,7 @@ int main(int argc, char** argv) {
   // The fields the interference correction reads.
   MemSample k;
   parseMeminfo("MemTotal: 100 kB\nCached:  7 kB\nSUnreclaim: 3 kB\nPageTables: 5 kB\nKernelStack: 2 kB\nSwapCached: 9 kB\n", k);
-  CHECK(k.cached == 7 * 1024 && k.sUnreclaim == 3 * 1024 && k.pageTables == 5 * 1024 && k.kernelStack == 2 * 1024,
-        "meminfo interference fields");
+  CHECK(k.cached == 7 * 1024 && k.sUnreclaim == 3 * 1024 && k.pageTables == 5 * 1024 && k.kernelStack == 2 * 1024, "meminfo interference fields");
   parseProcStatus("RssAnon:\t 11 kB\nRssShmem:\t 4 kB\nVmPTE:\t 1 kB\n", k);
   CHECK(k.rssShmem == 4 * 1024 && k.vmPTE == 1024 && k.rssAnon == 11 * 1024, "status interference fields");
 

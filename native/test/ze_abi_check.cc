@@ -10,8 +10,7 @@
 namespace z = xpd::ze;
 
 #define SAME_SIZE(ours, theirs) static_assert(sizeof(z::ours) == sizeof(::theirs), #ours " size differs from " #theirs)
-#define SAME_FIELD(ours, theirs, field) \
-  static_assert(offsetof(z::ours, field) == offsetof(::theirs, field), #ours "." #field " offset differs")
+#define SAME_FIELD(ours, theirs, field) static_assert(offsetof(z::ours, field) == offsetof(::theirs, field), #ours "." #field " offset differs")
 #define SAME_VALUE(name) static_assert(static_cast<long long>(z::name) == static_cast<long long>(::name), #name " differs")
 
 SAME_SIZE(ze_result_t, ze_result_t);

@@ -28,7 +28,8 @@ export interface Interaction {
   hostPerDevice: number | null;
 }
 
-export interface Attribution {
+/** Within one run: which factors of a matrix switch the shadowing verdict (report.analysis.attribution). */
+export interface FactorAttribution {
   group: string;
   cases: number;
   /** Factors whose change alone, all else equal, switches the verdict in at least one pair of cases. */
@@ -63,15 +64,13 @@ function meanHost(cases: FactorCase[]): number | null {
   return v.length ? mean(v) : null;
 }
 
-export function attribute(group: string, all: FactorCase[]): Attribution {
+export function attribute(group: string, all: FactorCase[]): FactorAttribution {
   // Only decided verdicts carry information about the factors.
   const cases = all.filter((c) => c.verdict === 'shadow' || c.verdict === 'clean');
   const keys = [...new Set(cases.flatMap((c) => Object.keys(c.factors)))].sort();
   const varying = keys.filter((k) => levels(cases, k).length > 1);
 
-  const switching = varying.filter((f) =>
-    cases.some((a) => cases.some((b) => a.factors[f] !== b.factors[f] && sameExcept(a, b, f, keys) && a.verdict !== b.verdict)),
-  );
+  const switching = varying.filter((f) => cases.some((a) => cases.some((b) => a.factors[f] !== b.factors[f] && sameExcept(a, b, f, keys) && a.verdict !== b.verdict)));
   const inert = varying.filter((f) => !switching.includes(f));
 
   const mainEffects: Effect[] = [];
@@ -84,7 +83,9 @@ export function attribute(group: string, all: FactorCase[]): Attribution {
     const h1 = meanHost(hi);
     const h0 = meanHost(lo);
     mainEffects.push({
-      factor: f, high, low,
+      factor: f,
+      high,
+      low,
       shadowShare: mean(hi.map((c) => +(c.verdict === 'shadow'))) - mean(lo.map((c) => +(c.verdict === 'shadow'))),
       hostPerDevice: h1 !== null && h0 !== null ? h1 - h0 : null,
     });
@@ -108,7 +109,16 @@ export function attribute(group: string, all: FactorCase[]): Attribution {
   }
 
   const condition = findCondition(cases, switching);
-  return { group, cases: cases.length, switching, inert, condition, mainEffects, interactions, statement: statement(cases, switching, inert, condition, all.filter((c) => c.verdict !== 'skip').length - cases.length, all.filter((c) => c.verdict === 'skip').length) };
+  return {
+    group,
+    cases: cases.length,
+    switching,
+    inert,
+    condition,
+    mainEffects,
+    interactions,
+    statement: statement(cases, switching, inert, condition, all.filter((c) => c.verdict !== 'skip').length - cases.length, all.filter((c) => c.verdict === 'skip').length),
+  };
 }
 
 /** The smallest set of factor levels (over the switching factors) true exactly for the shadow cases. */
@@ -131,10 +141,7 @@ function findCondition(cases: FactorCase[], switching: string[]): Record<string,
 }
 
 function statement(cases: FactorCase[], switching: string[], inert: string[], condition: Record<string, string> | null, undecided: number, skipped = 0): string {
-  const left = [
-    ...(undecided ? [`${counted(undecided, 'inconclusive or failed case')}`] : []),
-    ...(skipped ? [`${skipped} skipped`] : []),
-  ];
+  const left = [...(undecided ? [`${counted(undecided, 'inconclusive or failed case')}`] : []), ...(skipped ? [`${skipped} skipped`] : [])];
   const tail = left.length ? ` (${left.join(', ')} left out)` : '';
   if (!cases.length) return undecided ? `no case reached a verdict${tail}` : skipped ? `not run: ${skipped === 1 ? 'its one case' : `all ${skipped} cases`} skipped` : 'no case reached a verdict';
   const shadows = cases.filter((c) => c.verdict === 'shadow').length;
@@ -142,7 +149,9 @@ function statement(cases: FactorCase[], switching: string[], inert: string[], co
   if (shadows === 0) return `no shadow in ${cases.length === 1 ? 'its one case' : `any of ${cases.length} cases`}${tail}`;
   if (shadows === cases.length) return `shadow in ${cases.length === 1 ? 'its one case' : `all ${cases.length} cases`}: no factor in this matrix switches it${tail}`;
   if (condition) {
-    const cond = Object.entries(condition).map(([k, v]) => `${k}=${v}`).join(' and ');
+    const cond = Object.entries(condition)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' and ');
     return `shadow appears only with ${cond}${inertText}${tail}`;
   }
   return `the verdict depends on ${switching.join(', ') || 'no single factor'} in a way no simple condition describes${inertText}${tail}`;

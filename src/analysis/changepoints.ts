@@ -40,9 +40,11 @@ export interface ChangePointResult {
 export const CHANGEPOINT_DEFAULTS = { alpha: 0.01, permutations: 499, minSize: 3, seed: 0x5eed } as const;
 
 export function describeMethod(o: Required<ChangePointOptions>): string {
-  return `E-Divisive means (Matteson & James 2014; energy distance, exponent 1) with a permutation test ` +
+  return (
+    `E-Divisive means (Matteson & James 2014; energy distance, exponent 1) with a permutation test ` +
     `of ${o.permutations} permutations per split at alpha ${o.alpha} (a series without a change shows one with probability about ${o.alpha}), ` +
-    `at least ${o.minSize} results on each side`;
+    `at least ${o.minSize} results on each side`
+  );
 }
 
 /** mulberry32: small, fast and good enough to shuffle with; the same seed gives the same shuffles. */

@@ -19,11 +19,9 @@ import type { MemReading } from '../native/addon.js';
  *   (Shmem less RssShmem: tmpfs, /dev/shm, memfd) and unreclaimable slab added back too.
  *   Those may be another process's (a test writing to /dev/shm) or this process's own (a
  *   driver whose buffers are shmem-backed, as i915 system-memory objects are): nothing
- *   tells them apart, so a verdict must hold under both readings (see analysis/alloc.ts).
+ *   tells them apart, so a verdict must hold under both readings (see src/probes/alloc/analysis.ts).
  */
-export const INSTRUMENTS = [
-  'hostCorrected', 'hostCorrectedShared', 'hostAvailable', 'memAvailable', 'memFree', 'committedAS', 'anonPages', 'vmRSS', 'rssAnon', 'gpuActive',
-] as const;
+export const INSTRUMENTS = ['hostCorrected', 'hostCorrectedShared', 'hostAvailable', 'memAvailable', 'memFree', 'committedAS', 'anonPages', 'vmRSS', 'rssAnon', 'gpuActive'] as const;
 export type Instrument = (typeof INSTRUMENTS)[number];
 
 /** The readings the verdict can rest on, best first; the first one every sample has is fitted. */

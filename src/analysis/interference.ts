@@ -3,7 +3,7 @@
 // steps where it jumped. Pure. Corrected channels are already taken out of the fitted
 // reading; the words say so, so a reader knows the verdict stood despite them.
 import type { MemReading } from '../native/addon.js';
-import { formatBytes } from '../suite/units.js';
+import { formatBytes } from '../model/format.js';
 import { AMBIGUOUS_CHANNELS, CHANNELS, CHANNEL_LABELS, CORRECTED_CHANNELS, othersHold, type Channel } from './host-readings.js';
 import { median } from './stats.js';
 
@@ -30,8 +30,7 @@ export interface Interference {
 /** Moves below this are not reported: page tables and slab breathe by a few MiB on an idle machine. */
 export const INTERFERENCE_FLOOR = 16 * 2 ** 20;
 
-const roleOf = (c: Channel): ChannelRole =>
-  (CORRECTED_CHANNELS as readonly Channel[]).includes(c) ? 'corrected' : (AMBIGUOUS_CHANNELS as readonly Channel[]).includes(c) ? 'ambiguous' : 'recorded';
+const roleOf = (c: Channel): ChannelRole => ((CORRECTED_CHANNELS as readonly Channel[]).includes(c) ? 'corrected' : (AMBIGUOUS_CHANNELS as readonly Channel[]).includes(c) ? 'ambiguous' : 'recorded');
 
 function channelMoves(base: readonly MemReading[], points: readonly MemReading[][], floor: number): ChannelMove[] {
   const out: ChannelMove[] = [];
@@ -65,16 +64,18 @@ function channelMoves(base: readonly MemReading[], points: readonly MemReading[]
  * Channel moves over the staircase (baseline window, then one point per step) and over
  * the release (from the last step to each release reading).
  */
-export function measureInterference(
-  baseline: readonly MemReading[],
-  steps: readonly MemReading[][],
-  release: readonly MemReading[],
-  floorBytes = INTERFERENCE_FLOOR,
-): Interference {
+export function measureInterference(baseline: readonly MemReading[], steps: readonly MemReading[][], release: readonly MemReading[], floorBytes = INTERFERENCE_FLOOR): Interference {
   const lastStep = steps.at(-1) ?? baseline;
   return {
     staircase: baseline.length ? channelMoves(baseline, [[], ...steps], floorBytes) : [],
-    release: release.length && lastStep.length ? channelMoves(lastStep, release.map((s) => [s]), floorBytes) : [],
+    release:
+      release.length && lastStep.length
+        ? channelMoves(
+            lastStep,
+            release.map((s) => [s]),
+            floorBytes,
+          )
+        : [],
     floorBytes,
   };
 }
@@ -93,7 +94,5 @@ const ROLE_NOTE: Record<ChannelRole, string> = {
 
 /** "other processes' anonymous memory moved by +256 MiB during steps 3-4 (taken out of the fitted reading)". */
 export function describeMoves(moves: readonly ChannelMove[], unit: 'step' | 'reading' = 'step'): string {
-  return moves
-    .map((m) => `${CHANNEL_LABELS[m.channel]} moved by ${m.movedBytes > 0 ? '+' : ''}${formatBytes(m.movedBytes)} ${stepText(m, unit)} (${ROLE_NOTE[m.role]})`)
-    .join('; ');
+  return moves.map((m) => `${CHANNEL_LABELS[m.channel]} moved by ${m.movedBytes > 0 ? '+' : ''}${formatBytes(m.movedBytes)} ${stepText(m, unit)} (${ROLE_NOTE[m.role]})`).join('; ');
 }

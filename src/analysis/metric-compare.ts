@@ -4,7 +4,7 @@
 // change; elsewhere a stated tolerance does, and the rule is named in the output so a
 // reader can disagree with it. Each probe declares its own rules (ProbeModule.comparable).
 // Pure.
-import { formatBytes } from '../suite/units.js';
+import { formatBytes } from '../model/format.js';
 
 /** toward: closer to `target` is better (a positive control's host cost, truth 1). */
 export type Direction = 'higher-worse' | 'higher-better' | 'toward' | 'none';
@@ -142,8 +142,13 @@ export function compareMetric(rule: MetricRule, a: MetricValue | undefined, b: M
     const why = notJudged ?? (before === null && after === null ? 'missing on both sides' : before === null ? 'only measured after' : 'only measured before');
     const change = before !== null && after !== null ? after - before : null;
     return {
-      ...base, change, relativeChange: null, changeText: change === null ? '-' : `${change < 0 ? '-' : '+'}${rule.format(Math.abs(change))}`,
-      beyondNoise: false, outcome: before === after && !notJudged ? 'unchanged' : 'undecided', rule: why,
+      ...base,
+      change,
+      relativeChange: null,
+      changeText: change === null ? '-' : `${change < 0 ? '-' : '+'}${rule.format(Math.abs(change))}`,
+      beyondNoise: false,
+      outcome: before === after && !notJudged ? 'unchanged' : 'undecided',
+      rule: why,
     };
   }
   const change = after - before;
@@ -165,8 +170,7 @@ export function compareMetric(rule: MetricRule, a: MetricValue | undefined, b: M
     const apart = hi1 < lo2 || hi2 < lo1;
     const [large, tol] = tolerance(n.fallback);
     beyondNoise = apart && large;
-    why = `${n.label} ${iv(a.interval, rule.format)} and ${iv(b.interval, rule.format)} ${apart ? 'do not overlap' : 'overlap'}` +
-      (apart && !large ? `, but the change is within the ${tol}` : '');
+    why = `${n.label} ${iv(a.interval, rule.format)} and ${iv(b.interval, rule.format)} ${apart ? 'do not overlap' : 'overlap'}` + (apart && !large ? `, but the change is within the ${tol}` : '');
   } else if (n.kind === 'interval') {
     [beyondNoise, why] = tolerance(n.fallback);
     why = `no ${n.label} on both sides; ${why}`;
@@ -189,8 +193,7 @@ export function compareMetric(rule: MetricRule, a: MetricValue | undefined, b: M
   if (beyondNoise && judged !== 0) outcome = rule.direction === 'none' || g === 0 ? 'changed' : g > 0 ? 'improved' : 'regressed';
   const showsRelative = n.kind === 'relative' || (n.kind === 'interval' && n.fallback.kind === 'relative');
   const changeText =
-    `${change < 0 ? '-' : '+'}${rule.format(Math.abs(change))}` +
-    (showsRelative && relativeChange !== null ? ` (${change < 0 ? '-' : '+'}${(Math.abs(relativeChange) * 100).toFixed(1)}%)` : '');
+    `${change < 0 ? '-' : '+'}${rule.format(Math.abs(change))}` + (showsRelative && relativeChange !== null ? ` (${change < 0 ? '-' : '+'}${(Math.abs(relativeChange) * 100).toFixed(1)}%)` : '');
   return { ...base, change, relativeChange, changeText, beyondNoise, outcome, rule: why };
 }
 

@@ -29,9 +29,39 @@ export function stddev(xs: readonly number[]): number {
 
 /** Two-sided 97.5% quantile of Student's t with `df` degrees of freedom. */
 export function t975(df: number): number {
-  const table = [NaN, 12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228,
-    2.201, 2.179, 2.16, 2.145, 2.131, 2.12, 2.11, 2.101, 2.093, 2.086, 2.08, 2.074, 2.069, 2.064, 2.06,
-    2.056, 2.052, 2.048, 2.045, 2.042];
+  const table = [
+    NaN,
+    12.706,
+    4.303,
+    3.182,
+    2.776,
+    2.571,
+    2.447,
+    2.365,
+    2.306,
+    2.262,
+    2.228,
+    2.201,
+    2.179,
+    2.16,
+    2.145,
+    2.131,
+    2.12,
+    2.11,
+    2.101,
+    2.093,
+    2.086,
+    2.08,
+    2.074,
+    2.069,
+    2.064,
+    2.06,
+    2.056,
+    2.052,
+    2.048,
+    2.045,
+    2.042,
+  ];
   if (df < 1) return Infinity;
   if (df < table.length) return table[df]!;
   // Cornish-Fisher expansion around the normal quantile; within 1e-3 for df > 30.

@@ -16,12 +16,12 @@ import { hostEnvironment } from '../env/fingerprint.js';
 import type { CaseResult } from '../model/result.js';
 import { packageRoot } from '../native/addon.js';
 import type { ProbeCase } from '../probes/types.js';
-import type { Report } from '../report/build.js';
+import type { Report } from '../store/build.js';
 import { compareReports } from '../report/compare.js';
 import { runCase } from '../runner/run-case.js';
 import { runSuite } from '../runner/run-suite.js';
 import { loadSuite } from '../suite/index.js';
-import { instrumentsBench } from '../probes/workload/bench.js';
+import { instrumentsBench } from './instruments.js';
 
 const MiB = 2 ** 20;
 const sim = join(packageRoot, 'build', 'Release', 'libze_sim.so');
@@ -66,15 +66,21 @@ function judgePair(before: Report, after: Report) {
   const c = compareReports(before, after);
   const ids = (o: string) => c.cases.filter((x) => x.outcome === o).map((x) => x.id);
   // Why a case was undecided: its status, verdict or the first metric that could not be judged.
-  const undecided = c.cases.filter((x) => x.outcome === 'undecided').map((x) => {
-    const m = x.metrics.find((y) => y.outcome === 'undecided' && !y.diagnostic);
-    return `${x.id}: ${x.status.before} -> ${x.status.after}${m ? `; ${m.metric} ${m.rule}` : ''}`;
-  });
+  const undecided = c.cases
+    .filter((x) => x.outcome === 'undecided')
+    .map((x) => {
+      const m = x.metrics.find((y) => y.outcome === 'undecided' && !y.diagnostic);
+      return `${x.id}: ${x.status.before} -> ${x.status.after}${m ? `; ${m.metric} ${m.rule}` : ''}`;
+    });
   // What made a case regress: its status, verdict or each judged metric, with the rule.
-  const regressedWhy = c.cases.filter((x) => x.outcome === 'regressed').map((x) => [
-    `${x.id}: status ${x.status.before} -> ${x.status.after} (${x.status.outcome})${x.verdict ? `, verdict ${x.verdict.before} -> ${x.verdict.after} (${x.verdict.outcome})` : ''}`,
-    ...x.metrics.filter((m) => m.outcome === 'regressed' && !m.diagnostic).map((m) => `${m.metric} ${m.beforeText} -> ${m.afterText}: ${m.rule}`),
-  ].join('; '));
+  const regressedWhy = c.cases
+    .filter((x) => x.outcome === 'regressed')
+    .map((x) =>
+      [
+        `${x.id}: status ${x.status.before} -> ${x.status.after} (${x.status.outcome})${x.verdict ? `, verdict ${x.verdict.before} -> ${x.verdict.after} (${x.verdict.outcome})` : ''}`,
+        ...x.metrics.filter((m) => m.outcome === 'regressed' && !m.diagnostic).map((m) => `${m.metric} ${m.beforeText} -> ${m.afterText}: ${m.rule}`),
+      ].join('; '),
+    );
   const kept = c.summary.regressed + c.summary.changed > 0 ? keepPair(before, after) : undefined;
   return { exit: c.regression ? 1 : 0, ...c.summary, regressedCases: ids('regressed'), regressedWhy, changedCases: ids('changed'), undecidedCases: undecided, kept };
 }
@@ -96,7 +102,9 @@ async function aa() {
       reports[profile].push(next);
       const p = judgePair(reports[profile][i]!, next);
       pairs.push(p);
-      log(`aa ${profile} pair ${i + 1}/${runs}: exit ${p.exit}, ${p.regressed} regressed, ${p.changed} changed, ${p.undecided} undecided${p.regressedWhy.length ? `: ${p.regressedWhy.join(' | ')}` : ''}`);
+      log(
+        `aa ${profile} pair ${i + 1}/${runs}: exit ${p.exit}, ${p.regressed} regressed, ${p.changed} changed, ${p.undecided} undecided${p.regressedWhy.length ? `: ${p.regressedWhy.join(' | ')}` : ''}`,
+      );
     }
     out[profile] = {
       runs: runs + 1,
@@ -161,7 +169,10 @@ const PATTERNS: Record<string, string[][]> = {
   creep: [['creep', 'step=8M', 'every=0.1', 'max=1G']],
   pagecache: [['pagecache', 'size=512M']],
   shm: [['shm', 'size=256M', 'period=2.5']],
-  'compile-and-cycle': [['workers', 'n=3', 'min=16M', 'max=384M', 'hold=0.2-2', 'cpu=1'], ['cycle', 'size=256M', 'period=2.5']],
+  'compile-and-cycle': [
+    ['workers', 'n=3', 'min=16M', 'max=384M', 'hold=0.2-2', 'cpu=1'],
+    ['cycle', 'size=256M', 'period=2.5'],
+  ],
 };
 
 function startNeighbours(pattern: string[][], extra: string[] = []): ChildProcess[] {
@@ -261,7 +272,10 @@ async function midrun() {
  */
 const SENSITIVITY_THRESHOLD = 0.01;
 const sensitivityCase: ProbeCase = {
-  id: 'sensitivity', probe: 'alloc', backend: 'ze', timeoutMs: 120_000,
+  id: 'sensitivity',
+  probe: 'alloc',
+  backend: 'ze',
+  timeoutMs: 120_000,
   expect: { threshold: SENSITIVITY_THRESHOLD },
   params: { variant: 'zeMemAllocDevice', size: 64 * MiB, count: 16, touch: 'none', baselineMs: 3000, settleMs: 1000 },
 };
@@ -319,7 +333,9 @@ const BENCHES: Record<string, () => Promise<unknown>> = { aa, ab, busy, midrun, 
 async function main(): Promise<number> {
   const { values, positionals } = parseArgs({ args: process.argv.slice(2), allowPositionals: true, options: { out: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
   if (values.help) {
-    process.stdout.write(`npm run bench -- [--out DIR] [${Object.keys(BENCHES).join('|')}...]\n  writes DIR/shadowing-<date>.json (default DIR: reports/bench); XPUDIAG_BENCH_RUNS, XPUDIAG_BENCH_BUSY_RUNS set the repeats, XPUDIAG_BENCH_RATIOS the sensitivity's copy ratios\n`);
+    process.stdout.write(
+      `npm run bench -- [--out DIR] [${Object.keys(BENCHES).join('|')}...]\n  writes DIR/shadowing-<date>.json (default DIR: reports/bench); XPUDIAG_BENCH_RUNS, XPUDIAG_BENCH_BUSY_RUNS set the repeats, XPUDIAG_BENCH_RATIOS the sensitivity's copy ratios\n`,
+    );
     return 0;
   }
   if (!existsSync(sim)) {
@@ -346,7 +362,7 @@ async function main(): Promise<number> {
   for (const n of names) {
     log(`${n}...`);
     const t0 = performance.now();
-    results[n] = { ...(await BENCHES[n]!()) as object, wallSeconds: +((performance.now() - t0) / 1000).toFixed(0) };
+    results[n] = { ...((await BENCHES[n]!()) as object), wallSeconds: +((performance.now() - t0) / 1000).toFixed(0) };
     // Written after each benchmark: an interrupted bench keeps what it measured.
     save();
   }

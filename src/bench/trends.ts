@@ -25,7 +25,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { hostEnvironment } from '../env/fingerprint.js';
 import { packageRoot } from '../native/addon.js';
-import type { Report } from '../report/build.js';
+import type { Report } from '../store/build.js';
 import { runSuite } from '../runner/run-suite.js';
 import { Store } from '../store/store.js';
 import { loadSuite } from '../suite/index.js';
@@ -68,7 +68,10 @@ function draw<T>(xs: readonly T[], k: number, next: () => number): T[] {
 function poolRuns(kind: 'clean' | 'changed'): Report[] {
   const dir = join(poolDir, kind);
   if (!existsSync(dir)) return [];
-  return readdirSync(dir).filter((f) => f.endsWith('.json') && !f.includes('journal')).sort().map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as Report);
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.json') && !f.includes('journal'))
+    .sort()
+    .map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as Report);
 }
 
 async function pool() {
@@ -83,7 +86,9 @@ async function pool() {
       for (const k of Object.keys(process.env)) if (k.startsWith('XPUDIAG_ZESIM_')) delete process.env[k];
       const s = kind === 'clean' ? GOOD : BAD;
       Object.assign(process.env, {
-        ZE_ENABLE_ALT_DRIVERS: sim, XPUDIAG_ZESIM_PROFILE: s.profile, XPUDIAG_ZESIM_DRIVER_VERSION: s.driver,
+        ZE_ENABLE_ALT_DRIVERS: sim,
+        XPUDIAG_ZESIM_PROFILE: s.profile,
+        XPUDIAG_ZESIM_DRIVER_VERSION: s.driver,
         ...('ratio' in s ? { XPUDIAG_ZESIM_RATIO: s.ratio } : {}),
       });
       const { report, journalPath } = await runSuite(suite, { outDir: dir });
@@ -93,9 +98,13 @@ async function pool() {
       log(`pool ${kind} ${i + 1}/${POOL[kind]}: ${r.status} ${String(r.metrics.verdict)} hostPerDevice ${Number(r.metrics.hostPerDevice).toFixed(4)}`);
     }
   }
-  const values = (kind: 'clean' | 'changed') => poolRuns(kind).map((r) => ({
-    status: r.results[0]!.status, verdict: r.results[0]!.metrics.verdict, hostPerDevice: r.results[0]!.metrics.hostPerDevice, disturbed: r.results[0]!.metrics.disturbed ?? null,
-  }));
+  const values = (kind: 'clean' | 'changed') =>
+    poolRuns(kind).map((r) => ({
+      status: r.results[0]!.status,
+      verdict: r.results[0]!.metrics.verdict,
+      hostPerDevice: r.results[0]!.metrics.hostPerDevice,
+      disturbed: r.results[0]!.metrics.disturbed ?? null,
+    }));
   return { what: 'real runs of bench/fleet-node.yaml on the simulator', dir: poolDir, settings: { good: GOOD, bad: BAD }, made, clean: values('clean'), changed: values('changed') };
 }
 
@@ -132,14 +141,18 @@ function fleet() {
     const want = badAt.map(host);
     const driverShared = f.shared.find((s) => s.factor === 'runtimes.levelZeroDriver');
     withBad.push({
-      bad: want, named, exact: JSON.stringify(named) === JSON.stringify(want),
+      bad: want,
+      named,
+      exact: JSON.stringify(named) === JSON.stringify(want),
       wrongNodesNamed: named.filter((h) => !want.includes(h)),
       notJudged: f.unjudged.map((u) => `${u.host}: ${u.what.join('; ')}`),
       driverNamed: driverShared ? `${driverShared.value} vs ${driverShared.others.map((o) => `${o.value} (${o.count})`).join(', ')}` : null,
       shared: f.shared.map((s) => s.factor),
     });
     const g = analyzeFleet(draw(clean, 32, next).map((r, i) => as(r, host(i), rep)));
-    none.push({ outliers: g.outliers.map((o) => `${o.host}: ${g.cases.flatMap((c) => c.metrics.flatMap((m) => m.outliers.filter((x) => x.host === o.host).map((x) => `${m.metric} ${x.why}`))).join('; ')}`) });
+    none.push({
+      outliers: g.outliers.map((o) => `${o.host}: ${g.cases.flatMap((c) => c.metrics.flatMap((m) => m.outliers.filter((x) => x.host === o.host).map((x) => `${m.metric} ${x.why}`))).join('; ')}`),
+    });
   }
   const exact = withBad.filter((x) => x.exact && x.driverNamed).length;
   const quiet = none.filter((x) => !x.outliers.length).length;
@@ -175,7 +188,8 @@ function history() {
     const at = hpd.changes.map((c) => c.index + 1);
     const factors = hpd.changes[0]?.factors.map((f) => `${f.label} ${f.before} -> ${f.after} (${f.beforeShare.join('/')} before, ${f.afterShare.join('/')} after)`) ?? [];
     withChange.push({
-      changePointsAtBuild: at, outcome: hpd.changes.map((c) => c.outcome),
+      changePointsAtBuild: at,
+      outcome: hpd.changes.map((c) => c.outcome),
       found: at.length === 1 && Math.abs(at[0]! - 25) <= 1 && hpd.changes[0]!.outcome === 'regressed',
       otherMetrics: m.filter((x) => x !== hpd && x.changes.length).map((x) => `${x.metric} at ${x.changes.map((c) => c.index + 1).join(',')}`),
       factors,
@@ -291,10 +305,16 @@ function store(outDir: string) {
 }
 
 async function main(): Promise<number> {
-  const { values, positionals } = parseArgs({ args: process.argv.slice(2), allowPositionals: true, options: { out: { type: 'string' }, pool: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
+  const { values, positionals } = parseArgs({
+    args: process.argv.slice(2),
+    allowPositionals: true,
+    options: { out: { type: 'string' }, pool: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+  });
   const benches = ['pool', 'fleet', 'history', 'store'];
   if (values.help) {
-    process.stdout.write(`npm run bench:trends -- [--out DIR] [--pool DIR] [${benches.join('|')}...]\n  writes DIR/trends-<date>.json (default DIR: bench/); the pool of runs in DIR/tmp/trends-pool\n`);
+    process.stdout.write(
+      `npm run bench:trends -- [--out DIR] [--pool DIR] [${benches.join('|')}...]\n  writes DIR/trends-<date>.json (default DIR: bench/); the pool of runs in DIR/tmp/trends-pool\n`,
+    );
     return 0;
   }
   const names = positionals.length ? positionals : benches;

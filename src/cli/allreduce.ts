@@ -6,11 +6,12 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { totalmem } from 'node:os';
-import { allreduceBackends, probeBackend } from '../env/backends.js';
+import { allreduceBackends, probeBackend } from '../runner/backends.js';
 import { backendRow } from '../model/backends.js';
 import type { BackendFacts } from '../native/addon.js';
 import { formatBytes, loadSuite, parseSize, SuiteError } from '../suite/index.js';
-import { ALLREDUCE_ALGORITHMS, ALLREDUCE_EXCHANGES, BACKENDS, type Backend } from '../suite/spec.js';
+import { BACKENDS, type Backend } from '../suite/spec.js';
+import { ALLREDUCE_ALGORITHMS, ALLREDUCE_EXCHANGES } from '../probes/allreduce/params.js';
 import { UsageError } from './errors.js';
 import { runCommand } from './run.js';
 import { didYouMean } from '../suite/didyoumean.js';
@@ -106,14 +107,16 @@ function checkFits(choice: Choice, devices: number, maxBytes: number): void {
     if (onDevice > deviceMemory) problems.push(`${formatBytes(onDevice)} per device (${formatBytes(deviceMemory)} on ${choice.backend})`);
   }
   if (problems.length) {
-    throw new UsageError(`-e/--maxbytes ${formatBytes(maxBytes)}: the sweep would need at least ${problems.join(' and ')}; the largest that fits is about ${formatBytes(2 ** Math.floor(Math.log2(fits)))}`);
+    throw new UsageError(
+      `-e/--maxbytes ${formatBytes(maxBytes)}: the sweep would need at least ${problems.join(' and ')}; the largest that fits is about ${formatBytes(2 ** Math.floor(Math.log2(fits)))}`,
+    );
   }
 }
 
 export const allreduceSpec = {
   name: 'allreduce',
   usage: '[-b 8] [-e 128M] [-f 2] [-n 20] [-w 5] [-c 1] [-g 2] [--backend NAME] [--algorithm A] [--compare A,B] [--out DIR] [--json]',
-  summary: 'an all-reduce sweep with nccl-tests\' flags, checked bit for bit, on the first backend with an all-reduce and enough devices',
+  summary: "an all-reduce sweep with nccl-tests' flags, checked bit for bit, on the first backend with an all-reduce and enough devices",
   options: {
     minbytes: { type: 'string', short: 'b', value: 'SIZE', help: 'smallest message (K, M, G are powers of 1024, as in nccl-tests)', default: '8' },
     maxbytes: { type: 'string', short: 'e', value: 'SIZE', help: 'largest message', default: '128M' },
@@ -173,8 +176,8 @@ export async function allreduceCommand(args: string[]): Promise<number> {
   const chosen = backend ? await namedBackend(backend, devices) : await pickBackend(devices);
   checkFits(chosen, devices, maxBytes);
   process.stderr.write(`xpudiag allreduce: backend ${chosen.backend} (${chosen.why})\n`);
-  // The two-device paths exist for N = 2 only (the others fall back to the ring); NCCL is CUDA's.
-  const nccl = chosen.backend === 'cuda' ? ['nccl-f32'] : [];
+  // The two-device paths exist for N = 2 only (the others fall back to the ring); a library (NCCL) where the backend has one.
+  const nccl = [...(backendRow(chosen.backend)?.libraryAlgorithms ?? [])];
   const defaults = devices === 2 ? { algorithm: 'direct-f32', compare: ['bf16-trunc', 'bf16-rne', 'auto', 'ring', ...nccl] } : { algorithm: 'ring', compare: ['auto', ...nccl] };
   const params: Record<string, unknown> = {
     devices,
@@ -206,7 +209,8 @@ export async function allreduceCommand(args: string[]): Promise<number> {
     throw e;
   }
   const passOn = [
-    '--out', values.out,
+    '--out',
+    values.out,
     ...(values.json ? ['--json'] : []),
     ...(values.redact ? ['--redact'] : []),
     ...(values.junit ? ['--junit', values.junit] : []),

@@ -1,7 +1,7 @@
 // xpudiag compare BEFORE.json AFTER.json: exit 1 on a regression, 0 otherwise, 2 on bad input.
 import { compareReports } from '../report/compare.js';
 import { compareRuns, DEFAULT_ALPHA } from '../report/compare-runs.js';
-import { loadReports, ReportInputError } from '../report/load.js';
+import { loadReports, ReportInputError } from '../store/load.js';
 import { renderCompareMarkdown, renderCompareText } from '../report/render-compare.js';
 import { UsageError } from './errors.js';
 import { parseCommand, type CommandSpec } from './args.js';

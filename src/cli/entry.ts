@@ -9,7 +9,7 @@ import { runHandler, type Handler } from './dispatch.js';
 export const LOADERS: Record<string, () => Promise<Handler>> = {
   run: async () => (await import('./run.js')).runCommand,
   allreduce: async () => (await import('./allreduce.js')).allreduceCommand,
-  watch: async () => (await import('../probes/workload/watch.js')).watchCommand,
+  watch: async () => (await import('./watch.js')).watchCommand,
   validate: async () => (await import('./validate.js')).validateCommand,
   env: async () => (await import('./env.js')).envCommand,
   compare: async () => (await import('./compare.js')).compareCommand,

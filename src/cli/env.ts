@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { probeAllBackends } from '../env/backends.js';
+import { probeAllBackends } from '../runner/backends.js';
 import { addonDir } from '../native/addon.js';
 import { hostEnvironment } from '../env/fingerprint.js';
 import { formatBytes } from '../suite/index.js';
@@ -10,9 +10,9 @@ import { UsageError } from './errors.js';
 export const envSpec = {
   name: 'env',
   usage: '[--json]',
-  summary: 'this machine\'s fingerprint, and which backends work here and why not',
+  summary: "this machine's fingerprint, and which backends work here and why not",
   options: {
-    json: { type: 'boolean', help: 'one JSON document on stdout: the environment and every backend\'s availability' },
+    json: { type: 'boolean', help: "one JSON document on stdout: the environment and every backend's availability" },
   },
   examples: ['xpudiag env', 'xpudiag env --json'],
 } satisfies CommandSpec;
@@ -24,7 +24,10 @@ export const envSpec = {
 function simulatorState(status: { built: boolean; reason?: string } | undefined): { built: boolean; active: boolean; path: string; reason?: string } {
   const path = join(addonDir, 'libze_sim.so');
   const built = !!status?.built && existsSync(path);
-  const alt = (process.env.ZE_ENABLE_ALT_DRIVERS ?? '').split(',').map((p) => resolve(p.trim())).filter(Boolean);
+  const alt = (process.env.ZE_ENABLE_ALT_DRIVERS ?? '')
+    .split(',')
+    .map((p) => resolve(p.trim()))
+    .filter(Boolean);
   return { built, active: built && alt.includes(resolve(path)), path, ...(status?.reason && !status.built ? { reason: status.reason } : {}) };
 }
 
@@ -58,7 +61,11 @@ export async function envCommand(args: string[]): Promise<number> {
   }
   if (simulator.built) {
     out.push('', `Level Zero simulator (fixtures/ze-sim): built, ${simulator.active ? 'on: the ze backend runs on it' : 'off'} (${simulator.path})`);
-    if (!simulator.active) out.push(`  to run the ze backend on it: export ZE_ENABLE_ALT_DRIVERS=${simulator.path}`, '  its profiles and faults: fixtures/ze-sim/README.md (XPUDIAG_ZESIM_PROFILE=shadow-peer-resident, ...)');
+    if (!simulator.active)
+      out.push(
+        `  to run the ze backend on it: export ZE_ENABLE_ALT_DRIVERS=${simulator.path}`,
+        '  its profiles and faults: fixtures/ze-sim/README.md (XPUDIAG_ZESIM_PROFILE=shadow-peer-resident, ...)',
+      );
   } else if (simulator.reason) {
     out.push('', `Level Zero simulator (fixtures/ze-sim): not built: ${simulator.reason}`);
   }

@@ -42,7 +42,7 @@ export async function fleetCommand(args: string[]): Promise<number> {
   if (values.prometheus) prepareOutFile('--prometheus', values.prometheus, '/var/lib/node_exporter/textfile/xpudiag.prom');
   // Loaded only where needed: the report reader (its schema validator) and the HTML page
   // cost a fleet over the store more than its whole analysis (src/cli/entry.ts).
-  const load = positionals.length ? await import('../report/load.js') : undefined;
+  const load = positionals.length ? await import('../store/load.js') : undefined;
   let reports: FleetReport[];
   try {
     reports = load ? fromFiles(load, positionals, values.suite) : fromStore(storePath(values.store), values.suite);
@@ -67,10 +67,16 @@ export async function fleetCommand(args: string[]): Promise<number> {
   return 0;
 }
 
-function fromFiles(load: typeof import('../report/load.js'), specs: string[], suite: string | undefined): FleetReport[] {
+function fromFiles(load: typeof import('../store/load.js'), specs: string[], suite: string | undefined): FleetReport[] {
   const all = specs.flatMap(load.reportFilesOf).map((f) => ({ ...load.loadReport(f), sourceFile: f }));
   const chosen = suite === undefined ? all : all.filter((r) => r.suite.name === suite);
-  if (!chosen.length) throw new load.ReportInputError(`no report of suite '${suite}' among the ${all.length} given${didYouMeanSuite(suite!, all.map((r) => r.suite.name))}`);
+  if (!chosen.length)
+    throw new load.ReportInputError(
+      `no report of suite '${suite}' among the ${all.length} given${didYouMeanSuite(
+        suite!,
+        all.map((r) => r.suite.name),
+      )}`,
+    );
   return chosen;
 }
 

@@ -30,7 +30,7 @@ export const historySpec = {
   notes: [
     "METRIC: one metric only (e.g. hostPerDevice); otherwise every metric the case's probe judges, its status and its verdict.",
     "Change points: E-Divisive means (Matteson & James 2014) with a permutation test per split, so the noise is the series' own; at each, the medians either side judged by the metric's rule and practical minimum, and the recorded factors that differ (driver, kernel, GPU, firmware, xpudiag version, suite, variables).",
-    'Exit codes: 1 a change point in the bad direction beyond the metric\'s practical minimum (since --since, if given), 0 none, 2 bad usage or no such case.',
+    "Exit codes: 1 a change point in the bad direction beyond the metric's practical minimum (since --since, if given), 0 none, 2 bad usage or no such case.",
   ],
   examples: ['xpudiag history --store reports/xpudiag.db ze-device hostPerDevice --order driver --since 1.6.34250+3'],
 } satisfies CommandSpec;
@@ -40,7 +40,8 @@ export async function historyCommand(args: string[]): Promise<number> {
   if (!parsed) return 0;
   const { values, positionals } = parsed;
   values.order ??= 'time';
-  if (positionals.length < 1 || positionals.length > 2) throw new UsageError(`takes a CASE and optionally a METRIC (got ${positionals.length} arguments), e.g. xpudiag history ze-device hostPerDevice`);
+  if (positionals.length < 1 || positionals.length > 2)
+    throw new UsageError(`takes a CASE and optionally a METRIC (got ${positionals.length} arguments), e.g. xpudiag history ze-device hostPerDevice`);
   const [caseId, metric] = positionals as [string, string | undefined];
   if (values.order !== 'time' && values.order !== 'driver') throw new UsageError(`--order takes time or driver (got '${values.order}')`);
   const alpha = values.alpha === undefined ? CHANGEPOINT_DEFAULTS.alpha : Number(values.alpha);
@@ -81,8 +82,12 @@ export async function historyCommand(args: string[]): Promise<number> {
       }
     }
     const h = caseHistory(caseId, reports, {
-      order: values.order as Order, alpha, minSize,
-      ...(metric !== undefined ? { metric } : {}), ...(values.host !== undefined ? { host: values.host } : {}), ...(values.since !== undefined ? { since: values.since } : {}),
+      order: values.order as Order,
+      alpha,
+      minSize,
+      ...(metric !== undefined ? { metric } : {}),
+      ...(values.host !== undefined ? { host: values.host } : {}),
+      ...(values.since !== undefined ? { since: values.since } : {}),
     });
     if (values.json) process.stdout.write(JSON.stringify(h, null, 2) + '\n');
     else if (values.markdown) process.stdout.write(renderHistoryMarkdown(h));

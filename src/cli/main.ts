@@ -10,7 +10,7 @@ import { storeCommand, storeSpec } from './store.js';
 import { historyCommand, historySpec } from './history.js';
 import { fleetCommand, fleetSpec } from './fleet.js';
 import { runHandler, type Handler } from './dispatch.js';
-import { watchCommand, watchSpec } from '../probes/workload/watch.js';
+import { watchCommand, watchSpec } from './watch.js';
 import { commandHelp, type CommandSpec } from './args.js';
 import { didYouMean } from '../suite/didyoumean.js';
 import { toolVersion } from '../version.js';
@@ -34,7 +34,7 @@ function overview(): string {
   for (const { spec } of Object.values(COMMANDS)) lines.push(`  xpudiag ${spec.name} ${spec.usage}`, `      ${spec.summary}`);
   lines.push(
     '',
-    'xpudiag COMMAND --help shows a command\'s flags and an example.',
+    "xpudiag COMMAND --help shows a command's flags and an example.",
     'Exit codes: 0 all checks passed, 1 a check failed, 2 bad usage or bad suite, 3 harness failure, 4 an untrusted run (controls).',
   );
   return lines.join('\n') + '\n';

@@ -3,7 +3,7 @@
 // refusal is a UsageError (exit 2) saying what is wrong, where, and what to pass instead.
 import { accessSync, constants, readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { makeDirs } from '../report/write.js';
+import { makeDirs } from '../store/write.js';
 import { UsageError } from './errors.js';
 
 function kind(path: string): 'missing' | 'dir' | 'file' | 'other' {

@@ -2,12 +2,12 @@
 // overwritten like any output file, and redacted with the same scope as the report.
 import { writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import type { Report } from '../report/build.js';
+import type { Report } from '../store/build.js';
 import { esc, renderHtml } from '../report/html.js';
 import { renderJunit } from '../report/junit.js';
 import { xmlText } from '../report/junit.js';
 import type { Redactor } from '../report/redact.js';
-import { makeDirs } from '../report/write.js';
+import { makeDirs } from '../store/write.js';
 
 function write(file: string, text: string): string {
   const path = resolve(file);

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { combineExitCodes, exitCodeFor, untrustedReason, type Report } from '../report/build.js';
+import { combineExitCodes, exitCodeFor, untrustedReason, type Report } from '../store/build.js';
 import { renderResultsTable } from '../report/render-text.js';
 import { resumeSuite, ResumeError, runSuite } from '../runner/run-suite.js';
 import { loadSuite } from '../suite/index.js';
@@ -151,15 +151,26 @@ function parseLevel(v: string | undefined): Level | undefined {
   return v as Level;
 }
 
-async function resumeCommand(journal: string, positionals: string[], backend: string | undefined, level: Level | undefined, json: boolean, allowUntrusted: boolean, storeFile?: string): Promise<number> {
+async function resumeCommand(
+  journal: string,
+  positionals: string[],
+  backend: string | undefined,
+  level: Level | undefined,
+  json: boolean,
+  allowUntrusted: boolean,
+  storeFile?: string,
+): Promise<number> {
   if (positionals.length) throw new UsageError('--resume takes the journal alone: the suite is the one the journal names');
   checkJournal(journal);
   const store = storeFile ? openRunStore(storeFile) : undefined;
   try {
     const { report, reportPath } = await resumeSuite(journal, {
-      outDir: '.', backend, level, command: `xpudiag run --resume ${journal}`, onProgress: progressPrinter(),
-      onResume: ({ done, total, interrupted }) =>
-        process.stderr.write(`xpudiag: resuming ${journal}${interrupted ? ' (interrupted)' : ''}: ${done} of ${total} done\n`),
+      outDir: '.',
+      backend,
+      level,
+      command: `xpudiag run --resume ${journal}`,
+      onProgress: progressPrinter(),
+      onResume: ({ done, total, interrupted }) => process.stderr.write(`xpudiag: resuming ${journal}${interrupted ? ' (interrupted)' : ''}: ${done} of ${total} done\n`),
     });
     store?.add(reportPath);
     if (json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');

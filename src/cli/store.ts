@@ -2,7 +2,7 @@
 // before the first one goes in: a bad report in a folder of a hundred adds nothing and
 // says which and why (exit 2). Each report goes in within its own transaction.
 import { existsSync, statSync, writeFileSync } from 'node:fs';
-import { loadReport, ReportInputError, reportFilesOf } from '../report/load.js';
+import { loadReport, ReportInputError, reportFilesOf } from '../store/load.js';
 import { addReportFile } from '../store/add.js';
 import { Store, StoreError, storePath } from '../store/store.js';
 import { formatBytes } from '../suite/units.js';
@@ -133,11 +133,18 @@ function list(path: string, positionals: string[], json: boolean): number {
       process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
       return 0;
     }
-    const table = [['id', 'host', 'suite', 'started', 'xpudiag', 'size', 'sha256'], ...rows.map((r) => [
-      `#${r.id}`, r.host, r.suite + (r.interrupted ? ' (interrupted)' : ''), r.startedAt, r.toolVersion, formatBytes(r.bytes), r.sha256.slice(0, 12),
-    ])];
+    const table = [
+      ['id', 'host', 'suite', 'started', 'xpudiag', 'size', 'sha256'],
+      ...rows.map((r) => [`#${r.id}`, r.host, r.suite + (r.interrupted ? ' (interrupted)' : ''), r.startedAt, r.toolVersion, formatBytes(r.bytes), r.sha256.slice(0, 12)]),
+    ];
     const widths = table[0]!.map((_, k) => Math.max(...table.map((r) => r[k]!.length)));
-    for (const r of table) process.stdout.write(r.map((x, k) => x.padEnd(widths[k]!)).join('  ').trimEnd() + '\n');
+    for (const r of table)
+      process.stdout.write(
+        r
+          .map((x, k) => x.padEnd(widths[k]!))
+          .join('  ')
+          .trimEnd() + '\n',
+      );
     process.stdout.write(`${rows.length} reports in ${path} (store schema ${store.version()})\n`);
   } finally {
     store.close();
@@ -155,7 +162,9 @@ function get(path: string, positionals: string[], out: string | undefined): numb
     else if (/^[0-9a-f]{4,64}$/i.test(key)) ids = store.idsBySha(key);
     else throw new UsageError(`'${positionals[0]}' names no report: give the id list shows (12) or at least 4 hex digits of its sha256`);
     if (ids.length !== 1) {
-      process.stderr.write(`xpudiag store get: ${ids.length ? `'${key}' fits ${ids.length} reports (#${ids.join(', #')}): give more of the sha256` : `no report '${key}' in ${path} (xpudiag store list)`}\n`);
+      process.stderr.write(
+        `xpudiag store get: ${ids.length ? `'${key}' fits ${ids.length} reports (#${ids.join(', #')}): give more of the sha256` : `no report '${key}' in ${path} (xpudiag store list)`}\n`,
+      );
       return 2;
     }
     const raw = store.raw(ids[0]!)!;

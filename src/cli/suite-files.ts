@@ -12,7 +12,10 @@ export const shippedSuitesDir = join(packageRoot, 'suites');
 /** The names of the suites in the package's suites/ folder. */
 export function shippedSuites(): string[] {
   try {
-    return readdirSync(shippedSuitesDir).filter((f) => f.endsWith('.yaml')).map((f) => f.slice(0, -5)).sort();
+    return readdirSync(shippedSuitesDir)
+      .filter((f) => f.endsWith('.yaml'))
+      .map((f) => f.slice(0, -5))
+      .sort();
   } catch {
     return [];
   }

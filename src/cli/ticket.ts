@@ -1,7 +1,7 @@
 // xpudiag ticket REPORT.json [--redact] [--html FILE]: Markdown for a bug ticket on stdout.
-import { loadReport, ReportInputError } from '../report/load.js';
+import { loadReport, ReportInputError } from '../store/load.js';
 import { machineIdentifiers } from '../report/machine-identifiers.js';
-import { md } from '../report/markdown.js';
+import { md } from '../model/markdown.js';
 import { Redactor } from '../report/redact.js';
 import { DEFAULT_TICKET_LIMIT, renderTicket } from '../report/ticket.js';
 import { UsageError } from './errors.js';

@@ -1,6 +1,7 @@
 // Environment variables that change how drivers, runtimes or xpudiag behave. Every
 // report records them: they are factors as real as the driver version. Each backend's
 // row names its own (src/model/backends.ts).
+import { join } from 'node:path';
 import { BACKEND_TABLE, TOOL_VARIABLES } from '../model/backends.js';
 const PATTERNS: RegExp[] = [...BACKEND_TABLE.flatMap((b) => b.variables), ...TOOL_VARIABLES];
 
@@ -16,4 +17,19 @@ export function relevantVariables(env: NodeJS.ProcessEnv = process.env): Record<
     if (PATTERNS.some((p) => p.test(k)) || (neo && /^[A-Z][a-z]+[A-Za-z0-9]*$/.test(k) && /[a-z][A-Z]/.test(k))) out[k] = v;
   }
   return out;
+}
+
+/** Where `$XPUDIAG_BUILD` points: the package's native build (build/Release). */
+export const buildDir = (root: string): string => join(root, 'build', 'Release');
+
+/** `$NAME` and `${NAME}` from the environment (XPUDIAG_BUILD from the package); the names it could not expand. */
+export function expandVars(text: string, vars: Record<string, string | undefined>): { value: string; missing: string[] } {
+  const missing: string[] = [];
+  const value = text.replace(/\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))/g, (_m, a: string | undefined, b: string | undefined) => {
+    const name = (a ?? b)!;
+    const v = vars[name];
+    if (v === undefined) missing.push(name);
+    return v ?? '';
+  });
+  return { value, missing };
 }

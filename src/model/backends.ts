@@ -16,6 +16,10 @@ export interface BackendRow {
   options: readonly string[];
   /** Keys of environment.runtimes that describe its runtime or driver: a change there can affect its results. */
   runtimes: readonly string[];
+  /** How a ticket names those runtimes ("Level Zero loader"); one without a label shows as `runtime <key>`. */
+  runtimeLabels: Readonly<Record<string, string>>;
+  /** Library all-reduce algorithms it offers beside the built-in ones (`xpudiag allreduce` compares them by default). */
+  libraryAlgorithms: readonly string[];
   /** Environment variables that change what it does: recorded in every report, and factors of its results. */
   variables: readonly RegExp[];
 }
@@ -28,40 +32,64 @@ const LEVEL_ZERO_VARIABLES = [
   /^XPUDIAG_ZESIM_/, // the simulated driver
 ];
 const LEVEL_ZERO_RUNTIMES = ['levelZeroLoader', 'levelZeroDriver', 'levelZeroDriverVersion', 'computeRuntime'];
+const LEVEL_ZERO_LABELS = { levelZeroLoader: 'Level Zero loader', levelZeroDriver: 'Level Zero driver', computeRuntime: 'compute-runtime' };
 
 export const BACKEND_TABLE: readonly BackendRow[] = [
   {
-    name: 'host', plugin: false, gpu: false, allreduce: true,
+    name: 'host',
+    plugin: false,
+    gpu: false,
+    allreduce: true,
     variants: ['malloc', 'mmap-lazy', 'mmap-populate', 'fault-segv', 'fault-abort', 'fault-hang', 'fault-oom'],
-    options: ['devices', 'fault'],
+    options: ['devices', 'fault', 'peerKernels'],
     runtimes: [],
+    runtimeLabels: {},
+    libraryAlgorithms: [],
     variables: [],
   },
   {
-    name: 'ze', plugin: false, gpu: true, allreduce: false,
+    name: 'ze',
+    plugin: false,
+    gpu: true,
+    allreduce: false,
     variants: ['zeMemAllocDevice', 'zeMemAllocShared', 'zeMemAllocHost'],
     options: ['contextDevices', 'residency'],
     runtimes: LEVEL_ZERO_RUNTIMES,
+    runtimeLabels: LEVEL_ZERO_LABELS,
+    libraryAlgorithms: [],
     variables: LEVEL_ZERO_VARIABLES,
   },
   {
-    name: 'cuda', plugin: true, gpu: true, allreduce: true,
+    name: 'cuda',
+    plugin: true,
+    gpu: true,
+    allreduce: true,
     variants: ['cudaMalloc', 'cudaMallocAsync', 'cudaMallocManaged', 'cudaMallocHost'],
-    options: [],
+    options: ['peerAccess'],
     runtimes: ['cuda', 'cudaDriver', 'nccl'],
+    runtimeLabels: { cuda: 'CUDA runtime', cudaDriver: 'CUDA driver', nccl: 'NCCL' },
+    libraryAlgorithms: ['nccl-f32'],
     variables: [/^CUDA_(VISIBLE_DEVICES|DEVICE_ORDER|LAUNCH_BLOCKING|MODULE_LOADING)$/, /^NCCL_/],
   },
   {
-    name: 'sycl', plugin: true, gpu: true, allreduce: true,
+    name: 'sycl',
+    plugin: true,
+    gpu: true,
+    allreduce: true,
     variants: ['aligned_alloc_device', 'malloc_device', 'malloc_shared', 'malloc_host'],
     options: ['contextDevices', 'deviceType'],
     runtimes: ['sycl', ...LEVEL_ZERO_RUNTIMES],
+    runtimeLabels: { sycl: 'SYCL runtime', ...LEVEL_ZERO_LABELS },
+    libraryAlgorithms: [],
     // AdaptiveCpp reads each setting as ACPP_<name>, else HIPSYCL_<name>, the older name (24.06 settings.hpp).
     variables: [/^ONEAPI_DEVICE_SELECTOR$/, /^SYCL_/, /^UR_/, /^(ACPP|HIPSYCL)_/, /^GGML_SYCL_/, ...LEVEL_ZERO_VARIABLES],
   },
 ];
 
 export const BACKEND_NAMES = BACKEND_TABLE.map((b) => b.name);
+
+/** Every backend's runtime labels, in the table's order (a ticket's environment rows). */
+export const RUNTIME_LABELS: readonly [string, string][] = [...new Map(BACKEND_TABLE.flatMap((b) => Object.entries(b.runtimeLabels))).entries()];
 
 export function backendRow(name: string): BackendRow | undefined {
   return BACKEND_TABLE.find((b) => b.name === name);

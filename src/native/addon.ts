@@ -219,6 +219,10 @@ export interface BackendHandle {
 export interface Addon {
   Backend: new (backend: string, options?: Record<string, string>) => BackendHandle;
   abiVersion: number;
+  /** The allocation variants a backend implements (it is created to answer). */
+  allocVariants(backend: string, options: Record<string, string>): string[];
+  /** Per probe (by its name in suites): every key its native function reads, with the native default (null: none). */
+  probeParams: Record<string, Record<string, number | string | boolean | null>>;
   facts(backend: string, options?: Record<string, string>): BackendFacts;
   allocProbe(spec: AllocProbeSpec, onSample: (s: AllocSample) => void, onCleanup?: (countersAfterError: Record<string, number>) => void): AllocProbeOutcome;
   allreduceProbe(spec: AllreduceProbeSpec, onRow: (r: AllreduceSample) => void): AllreduceProbeOutcome;

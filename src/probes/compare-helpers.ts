@@ -1,13 +1,12 @@
-// What every probe's comparison rules share: a number read off metrics, and the
-// remaining numbers of a result as diagnostics (shown only with compare --all).
+// What every probe's comparison rules share: the remaining numbers of a result as
+// diagnostics (shown only with compare --all).
 import { INFO_RULE, type Comparable } from '../analysis/metric-compare.js';
-
-export const finite = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+import { finiteNumber } from '../model/format.js';
 
 /** Every top-level number of `metrics` not already judged and not in `skip`, as a diagnostic. */
 export function diagnostics(out: Map<string, Comparable>, metrics: Record<string, unknown>, skip: ReadonlySet<string>): void {
   for (const [k, v] of Object.entries(metrics)) {
     if (out.has(k) || skip.has(k) || typeof v !== 'number') continue;
-    out.set(k, { rule: INFO_RULE, value: { metric: k, value: finite(v) }, diagnostic: true });
+    out.set(k, { rule: INFO_RULE, value: { metric: k, value: finiteNumber(v) }, diagnostic: true });
   }
 }

@@ -1,9 +1,9 @@
 // What a backend reports of itself decides two things only known once a case has run:
 // which of the case's fact-conditioned expectations applies (`when: { facts.<name>: v }`
-// in a suite), and whether an allocation verdict means anything for shadowing at all
-// (a CPU device's device memory is host memory). Pure.
+// in a suite, here), and whether a verdict means anything at all (ProbeModule.qualify:
+// a CPU device's device memory is host memory). Pure.
 import type { BackendFacts } from '../model/facts.js';
-import type { Judgement, ProbeCase } from './types.js';
+import type { ProbeCase } from './types.js';
 
 /** A fact as the backend reported it: `extra[name]`, else `runtimes[name]`. */
 export function factValue(facts: BackendFacts | undefined, name: string): string | undefined {
@@ -26,16 +26,4 @@ export function expectationFor(c: ProbeCase, facts: BackendFacts | undefined): R
   const hit = candidates.find((cand) => Object.entries(cand.facts).every(([name, v]) => factValue(facts, name) === v));
   if (!hit) return { c, expectFacts };
   return { c: { ...c, expect: hit.expect }, expectFacts };
-}
-
-/**
- * An allocation verdict the backend itself calls meaningless for shadowing (its fact
- * `shadowingVerdicts` starts with "meaningless": the sycl backend on a CPU device) is
- * no check: `skip`, saying why and what was measured.
- */
-export function qualifyByFacts(c: ProbeCase, facts: BackendFacts | undefined, j: Judgement): Judgement {
-  const verdicts = factValue(facts, 'shadowingVerdicts');
-  if (c.probe !== 'alloc' || !verdicts?.startsWith('meaningless')) return j;
-  if (j.status === 'error' || j.status === 'skip') return j;
-  return { ...j, status: 'skip', reason: `${verdicts} (not a shadowing check; measured: ${j.reason})` };
 }

@@ -3,19 +3,11 @@
 // with the practical minimum change of the metric's rule (asv and LNT judge the same
 // way); statuses and verdicts by Fisher's exact test on the share of bad ones; a wrong
 // answer in any run against none before is a regression at once. Pure.
-import {
-  exceeds,
-  gain,
-  practicalMinimum,
-  worst,
-  type Comparable,
-  type MetricComparison,
-  type Outcome,
-} from '../analysis/metric-compare.js';
+import { exceeds, gain, practicalMinimum, worst, type Comparable, type MetricComparison, type Outcome } from '../analysis/metric-compare.js';
 import { fisherWorse, mannWhitney, smallestP } from '../analysis/rank-tests.js';
 import { median } from '../analysis/stats.js';
-import type { Report } from './build.js';
-import { attribute, backendsOf, comparables, compareReports, followVerdict, type CaseComparison, type Comparison, type CompareOptions } from './compare.js';
+import type { Report } from '../store/build.js';
+import { attributeChange, backendsOf, comparables, compareReports, followVerdict, type CaseComparison, type Comparison, type CompareOptions } from './compare.js';
 
 type Result = Report['results'][number];
 
@@ -58,10 +50,15 @@ function metricOverRuns(key: string, before: Comparable[], after: Comparable[], 
   const mb = xs.length ? median(xs) : null;
   const ma = ys.length ? median(ys) : null;
   const base = {
-    metric: key, ...(rule.unit ? { unit: rule.unit } : {}), ...(rule.correctness ? { correctness: true } : {}),
+    metric: key,
+    ...(rule.unit ? { unit: rule.unit } : {}),
+    ...(rule.correctness ? { correctness: true } : {}),
     ...((before[0] ?? after[0])!.diagnostic ? { diagnostic: true } : {}),
-    before: mb, after: ma, direction: rule.direction,
-    beforeText: mb === null ? '-' : rule.format(mb), afterText: ma === null ? '-' : rule.format(ma),
+    before: mb,
+    after: ma,
+    direction: rule.direction,
+    beforeText: mb === null ? '-' : rule.format(mb),
+    afterText: ma === null ? '-' : rule.format(ma),
   };
   const setAside = before.length + after.length - xs.length - ys.length;
   const runs = `${xs.length} vs ${ys.length} runs${setAside ? `, ${setAside} disturbed or missing set aside` : ''}`;
@@ -90,7 +87,8 @@ function metricOverRuns(key: string, before: Comparable[], after: Comparable[], 
     const significant = t.p < alpha;
     const g = gain(rule, mb, ma);
     if (significant && large) outcome = rule.direction === 'none' || g === 0 ? 'changed' : g > 0 ? 'improved' : 'regressed';
-    why = `Mann-Whitney U p = ${t.p.toPrecision(2)} (${t.method}, ${runs}, alpha ${alpha})` +
+    why =
+      `Mann-Whitney U p = ${t.p.toPrecision(2)} (${t.method}, ${runs}, alpha ${alpha})` +
       (significant ? (large ? `, median change beyond the ${tol}` : `, but the median change is within the ${tol}`) : '');
   }
   return { ...base, change, relativeChange, changeText, beyondNoise: outcome !== 'unchanged', outcome, rule: why };
@@ -109,19 +107,28 @@ function caseOverRuns(id: string, before: Result[], after: Result[], opts: RunsO
   const vb = verdicts(before);
   const va = verdicts(after);
   const shadowOf = (vs: string[]) => vs.filter((v) => v === 'shadow' || v === 'clean');
-  const verdictO = vb.length || va.length
-    ? shareOutcome(shadowOf(vb).filter((v) => v === 'shadow').length, shadowOf(vb).length, shadowOf(va).filter((v) => v === 'shadow').length, shadowOf(va).length, alpha)
-    : undefined;
+  const verdictO =
+    vb.length || va.length
+      ? shareOutcome(shadowOf(vb).filter((v) => v === 'shadow').length, shadowOf(vb).length, shadowOf(va).filter((v) => v === 'shadow').length, shadowOf(va).length, alpha)
+      : undefined;
   const cb = before.map(comparables);
   const ca = after.map(comparables);
   const keys = [...new Set([...cb, ...ca].flatMap((m) => [...m.keys()]))];
-  const metrics = keys.map((k) => metricOverRuns(k, cb.map((m) => m.get(k)).filter((x): x is Comparable => !!x), ca.map((m) => m.get(k)).filter((x): x is Comparable => !!x), alpha));
+  const metrics = keys.map((k) =>
+    metricOverRuns(
+      k,
+      cb.map((m) => m.get(k)).filter((x): x is Comparable => !!x),
+      ca.map((m) => m.get(k)).filter((x): x is Comparable => !!x),
+      alpha,
+    ),
+  );
   const counted = metrics.filter((m) => opts.all || !m.diagnostic);
   const verdict = verdictO ? { before: tally(vb) || null, after: tally(va) || null, outcome: tally(vb) === tally(va) ? ('unchanged' as const) : verdictO } : undefined;
   const status = followVerdict(statusO, verdict?.outcome);
   const outcome = worst([status, verdict?.outcome ?? 'unchanged', ...counted.map((m) => m.outcome)]);
   return {
-    id, probe: (before[0] ?? after[0])!.probe,
+    id,
+    probe: (before[0] ?? after[0])!.probe,
     status: { before: tally(sb), after: tally(sa), outcome: status },
     ...(verdict ? { verdict } : {}),
     params: [],
@@ -180,7 +187,7 @@ export function compareRuns(befores: readonly Report[], afters: readonly Report[
     onlyAfter,
     summary,
     regression: summary.regressed > 0,
-    attribution: attribute(cases, shape.environment, backendsOf(befores[0]!, afters[0]!)),
+    attribution: attributeChange(cases, shape.environment, backendsOf(befores[0]!, afters[0]!)),
     warnings: [...shape.warnings, ...mixed('before', befores), ...mixed('after', afters)],
     method: `${befores.length} vs ${afters.length} runs: Mann-Whitney U per metric at alpha ${alpha} with each metric's practical minimum change; statuses and verdicts by Fisher's exact test; a wrong answer in any run counts`,
   };

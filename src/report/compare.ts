@@ -1,9 +1,10 @@
 // BEFORE x AFTER -> what changed, beyond which noise, and what could have caused it.
 // Pure: two reports in, one Comparison out; the CLI renders it.
-import type { Report } from './build.js';
+import type { Report } from '../store/build.js';
 import { describeFactor, environmentDiff, type FactorDiff } from './env-diff.js';
 import { compareMetric, INFO_RULE, statusOutcome, verdictOutcome, worst, type Comparable, type MetricComparison, type Outcome } from '../analysis/metric-compare.js';
-import { PROBES } from '../probes/index.js';
+import { probeModule } from '../probes/index.js';
+import { finiteNumber } from '../model/format.js';
 
 type Result = Report['results'][number];
 
@@ -27,7 +28,8 @@ export interface CaseComparison {
   correctness: boolean;
 }
 
-export interface Attribution {
+/** Between two runs: whether what changed between them (environment, code) explains what moved. */
+export interface ChangeAttribution {
   /** Cases whose status, verdict or a metric moved beyond the noise. */
   changedCases: string[];
   /** Everything that differs and could explain those changes. */
@@ -46,7 +48,7 @@ export interface Comparison {
   cases: CaseComparison[];
   onlyBefore: { id: string; status: string }[];
   onlyAfter: { id: string; status: string }[];
-  attribution: Attribution;
+  attribution: ChangeAttribution;
   warnings: string[];
   summary: Record<Outcome, number> & { onlyBefore: number; onlyAfter: number };
   regression: boolean;
@@ -59,12 +61,12 @@ export interface CompareOptions {
 
 /** The comparable numbers of one result, each with the rule its probe judges it by. */
 export function comparables(r: Result): Map<string, Comparable> {
-  const probe = PROBES[r.probe];
+  const probe = probeModule(r.probe);
   if (probe?.comparable) return probe.comparable({ metrics: r.metrics ?? {}, params: r.params ?? {}, ...(r.control ? { control: r.control } : {}) });
   // A probe this version does not know: every number, as a diagnostic.
   const out = new Map<string, Comparable>();
   for (const [k, v] of Object.entries(r.metrics ?? {})) {
-    if (typeof v === 'number') out.set(k, { rule: INFO_RULE, value: { metric: k, value: Number.isFinite(v) ? v : null }, diagnostic: true });
+    if (typeof v === 'number') out.set(k, { rule: INFO_RULE, value: { metric: k, value: finiteNumber(v) }, diagnostic: true });
   }
   return out;
 }
@@ -75,7 +77,12 @@ function sameJson(a: unknown, b: unknown): boolean {
 
 function sortKeys(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(sortKeys);
-  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b)).map(([k, x]) => [k, sortKeys(x)]));
+  if (v && typeof v === 'object')
+    return Object.fromEntries(
+      Object.entries(v)
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([k, x]) => [k, sortKeys(x)]),
+    );
   return v;
 }
 
@@ -113,7 +120,7 @@ export function compareCase(a: Result, b: Result, opts: CompareOptions = {}): Ca
   const params = paramDiffs(a, b);
   const counted = metrics.filter((m) => opts.all || !m.diagnostic);
   const outcome = worst([status.outcome, verdict?.outcome ?? 'unchanged', ...counted.map((m) => m.outcome), params.length ? 'changed' : 'unchanged']);
-  const correctness = (status.outcome === 'regressed') || metrics.some((m) => m.correctness && m.outcome === 'regressed');
+  const correctness = status.outcome === 'regressed' || metrics.some((m) => m.correctness && m.outcome === 'regressed');
   return { id: a.id, probe: a.probe, status, ...(verdict ? { verdict } : {}), params, metrics, outcome, correctness };
 }
 
@@ -158,7 +165,7 @@ export function compareReports(before: Report, after: Report, opts: CompareOptio
     cases,
     onlyBefore,
     onlyAfter,
-    attribution: attribute(cases, environment, backendsOf(before, after)),
+    attribution: attributeChange(cases, environment, backendsOf(before, after)),
     warnings: warnings(before, after),
     summary,
     regression: summary.regressed > 0,
@@ -176,7 +183,7 @@ export function backendsOf(before: Report, after: Report): Map<string, string> {
  * Which recorded factors could explain the cases that changed: only those that can affect
  * a changed case's backend (a Level Zero driver explains nothing on the host backend).
  */
-export function attribute(cases: CaseComparison[], environment: FactorDiff[], backends: Map<string, string>): Attribution {
+export function attributeChange(cases: CaseComparison[], environment: FactorDiff[], backends: Map<string, string>): ChangeAttribution {
   const decided = (o: Outcome) => o !== 'unchanged' && o !== 'undecided';
   const changed = cases.filter((c) => decided(c.outcome) || decided(c.status.outcome) || (c.verdict && decided(c.verdict.outcome)));
   const touched = new Set(changed.map((c) => backends.get(c.id) ?? ''));
@@ -195,7 +202,9 @@ export function attribute(cases: CaseComparison[], environment: FactorDiff[], ba
   if (!factors.length) {
     const others = environment.filter((f) => !f.redacted && !relevant(f));
     return {
-      changedCases, factors, kind: 'unexplained',
+      changedCases,
+      factors,
+      kind: 'unexplained',
       statement:
         `results changed but no recorded factor ${others.length ? `that can affect the ${[...touched].sort().join(', ')} backend${touched.size === 1 ? '' : 's'} ` : ''}differs: ` +
         'this is run-to-run variation of the machine, or a factor xpudiag does not record (Intel GPU firmware, BIOS settings, other load on the machine)' +
@@ -206,19 +215,26 @@ export function attribute(cases: CaseComparison[], environment: FactorDiff[], ba
     return { changedCases, factors, kind: 'one-factor', statement: `the one factor that changed: ${factors[0]}; the change is attributed to it` };
   }
   return {
-    changedCases, factors, kind: 'confounded',
+    changedCases,
+    factors,
+    kind: 'confounded',
     statement: `${factors.length} factors differ, so the change cannot be attributed to any one of them: ${factors.join('; ')}. Change one factor at a time and compare again.`,
   };
 }
 
 function warnings(before: Report, after: Report): string[] {
   const out: string[] = [];
-  for (const [side, r] of [['before', before], ['after', after]] as const) {
+  for (const [side, r] of [
+    ['before', before],
+    ['after', after],
+  ] as const) {
     if (r.trust && !r.trust.trusted) out.push(`the ${side} report's controls failed, so its verdicts are untrustworthy: ${r.trust.reasons.join('; ')}`);
     if (r.interrupted) out.push(`the ${side} run was interrupted: some cases never ran`);
   }
   if (before.suite.name !== after.suite.name) out.push(`the reports come from different suites (${before.suite.name}, ${after.suite.name})`);
-  const redacted = environmentDiff(before, after).filter((f) => f.redacted).map((f) => f.label);
+  const redacted = environmentDiff(before, after)
+    .filter((f) => f.redacted)
+    .map((f) => f.label);
   if (redacted.length) out.push(`redacted in one or both reports, so not compared: ${redacted.join(', ')} (the same placeholder on both sides does not mean the same value)`);
   return out;
 }

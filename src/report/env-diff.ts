@@ -2,7 +2,7 @@
 // the shadowing lesson: a driver upgrade together with a code or configuration change
 // made a wrong conclusion look right, so nothing recorded may be left out here.
 import { backendsAffectedBy } from '../model/backends.js';
-import type { Report } from './build.js';
+import type { Report } from '../store/build.js';
 
 export interface FactorDiff {
   /** Stable machine name: "runtimes.levelZeroDriver", "variables.ZE_AFFINITY_MASK", "devices.ze:0.kernelDriver". */

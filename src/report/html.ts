@@ -3,12 +3,13 @@
 // artefact store. A Content-Security-Policy forbids every network load outright.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import type { Report } from './build.js';
-import { allreduceRows, seriesName, SWEEP_HEADER, sweepCells } from './allreduce-rows.js';
-import { charts, type Chart } from './chart-data.js';
+import type { Report } from '../store/build.js';
+import type { Chart } from '../probes/chart.js';
+import { chartedResults } from './chart-data.js';
+import { probeModule, probeModules } from '../probes/index.js';
+import type { HtmlCell, ProbeHtml } from '../probes/types.js';
 import { ticketSummary } from './ticket.js';
-import { PROBES } from '../probes/index.js';
-import { formatBytes } from '../suite/index.js';
+import { formatBytes } from '../model/format.js';
 
 const require = createRequire(import.meta.url);
 
@@ -27,7 +28,11 @@ export function esc(s: unknown): string {
 
 /** JSON inside <script>: nothing in the data can close the element or start a comment. */
 function scriptJson(v: unknown): string {
-  return JSON.stringify(v).replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+  return JSON.stringify(v)
+    .replace(/</g, '\\u003c')
+    .replace(/>/g, '\\u003e')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
 }
 
 // Charts sit in a grid of columns at least 460 px wide (one column on a narrow window),
@@ -75,7 +80,7 @@ const CLIENT = `
     ctx.fillText(label, px + 4 * devicePixelRatio, u.bbox.top + (12 + 14 * row) * devicePixelRatio);
     ctx.restore();
   }
-  function alloc(s, width, el) {
+  function staircase(s, width, el) {
     var x = s.x.map(function (v) { return v / GiB; });
     var g = function (v) { return v == null ? null : v / GiB; };
     var data = [x, s.fitted.y.map(g), s.fit.map(g), x.slice()];
@@ -102,7 +107,7 @@ const CLIENT = `
     for (var e = lo; e <= hi; e += step) out.push(Math.pow(2, e));
     return out;
   }
-  function allreduce(s, width, el) {
+  function sweep(s, width, el) {
     var data = [s.x].concat(s.series.map(function (r) { return r.busbw; }));
     var series = [{ label: 'bytes', value: function (u, v) { return v == null ? '-' : (s.labels.ticks[String(v)] || v + ' B'); } }].concat(s.series.map(function (r, i) {
       return { label: r.algorithm + ' busbw (GB/s)', stroke: COLORS[i % COLORS.length], width: 2, spanGaps: true, points: { show: true, size: 5 } };
@@ -137,7 +142,7 @@ const CLIENT = `
   var made = [];
   specs.forEach(function (s, i) {
     var fig = document.querySelector('[data-chart="' + i + '"]'), el = fig.querySelector('.plot');
-    try { made.push([(s.kind === 'alloc' ? alloc : allreduce)(s, el.clientWidth, el), fig, el]); }
+    try { made.push([(s.kind === 'staircase' ? staircase : sweep)(s, el.clientWidth, el), fig, el]); }
     catch (e) { el.textContent = 'chart failed: ' + e.message; el.className += ' bad'; }
   });
   // uPlot lays a chart out after the current task: measure once that has happened.
@@ -166,7 +171,8 @@ function tableOf(head: string[], rows: string[]): string {
 function environmentSection(r: Report): string {
   const e = r.environment;
   const rows: [string, string][] = [];
-  for (const d of e.devices) rows.push([`device ${d.backend}:${d.index}`, `${d.name}, ${formatBytes(d.memoryBytes)}${d.kernelDriver ? `, kernel driver ${d.kernelDriver}` : ''}${d.pciId ? `, PCI ${d.pciId}` : ''}`]);
+  for (const d of e.devices)
+    rows.push([`device ${d.backend}:${d.index}`, `${d.name}, ${formatBytes(d.memoryBytes)}${d.kernelDriver ? `, kernel driver ${d.kernelDriver}` : ''}${d.pciId ? `, PCI ${d.pciId}` : ''}`]);
   for (const [k, v] of Object.entries(e.runtimes)) rows.push([`runtime ${k}`, v]);
   rows.push(['kernel', e.kernel], ['OS', e.os], ['CPU', e.cpu], ['host memory', formatBytes(e.memoryBytes)], ['host', e.host]);
   for (const [k, v] of Object.entries(e.variables)) rows.push([k, v]);
@@ -178,94 +184,92 @@ function environmentSection(r: Report): string {
 const idCell = (x: Result) => `<td class="id">${esc(x.id)}${x.control ? ` <span class="note">(${esc(x.control)} control)</span>` : ''}</td>`;
 const numCell = (v: string) => `<td class="num">${esc(v)}</td>`;
 
-function allocResults(results: Result[]): string {
-  const fixed = (v: unknown, d: number) => (typeof v === 'number' && Number.isFinite(v) ? v.toFixed(d) : '');
-  const rows = results.map((x) => {
-    const ci = Array.isArray(x.metrics.hostPerDeviceCI) ? `[${(x.metrics.hostPerDeviceCI as number[]).map((v) => v.toFixed(3)).join(', ')}]` : '';
-    return `<tr>${statusCell(x.status)}${idCell(x)}<td>${esc(typeof x.metrics.verdict === 'string' ? x.metrics.verdict : '')}</td>` +
-      `${numCell(fixed(x.metrics.hostPerDevice, 3))}${numCell(ci)}${numCell(fixed(x.metrics.releasedFraction, 2))}<td class="text">${esc(x.reason)}</td></tr>`;
-  });
-  return tableOf(['status', 'case', 'verdict', 'host B / device B', '95% interval', 'released', 'reason'], rows);
+function cellHtml(c: HtmlCell): string {
+  return c.kind === 'num' ? numCell(c.text) : c.kind === 'text' ? `<td class="text">${esc(c.text)}</td>` : `<td>${esc(c.text)}</td>`;
 }
 
-/** The all-reduce's verdict columns: checked or not, wrong and disagreeing elements, peak bandwidth per algorithm. */
-function allreduceResults(results: Result[]): string {
-  const rows = results.map((x) => {
-    const sweep = allreduceRows(x.metrics);
-    const checked = sweep.some((s) => s.wrong !== null);
-    const wrong = sweep.reduce((a, s) => a + (s.wrong ?? 0), 0);
-    // Disagreement the algorithm allows (bf16-trunc rounds differently per device) is not a
-    // finding; a report from before rows said which may disagree leaves the cell empty.
-    const raw = (Array.isArray(x.metrics.sizes) ? x.metrics.sizes : []) as { mayDisagree?: unknown; disagree?: unknown }[];
-    const known = raw.length > 0 && raw.every((s) => typeof s?.mayDisagree === 'boolean');
-    const unexpected = typeof x.metrics.unexpectedDisagree === 'number' ? x.metrics.unexpectedDisagree
-      : known ? raw.reduce((a, s) => a + (s.mayDisagree || typeof s.disagree !== 'number' ? 0 : s.disagree), 0) : null;
-    const verdict = !sweep.length ? '' : wrong ? 'wrong results' : unexpected ? 'devices disagree' : checked ? 'correct' : 'not checked';
-    const peak = new Map<string, number>();
-    for (const s of sweep) if (s.busbw !== null) peak.set(seriesName(s), Math.max(peak.get(seriesName(s)) ?? 0, s.busbw));
-    return `<tr>${statusCell(x.status)}${idCell(x)}<td>${esc(verdict)}</td>${numCell(checked ? String(wrong) : '')}${numCell(checked && unexpected !== null ? String(unexpected) : '')}` +
-      `${numCell(String(new Set(sweep.map((s) => s.bytes)).size || ''))}<td>${esc([...peak].map(([a, b]) => `${a} ${b.toFixed(1)}`).join(', '))}</td><td class="text">${esc(x.reason)}</td></tr>`;
-  });
-  return tableOf(['status', 'case', 'verdict', 'wrong', 'unexpected disagree', 'sizes', 'peak busbw (GB/s)', 'reason'], rows);
+/** A probe's results table: status and case, the probe's own columns (ProbeModule.html), the reason. */
+function probeResults(html: ProbeHtml, results: Result[]): string {
+  const rows = results.map((x) => `<tr>${statusCell(x.status)}${idCell(x)}${html.cells(x).map(cellHtml).join('')}<td class="text">${esc(x.reason)}</td></tr>`);
+  return tableOf(['status', 'case', ...html.columns, 'reason'], rows);
 }
 
+/** Results of probes without a table of their own (or unknown to this version): their headline figures. */
 function otherResults(results: Result[]): string {
   const headline = (x: Result) => {
     try {
-      return PROBES[x.probe]?.describe?.(x.metrics) ?? '';
+      return probeModule(x.probe)?.describe?.(x.metrics) ?? '';
     } catch {
       return '';
     }
   };
-  return tableOf(['status', 'case', 'probe', 'figures', 'reason'], results.map((x) => `<tr>${statusCell(x.status)}${idCell(x)}<td>${esc(x.probe)}</td><td>${esc(headline(x))}</td><td class="text">${esc(x.reason)}</td></tr>`));
+  return tableOf(
+    ['status', 'case', 'probe', 'figures', 'reason'],
+    results.map((x) => `<tr>${statusCell(x.status)}${idCell(x)}<td>${esc(x.probe)}</td><td>${esc(headline(x))}</td><td class="text">${esc(x.reason)}</td></tr>`),
+  );
 }
 
-function sweepTable(r: Result): string {
-  const rows = allreduceRows(r.metrics);
-  return `<details><summary>the sweep in numbers (${rows.length} rows)</summary>${tableOf([...SWEEP_HEADER], rows.map((x) => `<tr>${sweepCells(x).map((c, i) => (i === 2 ? `<td>${esc(c)}</td>` : numCell(c))).join('')}</tr>`))}</details>`;
+/** The numbers under a chart, folded (ProbeModule.html.chartTable). */
+function chartNumbers(html: ProbeHtml, r: Result): string {
+  const t = html.chartTable?.(r);
+  if (!t) return '';
+  const cells = (row: string[]) => row.map((c, i) => (i === t.textColumn ? `<td>${esc(c)}</td>` : numCell(c))).join('');
+  return `<details><summary>the sweep in numbers (${t.rows.length} rows)</summary>${tableOf(
+    [...t.head],
+    t.rows.map((row) => `<tr>${cells(row)}</tr>`),
+  )}</details>`;
 }
 
-function chartFigure(c: Chart, index: number, r?: Result): string {
-  const caption =
-    c.kind === 'alloc'
-      ? `<span>${esc(c.verdict)}${c.slope !== null ? `, ${esc(c.slope.toFixed(3))}${c.interval ? ` [${esc(c.interval[0].toFixed(3))}, ${esc(c.interval[1].toFixed(3))}]` : ''} host B per device B` : ''}</span>`
-      : `<span>${c.labels.threshold ? esc(c.labels.threshold) : ''}${c.labels.crossover ? `, ${esc(c.labels.crossover)}` : ''}</span>`;
-  return `<figure data-chart="${index}"><figcaption>${esc(c.id)} ${caption}</figcaption><div class="plot"></div>${c.kind === 'allreduce' && r ? sweepTable(r) : ''}</figure>`;
+/** A chart's caption, by its plot kind. */
+function caption(c: Chart): string {
+  switch (c.kind) {
+    case 'staircase':
+      return `<span>${esc(c.verdict)}${c.slope !== null ? `, ${esc(c.slope.toFixed(3))}${c.interval ? ` [${esc(c.interval[0].toFixed(3))}, ${esc(c.interval[1].toFixed(3))}]` : ''} host B per device B` : ''}</span>`;
+    case 'sweep':
+      return `<span>${c.labels.threshold ? esc(c.labels.threshold) : ''}${c.labels.crossover ? `, ${esc(c.labels.crossover)}` : ''}</span>`;
+  }
 }
+
+function chartFigure(c: Chart, index: number, numbers: string): string {
+  return `<figure data-chart="${index}"><figcaption>${esc(c.id)} ${caption(c)}</figcaption><div class="plot"></div>${numbers}</figure>`;
+}
+
+/** Text with `code` spans: escaped, the spans as <code>. */
+const withCode = (s: string) => esc(s).replace(/`([^`]+)`/g, '<code>$1</code>');
 
 function reportSection(r: Report, specs: Chart[]): string {
-  const mine = charts(r);
-  const first = specs.length;
-  specs.push(...mine);
-  const indexed = mine.map((c, i) => [c, first + i] as const);
-  const alloc = indexed.filter(([c]) => c.kind === 'alloc');
-  const ar = indexed.filter(([c]) => c.kind === 'allreduce');
-  const byId = new Map(r.results.map((x) => [x.id, x]));
-  const attribution = (Array.isArray(r.analysis?.attribution) ? r.analysis.attribution : []) as { group?: unknown; statement?: unknown }[];
   const trust = r.trust
     ? r.trust.trusted
-      ? '<p>Controls read as expected: this run\'s verdicts can be trusted.</p>'
+      ? "<p>Controls read as expected: this run's verdicts can be trusted.</p>"
       : `<p class="bad">Controls failed, verdicts are untrustworthy: ${esc(r.trust.reasons.join('; '))}</p>`
     : '';
-  const allocs = r.results.filter((x) => x.probe === 'alloc');
-  const allreduces = r.results.filter((x) => x.probe === 'allreduce');
-  const others = r.results.filter((x) => x.probe !== 'alloc' && x.probe !== 'allreduce');
-  const fittedNames = [...new Set(alloc.map(([c]) => (c.kind === 'alloc' ? c.fitted.label : '')))].join('; ');
+  const attribution = (Array.isArray(r.analysis?.attribution) ? r.analysis.attribution : []) as { group?: unknown; statement?: unknown }[];
+  const charted = chartedResults(r);
+  // Per probe in the registry's order: its results table, and its charts' section.
+  const tables: string[] = [];
+  const chartSections: string[] = [];
+  for (const probe of probeModules()) {
+    const html = probe.html;
+    const mine = r.results.filter((x) => x.probe === probe.name);
+    if (!html || !mine.length) continue;
+    tables.push(`<h3>${esc(html.heading)}</h3>${probeResults(html, mine)}`);
+    const drawn = charted.filter(([x]) => x.probe === probe.name);
+    if (!drawn.length) continue;
+    const figures = drawn.map(([x, c]) => chartFigure(c, specs.push(c) - 1, chartNumbers(html, x)));
+    const section = html.chartSection ?? { heading: `${html.heading} charts`, note: () => '' };
+    chartSections.push(`<h2>${esc(section.heading)}</h2><p class="note">${withCode(section.note(drawn.map(([, c]) => c)))}</p><div class="grid">${figures.join('')}</div>`);
+  }
+  const others = r.results.filter((x) => !probeModule(x.probe)?.html);
   return [
     `<section><h1>xpudiag: ${esc(r.suite.name)}</h1>`,
     `<p class="summary">${esc(ticketSummary(r))}. Run ${esc(r.startedAt)} to ${esc(r.finishedAt)}${r.interrupted ? ' (interrupted)' : ''}.</p>`,
     '<h2>Results</h2>',
-    allocs.length ? `<h3>Allocation</h3>${allocResults(allocs)}` : '',
-    allreduces.length ? `<h3>All-reduce</h3>${allreduceResults(allreduces)}` : '',
+    ...tables,
     others.length ? `<h3>Other probes</h3>${otherResults(others)}` : '',
-    alloc.length
-      ? `<h2>Host memory against device memory</h2><p class="note">Per case: host memory consumed as the fit read it (${esc(fittedNames)}, from the settled baseline, median per step) against device memory allocated, with the fitted line whose slope is the verdict's figure. Click an instrument in a legend to show how it saw the same steps.</p><div class="grid">${alloc.map(([c, i]) => chartFigure(c, i)).join('')}</div>`
-      : '',
-    ar.length
-      ? `<h2>All-reduce bandwidth against size</h2><p class="note">Bus bandwidth per algorithm; the dashed line marks the size where <code>auto</code> switches from direct FP32 to BF16.</p><div class="grid">${ar.map(([c, i]) => chartFigure(c, i, byId.get(c.id))).join('')}</div>`
-      : '',
+    ...chartSections,
     attribution.length || trust ? `<h2>Attribution</h2><ul>${attribution.map((a) => `<li><b>${esc(a.group ?? '')}</b>: ${esc(a.statement ?? '')}</li>`).join('')}</ul>${trust}` : '',
-    '<h2>Environment</h2>', environmentSection(r),
+    '<h2>Environment</h2>',
+    environmentSection(r),
     '</section>',
   ].join('\n');
 }
@@ -280,21 +284,22 @@ export function renderHtml(reports: readonly Report[], opts: HtmlOptions = {}): 
   const body = reports.map((r) => reportSection(r, specs)).join('\n<hr>\n');
   const title = `xpudiag: ${reports.map((r) => r.suite.name).join(', ')}`;
   const filter = opts.filter ?? ((s: string) => s);
-  const page = (lib: { js: string; css: string }) => [
-    '<!doctype html>',
-    '<html lang="en"><head><meta charset="utf-8">',
-    `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:">`,
-    '<meta name="viewport" content="width=device-width, initial-scale=1">',
-    `<title>${filter(esc(title))}</title>`,
-    `<style>${lib.css}</style>`,
-    `<style>${STYLE}</style>`,
-    '</head><body>',
-    filter(body),
-    `<script type="application/json" id="xpudiag-charts">${filter(scriptJson(specs))}</script>`,
-    `<script>${lib.js}</script>`,
-    `<script>${CLIENT}</script>`,
-    '</body></html>',
-    '',
-  ].join('\n');
+  const page = (lib: { js: string; css: string }) =>
+    [
+      '<!doctype html>',
+      '<html lang="en"><head><meta charset="utf-8">',
+      `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:">`,
+      '<meta name="viewport" content="width=device-width, initial-scale=1">',
+      `<title>${filter(esc(title))}</title>`,
+      `<style>${lib.css}</style>`,
+      `<style>${STYLE}</style>`,
+      '</head><body>',
+      filter(body),
+      `<script type="application/json" id="xpudiag-charts">${filter(scriptJson(specs))}</script>`,
+      `<script>${lib.js}</script>`,
+      `<script>${CLIENT}</script>`,
+      '</body></html>',
+      '',
+    ].join('\n');
   return page(chartLibrary());
 }

@@ -2,7 +2,7 @@
 // report, one <testcase> per result. xpudiag's extra statuses map onto what dashboards
 // understand: a known bug (xfail) is skipped with its ticket, an unexpected pass (xpass)
 // passes with a note that the bug may be fixed, a warning passes with a note.
-import type { Report } from './build.js';
+import type { Report } from '../store/build.js';
 
 /** Text that is valid XML 1.0 whatever the child process printed (ANSI escapes, NULs). */
 export function xmlText(s: string): string {

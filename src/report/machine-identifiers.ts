@@ -38,8 +38,6 @@ export function machineIdentifiers(env: NodeJS.ProcessEnv = process.env): KnownI
     homes: home && user ? [{ path: home, user }] : [],
     macs: [...macs],
     ips: [...ips],
-    machineIds: ['/etc/machine-id', '/var/lib/dbus/machine-id', '/proc/sys/kernel/random/boot_id']
-      .map(readTrimmed)
-      .filter((x): x is string => !!x),
+    machineIds: ['/etc/machine-id', '/var/lib/dbus/machine-id', '/proc/sys/kernel/random/boot_id'].map(readTrimmed).filter((x): x is string => !!x),
   };
 }

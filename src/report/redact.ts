@@ -4,6 +4,9 @@
 // Pure: the identifiers of the current machine come in as an argument (see
 // machine-identifiers.ts); everything else is learnt from the report itself.
 
+import { BACKEND_NAMES } from '../model/backends.js';
+import { PROBE_NAMES, probeModules } from '../probes/index.js';
+
 /** Identifiers known up front (this machine's); each list may be empty. */
 export interface KnownIdentifiers {
   hosts?: string[];
@@ -22,7 +25,9 @@ type Kind = 'host' | 'user' | 'uuid' | 'mac' | 'ip' | 'serial' | 'machine-id';
 // Names that are also xpudiag's own vocabulary (backends, statuses): a host called
 // "host" must not turn every backend name into a placeholder. The field that holds the
 // host name is still redacted; such a name identifies nobody anyway.
-const RESERVED = new Set(['host', 'ze', 'cuda', 'sycl', 'alloc', 'allreduce', 'pass', 'fail', 'warn', 'skip', 'error', 'xfail', 'xpass', 'localhost', 'none', 'all', 'clean', 'shadow']);
+// The backends and probes come from their tables, so a new one is reserved without an edit here.
+const STATUSES = ['pass', 'fail', 'warn', 'skip', 'error', 'xfail', 'xpass'];
+const RESERVED = new Set([...BACKEND_NAMES, ...PROBE_NAMES, ...probeModules().flatMap((p) => p.vocabulary ?? []), ...STATUSES, 'localhost', 'none', 'all']);
 
 const UUID = String.raw`[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}`;
 const MAC = String.raw`(?<![0-9a-fA-F:-])[0-9a-fA-F]{2}(?<sep>[:-])[0-9a-fA-F]{2}(?:\k<sep>[0-9a-fA-F]{2}){4}(?![0-9a-fA-F:-])`;
@@ -187,9 +192,7 @@ export class Redactor {
     const knownHome = homes.length ? `(?<knownHome>${homes.join('|')})(?![\\w.-])` : '(?<knownHome>(?!))';
     // Host names (as DNS does), UUIDs and MACs match whatever their case; the other literals as written.
     const lits = [...this.literals.keys()].sort((a, b) => b.length - a.length);
-    const litAlt = lits.length
-      ? `(?<![A-Za-z0-9_])(?<lit>${lits.map((l) => (CASELESS.has(this.literals.get(l)!.kind) ? caseless(l) : escapeRe(l))).join('|')})(?![A-Za-z0-9_])`
-      : '(?<lit>(?!))';
+    const litAlt = lits.length ? `(?<![A-Za-z0-9_])(?<lit>${lits.map((l) => (CASELESS.has(this.literals.get(l)!.kind) ? caseless(l) : escapeRe(l))).join('|')})(?![A-Za-z0-9_])` : '(?<lit>(?!))';
     const head = `(?<ph>${PLACEHOLDER})|${knownHome}|${HOME}|${litAlt}`;
     const tail = `|(?<uuid>${UUID})|(?<mac>${MAC})|(?<ipv6>${IPV6})`;
     this.compiled = {

@@ -1,6 +1,6 @@
 // A Comparison for people: a terminal table and Markdown (the JSON is the object itself).
 import type { CaseComparison, Comparison } from './compare.js';
-import { md, table } from './markdown.js';
+import { md, table } from '../model/markdown.js';
 import type { MetricComparison, Outcome } from '../analysis/metric-compare.js';
 
 const COLORS: Record<Outcome, string> = { regressed: '31', improved: '32', changed: '33', undecided: '36', unchanged: '2' };
@@ -35,8 +35,10 @@ function caseHeadline(c: CaseComparison): string {
 
 function summaryLine(c: Comparison): string {
   const s = c.summary;
-  return `${s.regressed} regressed, ${s.improved} improved, ${s.changed} changed, ${s.undecided} undecided, ${s.unchanged} unchanged` +
-    (s.onlyBefore || s.onlyAfter ? `, ${s.onlyBefore} only before, ${s.onlyAfter} only after` : '');
+  return (
+    `${s.regressed} regressed, ${s.improved} improved, ${s.changed} changed, ${s.undecided} undecided, ${s.unchanged} unchanged` +
+    (s.onlyBefore || s.onlyAfter ? `, ${s.onlyBefore} only before, ${s.onlyAfter} only after` : '')
+  );
 }
 
 export function renderCompareText(c: Comparison, color = false, all = false): string {
@@ -91,25 +93,32 @@ export function renderCompareMarkdown(c: Comparison, all = false): string {
   ];
   for (const w of c.warnings) out.push('', `> **Warning:** ${md(w)}`);
   out.push('', '### Environment differences', '');
-  out.push(c.environment.length
-    ? table(['factor', 'before', 'after'], c.environment.map((f) => [md(f.label + (f.redacted ? ' (redacted: not compared)' : '')), md(f.before ?? 'unset'), md(f.after ?? 'unset')]))
-    : 'No recorded factor differs.');
+  out.push(
+    c.environment.length
+      ? table(
+          ['factor', 'before', 'after'],
+          c.environment.map((f) => [md(f.label + (f.redacted ? ' (redacted: not compared)' : '')), md(f.before ?? 'unset'), md(f.after ?? 'unset')]),
+        )
+      : 'No recorded factor differs.',
+  );
   out.push('', '### Cases', '');
-  out.push(table(['outcome', 'case', 'status', 'verdict', 'notes'], listed(c, all).map((x) => [
-    `**${x.outcome}**`,
-    md(x.id),
-    md(x.status.before === x.status.after ? x.status.after : `${x.status.before} → ${x.status.after}`),
-    md(!x.verdict ? '' : x.verdict.before === x.verdict.after ? x.verdict.after ?? '' : `${x.verdict.before ?? '-'} → ${x.verdict.after ?? '-'}`),
-    md(x.params.map((p) => `${p.key}: ${JSON.stringify(p.before)} → ${JSON.stringify(p.after)}`).join('; ')),
-  ])));
+  out.push(
+    table(
+      ['outcome', 'case', 'status', 'verdict', 'notes'],
+      listed(c, all).map((x) => [
+        `**${x.outcome}**`,
+        md(x.id),
+        md(x.status.before === x.status.after ? x.status.after : `${x.status.before} → ${x.status.after}`),
+        md(!x.verdict ? '' : x.verdict.before === x.verdict.after ? (x.verdict.after ?? '') : `${x.verdict.before ?? '-'} → ${x.verdict.after ?? '-'}`),
+        md(x.params.map((p) => `${p.key}: ${JSON.stringify(p.before)} → ${JSON.stringify(p.after)}`).join('; ')),
+      ]),
+    ),
+  );
   const rows = listed(c, all).flatMap((x) => shown(x, all).map((m) => [md(x.id), md(m.metric), md(m.beforeText), md(m.afterText), md(m.changeText), `**${m.outcome}**`, md(m.rule)]));
   if (rows.length) out.push('', '### Metrics', '', table(['case', 'metric', 'before', 'after', 'change', 'outcome', 'decided by'], rows));
   if (c.onlyBefore.length || c.onlyAfter.length) {
     out.push('', '### Cases in one report only', '');
-    out.push(table(['case', 'side', 'status'], [
-      ...c.onlyBefore.map((r) => [md(r.id), 'before only', md(r.status)]),
-      ...c.onlyAfter.map((r) => [md(r.id), 'after only', md(r.status)]),
-    ]));
+    out.push(table(['case', 'side', 'status'], [...c.onlyBefore.map((r) => [md(r.id), 'before only', md(r.status)]), ...c.onlyAfter.map((r) => [md(r.id), 'after only', md(r.status)])]));
   }
   return out.join('\n') + '\n';
 }

@@ -1,6 +1,6 @@
 // The terminal view of a report: a short table a person reads at a glance.
-import { PROBES } from '../probes/index.js';
-import type { Report } from './build.js';
+import { probeModule } from '../probes/index.js';
+import type { Report } from '../store/build.js';
 import { counted } from '../model/words.js';
 
 const COLORS: Record<string, string> = { pass: '32', fail: '31', error: '31', warn: '33', skip: '2', xfail: '35', xpass: '36' };
@@ -17,7 +17,7 @@ export function colorStatus(status: string, color: boolean): string {
  */
 function headline(r: Report['results'][number]): string {
   try {
-    return PROBES[r.probe]?.describe?.(r.metrics) ?? '';
+    return probeModule(r.probe)?.describe?.(r.metrics) ?? '';
   } catch {
     return '';
   }
@@ -26,7 +26,7 @@ function headline(r: Report['results'][number]): string {
 /** The probe's multi-line table, under the same rule as the headline. */
 function probeTable(r: Report['results'][number]): string | undefined {
   try {
-    return PROBES[r.probe]?.table?.(r.metrics);
+    return probeModule(r.probe)?.table?.(r.metrics);
   } catch (e) {
     return `(not shown: this report's metrics do not have the shape this version of xpudiag reads: ${(e as Error).message})`;
   }
@@ -72,14 +72,13 @@ export function renderResultsTable(report: Report, color = false): string {
     if (table) extra.push('', `${r.id}:`, table);
   }
   const s = report.summary;
-  const summary = `${s.pass} passed, ${s.fail} failed, ${s.warn} warned, ${s.skip} skipped, ${counted(s.error, 'error')}` +
-    (s.xfail || s.xpass ? `, ${s.xfail} xfail, ${s.xpass} xpass` : '');
+  const summary = `${s.pass} passed, ${s.fail} failed, ${s.warn} warned, ${s.skip} skipped, ${counted(s.error, 'error')}` + (s.xfail || s.xpass ? `, ${s.xfail} xfail, ${s.xpass} xpass` : '');
   const interrupted = report.interrupted
-    ? [`interrupted: ${report.notRun !== undefined ? `${report.notRun} of ${report.notRun + report.results.length} case runs not run` : 'some cases never ran'}; xpudiag run --resume JOURNAL finishes the run`]
+    ? [
+        `interrupted: ${report.notRun !== undefined ? `${report.notRun} of ${report.notRun + report.results.length} case runs not run` : 'some cases never ran'}; xpudiag run --resume JOURNAL finishes the run`,
+      ]
     : [];
   const trust = report.trust && !report.trust.trusted && !report.interrupted ? [`controls failed: verdicts are untrustworthy (${report.trust.reasons.join('; ')})`] : [];
-  const attribution = ((report.analysis?.attribution ?? []) as { group: string; statement: string }[]).map(
-    (a) => `attribution (${a.group}): ${a.statement}`,
-  );
+  const attribution = ((report.analysis?.attribution ?? []) as { group: string; statement: string }[]).map((a) => `attribution (${a.group}): ${a.statement}`);
   return [...lines, ...extra, '', ...attribution, ...interrupted, ...trust, summary].join('\n');
 }

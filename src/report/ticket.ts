@@ -2,13 +2,13 @@
 // first, the environment they will ask about, the findings, attribution and controls,
 // how to reproduce, then the all-reduce tables; the whole report (every sample) is a
 // file attached beside it, never pasted: a 4-case run's JSON alone is over 100 KiB.
-import type { Report } from './build.js';
-import { allreduceRows, SWEEP_HEADER, sweepCells, thresholdBytes, type AllreduceRow } from './allreduce-rows.js';
-import { code, fenced, md, table } from './markdown.js';
-import { formatBytes } from '../suite/index.js';
+import type { Report } from '../store/build.js';
+import { code, fenced, md, table } from '../model/markdown.js';
+import { formatBytes } from '../model/format.js';
 import { buildStatusText } from './env-diff.js';
 import { counted } from '../model/words.js';
-import { PROBES } from '../probes/index.js';
+import { RUNTIME_LABELS } from '../model/backends.js';
+import { probeModule, probeModules } from '../probes/index.js';
 
 type Result = Report['results'][number];
 
@@ -22,42 +22,25 @@ export const GITLAB_BODY_LIMIT = 1_048_576;
 /** What a ticket is cut to by default: under both, with room for the reporter's own words. */
 export const DEFAULT_TICKET_LIMIT = 60_000;
 
-const RUNTIME_ROWS: [string, string][] = [
-  ['levelZeroLoader', 'Level Zero loader'],
-  ['levelZeroDriver', 'Level Zero driver'],
-  ['computeRuntime', 'compute-runtime'],
-  ['cuda', 'CUDA runtime'],
-  ['cudaDriver', 'CUDA driver'],
-  ['nccl', 'NCCL'],
-  ['sycl', 'SYCL runtime'],
-];
-
-const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
-const ci = (m: Record<string, unknown>): [number, number] | null =>
-  Array.isArray(m.hostPerDeviceCI) && m.hostPerDeviceCI.length === 2 ? (m.hostPerDeviceCI as [number, number]) : null;
+/** How the ticket names each runtime, from the backend table. */
+const RUNTIME_ROWS = RUNTIME_LABELS;
 
 export function ticketSummary(report: Report): string {
   const s = report.summary;
-  const counts = (['pass', 'fail', 'error', 'warn', 'skip', 'xfail', 'xpass'] as const).filter((k) => s[k]).map((k) => `${s[k]} ${k}`).join(', ');
+  const counts = (['pass', 'fail', 'error', 'warn', 'skip', 'xfail', 'xpass'] as const)
+    .filter((k) => s[k])
+    .map((k) => `${s[k]} ${k}`)
+    .join(', ');
   const parts = [`suite ${report.suite.name}, ${counted(s.total ?? report.results.length, 'case')}: ${counts || 'none'}`];
-  const alloc = report.results.filter((r) => r.probe === 'alloc' && !r.control && typeof r.metrics.verdict === 'string');
-  const shadows = alloc.filter((r) => r.metrics.verdict === 'shadow');
-  if (alloc.length) {
-    const worst = Math.max(...shadows.map((r) => num(r.metrics.hostPerDevice) ?? -Infinity));
-    parts.push(shadows.length
-      ? `${shadows.length} of ${alloc.length} allocation cases shadow device memory in host memory (up to ${worst.toFixed(2)} host bytes per device byte)`
-      : `no shadowing in ${alloc.length} allocation cases`);
+  // Each probe's clause about its results, in the registry's order (ProbeModule.ticket.summary).
+  for (const probe of probeModules()) {
+    const mine = report.results.filter((r) => r.probe === probe.name);
+    const clause = mine.length ? probe.ticket?.summary?.(mine) : undefined;
+    if (clause) parts.push(clause);
   }
-  const wrong = report.results.flatMap((r) => allreduceRows(r.metrics)).reduce((a, row) => a + (row.wrong ?? 0), 0);
-  if (report.results.some((r) => allreduceRows(r.metrics).length)) parts.push(wrong ? `all-reduce: ${wrong} wrong elements` : 'all-reduce: no wrong elements');
   const gpus = [...new Set(report.environment.devices.filter((d) => d.backend !== 'host').map((d) => d.name))];
   const driver = report.environment.runtimes.computeRuntime ?? report.environment.runtimes.levelZeroDriver ?? report.environment.runtimes.cuda;
   if (gpus.length) parts.push(`on ${gpus.join(', ')}${driver ? ` with driver ${driver}` : ''}`);
-  for (const [name, probe] of Object.entries(PROBES)) {
-    const own = report.results.filter((r) => r.probe === name);
-    const clause = own.length ? probe.ticket?.summary?.(own) : undefined;
-    if (clause) parts.push(clause);
-  }
   if (report.trust && !report.trust.trusted) parts.push('controls failed: verdicts untrustworthy');
   return parts.join('; ');
 }
@@ -82,59 +65,36 @@ function environmentTable(report: Report): string {
   const built = Object.entries(e.backends ?? {}).map(([k, s]) => `${k}: ${buildStatusText(s)}`);
   if (built.length) rows.push(['Backends', built.join('; ')]);
   rows.push(['xpudiag', report.tool.version]);
-  return table(['', ''], rows.map(([k, v]) => [`**${md(k)}**`, md(v)]));
+  return table(
+    ['', ''],
+    rows.map(([k, v]) => [`**${md(k)}**`, md(v)]),
+  );
 }
 
+/** The findings: status, case, then the cells the result's probe fills (ProbeModule.ticket.findings), the reason. */
 function findingsTable(results: Result[]): string {
   return table(
     ['status', 'case', 'verdict', 'host B / device B [95% interval]', 'released', 'reason'],
     results.map((r) => {
-      const slope = num(r.metrics.hostPerDevice);
-      const i = ci(r.metrics);
-      const rel = num(r.metrics.releasedFraction);
-      return [
-        `**${md(r.status)}**`,
-        code(r.id) + (r.control ? ` (${r.control} control)` : ''),
-        md(typeof r.metrics.verdict === 'string' ? r.metrics.verdict : ''),
-        slope === null ? '' : md(`${slope.toFixed(3)}${i ? ` [${i[0].toFixed(3)}, ${i[1].toFixed(3)}]` : ''}`),
-        rel === null ? '' : md(rel.toFixed(2)),
-        md(r.reason),
-      ];
+      const cells = probeModule(r.probe)?.ticket?.findings?.(r) ?? { verdict: '', figure: '', released: '' };
+      return [`**${md(r.status)}**`, code(r.id) + (r.control ? ` (${r.control} control)` : ''), md(cells.verdict), md(cells.figure), md(cells.released), md(r.reason)];
     }),
   );
 }
 
-/**
- * Up to `keep` of the sweep's sizes: the first and the last, the rest evenly spread
- * between them, and every size where a row was wrong (a ticket must never hide those).
- */
-function sizesToShow(rows: AllreduceRow[], keep: number): Set<number> {
-  const sizes = [...new Set(rows.map((x) => x.bytes))].sort((a, b) => a - b);
-  const shown = new Set(rows.filter((x) => (x.wrong ?? 0) > 0).map((x) => x.bytes));
-  if (sizes.length <= keep) return new Set(sizes);
-  const n = Math.max(2, keep);
-  for (let i = 0; i < n; i++) shown.add(sizes[Math.round((i * (sizes.length - 1)) / (n - 1))]!);
-  return shown;
+/** A result's section of its own (ProbeModule.ticket.detail: an all-reduce sweep), `keep` asking for a shorter one. */
+function detailOf(r: Result, keep?: number): string | undefined {
+  return probeModule(r.probe)?.ticket?.detail?.markdown(r, keep);
 }
 
-/** An all-reduce result's sweep; `keepSizes` (when set) thins it to that many sizes. */
-function allreduceTable(r: Result, keepSizes?: number): string {
-  const rows = allreduceRows(r.metrics);
-  const t = thresholdBytes(r.params, r.metrics);
-  const cross = num(r.metrics.crossoverBytes);
-  const notes = [
-    t !== null ? `auto threshold ${formatBytes(t)}` : '',
-    r.metrics.crossoverBytes !== undefined ? (cross === null ? 'BF16 never faster than direct-f32 in this sweep' : `BF16 faster than direct-f32 above ${formatBytes(cross)}`) : '',
-  ].filter(Boolean);
-  const keep = keepSizes === undefined ? null : sizesToShow(rows, keepSizes);
-  const shown = keep ? rows.filter((x) => keep.has(x.bytes)) : rows;
-  const sizes = new Set(rows.map((x) => x.bytes)).size;
-  return [
-    `#### All-reduce: ${code(r.id)}${notes.length ? ` (${md(notes.join('; '))})` : ''}`,
-    '',
-    table([...SWEEP_HEADER], shown.map((x) => sweepCells(x).map(md))),
-    ...(shown.length < rows.length ? ['', `${keep!.size} of ${sizes} sizes shown (${shown.length} of ${rows.length} rows); every row is in the attached report.`] : []),
-  ].join('\n');
+/** "2 all-reduce sweeps (`a`, `b`) left out for length": per kind of detail. */
+function leftOut(results: Result[]): string[] {
+  const byNoun = new Map<string, Result[]>();
+  for (const r of results) {
+    const noun = probeModule(r.probe)?.ticket?.detail?.noun ?? 'section';
+    byNoun.set(noun, [...(byNoun.get(noun) ?? []), r]);
+  }
+  return [...byNoun].map(([noun, rs]) => `${counted(rs.length, noun)} (${rs.map((r) => code(r.id)).join(', ')}) left out for length; every row is in the attached report.`);
 }
 
 export interface Ticket {
@@ -170,12 +130,16 @@ function head(report: Report, opts: TicketOptions, findings: Result[], left: num
   if (!attribution.length) out.push('- no factor matrix in this run');
   out.push('', trust, '');
 
-  for (const [name, probe] of Object.entries(PROBES)) {
-    const own = report.results.filter((r) => r.probe === name);
-    if (own.length && probe.ticket?.section) out.push(...probe.ticket.section(own, report));
+  // Each probe's own section over its results (ProbeModule.ticket.section).
+  for (const probe of probeModules()) {
+    const mine = report.results.filter((r) => r.probe === probe.name);
+    if (mine.length && probe.ticket?.section) out.push(...probe.ticket.section(mine, report));
   }
   out.push('#### Reproduce', '', fenced(report.tool.command ?? `xpudiag run ${report.suite.file}`, 'sh'), '');
-  out.push(`Suite ${code(report.suite.name)} from ${code(report.suite.file)}, sha256 ${code(report.suite.sha256)}; xpudiag ${md(report.tool.version)}; run ${md(report.startedAt)} to ${md(report.finishedAt)}${report.interrupted ? ' (**interrupted**)' : ''}.`, '');
+  out.push(
+    `Suite ${code(report.suite.name)} from ${code(report.suite.file)}, sha256 ${code(report.suite.sha256)}; xpudiag ${md(report.tool.version)}; run ${md(report.startedAt)} to ${md(report.finishedAt)}${report.interrupted ? ' (**interrupted**)' : ''}.`,
+    '',
+  );
 
   const size = formatBytes(Buffer.byteLength(JSON.stringify(report, null, 2)));
   out.push('#### Full report', '');
@@ -195,11 +159,11 @@ function head(report: Report, opts: TicketOptions, findings: Result[], left: num
  */
 export function renderTicket(report: Report, opts: TicketOptions = {}): Ticket {
   const limit = opts.limit ?? DEFAULT_TICKET_LIMIT;
-  const sweeps = report.results.filter((r) => allreduceRows(r.metrics).length);
+  const sweeps = report.results.filter((r) => detailOf(r) !== undefined);
   const join = (parts: string[]) => parts.join('\n');
   const withSweeps = (base: string[], keep: number | undefined | null): string => {
-    if (keep === null) return join([...base, ...(sweeps.length ? [`${counted(sweeps.length, 'all-reduce sweep')} (${sweeps.map((r) => code(r.id)).join(', ')}) left out for length; every row is in the attached report.`, ''] : [])]);
-    return join([...base, ...sweeps.flatMap((r) => [allreduceTable(r, keep), ''])]);
+    if (keep === null) return join([...base, ...(sweeps.length ? [...leftOut(sweeps), ''] : [])]);
+    return join([...base, ...sweeps.flatMap((r) => [detailOf(r, keep)!, ''])]);
   };
   const base = head(report, opts, report.results, 0);
   let markdown = withSweeps(base, undefined);

@@ -3,13 +3,11 @@
 // before a crash reaches the parent. Never imported by the parent.
 import { writeSync } from 'node:fs';
 import { isNativeError, loadAddon } from '../native/addon.js';
-import { PROBES } from '../probes/index.js';
+import { probeModule } from '../probes/index.js';
 import { backendOptions } from '../probes/options.js';
 import type { ChildMessage, ProbeCase } from '../probes/types.js';
 
-export type ChildJob =
-  | { kind: 'case'; c: ProbeCase; guardBytes: number }
-  | { kind: 'facts'; backend: string; options: Record<string, string> };
+export type ChildJob = { kind: 'case'; c: ProbeCase; guardBytes: number } | { kind: 'facts'; backend: string; options: Record<string, string> };
 
 const MSG_FD = 3;
 
@@ -33,13 +31,16 @@ async function main(): Promise<void> {
     emit({ type: 'facts', facts: addon.facts(job.backend, job.options) });
     return;
   }
-  const probe = PROBES[job.c.probe];
+  const probe = probeModule(job.c.probe);
   if (!probe) throw new Error(`unknown probe '${job.c.probe}'`);
   const options = backendOptions(job.c.backend, job.c.params);
   // The probe creates the case's one backend and says its facts through ctx.facts.
   // A probe that watches another process (workload) runs asynchronously.
   const outcome = await probe.run({
-    addon, c: job.c, options, guardBytes: job.guardBytes,
+    addon,
+    testCase: job.c,
+    options,
+    guardBytes: job.guardBytes,
     facts: (facts) => emit({ type: 'facts', facts }),
     sample: (s) => emit({ type: 'sample', sample: s }),
     cleanup: (counters) => emit({ type: 'cleanup', counters }),

@@ -12,7 +12,10 @@ export type JournalEntry =
   | { type: 'end'; finishedAt: string; interrupted: boolean; report?: string };
 
 export class Journal {
-  private constructor(readonly path: string, private fd: number) {}
+  private constructor(
+    readonly path: string,
+    private fd: number,
+  ) {}
   /** A new journal; fails if the file exists, so a journal is never reused by accident. */
   static create(path: string): Journal {
     return new Journal(path, openSync(path, 'ax', 0o644));

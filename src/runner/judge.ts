@@ -15,6 +15,7 @@
 import type { ControlReading, Trust } from '../model/trust.js';
 import type { CaseResult, ControlCheck, Status } from '../model/result.js';
 import type { Judgement, ProbeCase, ProbeModule, Reference } from '../probes/types.js';
+import { finiteNumber } from '../model/format.js';
 
 export interface ReferenceCheck {
   metric: string;
@@ -35,7 +36,7 @@ export interface Judged extends Judgement {
 export function checkReferences(refs: Record<string, Reference> | undefined, metrics: Record<string, unknown>): ReferenceCheck[] {
   return Object.entries(refs ?? {}).map(([metric, r]) => {
     const v = metrics[metric];
-    const value = typeof v === 'number' && Number.isFinite(v) ? v : null;
+    const value = finiteNumber(v);
     const ok = value !== null && (r.lower === undefined || value >= r.lower) && (r.upper === undefined || value <= r.upper);
     return { metric, value, ...r, ok };
   });
@@ -76,7 +77,9 @@ export function finalJudgement(c: ProbeCase, j: Judgement, probe?: Pick<ProbeMod
     }
   }
   return {
-    status: status as Status, reason, metrics: j.metrics,
+    status: status as Status,
+    reason,
+    metrics: j.metrics,
     ...(j.remeasure ? { remeasure: j.remeasure } : {}),
     ...(j.error ? { error: j.error } : {}),
     ...(checks.length ? { references: checks } : {}),
@@ -96,7 +99,10 @@ export class TrustLedger {
   private skipped: string[] = [];
 
   /** probes: whether a probe's verdicts rest on the controls. */
-  constructor(private readonly hasControls: boolean, private readonly restsOnControls: (probe: string) => boolean) {}
+  constructor(
+    private readonly hasControls: boolean,
+    private readonly restsOnControls: (probe: string) => boolean,
+  ) {}
 
   /** Records a control's result (a skipped control is noted, not counted). */
   record(r: CaseResult, bracket: 'opening' | 'closing'): void {

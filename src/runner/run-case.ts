@@ -9,8 +9,8 @@ import { packageRoot, type BackendFacts } from '../native/addon.js';
 import type { Attempt, CaseError, CaseResult, DriverFingerprint } from '../model/result.js';
 import { builtBackends } from '../env/fingerprint.js';
 import { backendRow } from '../model/backends.js';
-import { expectationFor, qualifyByFacts } from '../probes/facts.js';
-import { PROBES } from '../probes/index.js';
+import { expectationFor } from '../probes/facts.js';
+import { probeModule, qualifyByFacts } from '../probes/index.js';
 import { backendOptions } from '../probes/options.js';
 import type { ChildMessage, ProbeCase } from '../probes/types.js';
 import type { ChildJob } from './child.js';
@@ -171,7 +171,7 @@ function headline(m: Record<string, unknown>): Record<string, unknown> {
 function notBuilt(backend: string, env: Record<string, string> | undefined): string | undefined {
   if (!backendRow(backend)?.plugin || process.env.XPUDIAG_PLUGIN_DIR || env?.XPUDIAG_PLUGIN_DIR) return undefined;
   const b = builtBackends()[backend];
-  return b && !b.built ? `${backend}: ${b.reason ?? "not built (see xpudiag env)"}` : undefined;
+  return b && !b.built ? `${backend}: ${b.reason ?? 'not built (see xpudiag env)'}` : undefined;
 }
 
 async function measureCase(c: ProbeCase, opts: RunCaseOptions): Promise<{ result: CaseResult; remeasure?: string }> {
@@ -180,10 +180,20 @@ async function measureCase(c: ProbeCase, opts: RunCaseOptions): Promise<{ result
   if (unbuilt) {
     return {
       result: {
-        id: c.id, probe: c.probe, backend: c.backend, params: c.params, options: backendOptions(c.backend, c.params),
-        ...(c.matrix ? { matrix: c.matrix } : {}), ...(c.control ? { control: c.control } : {}),
+        id: c.id,
+        probe: c.probe,
+        backend: c.backend,
+        params: c.params,
+        options: backendOptions(c.backend, c.params),
+        ...(c.matrix ? { matrix: c.matrix } : {}),
+        ...(c.control ? { control: c.control } : {}),
         ...(c.driver ? { driver: driverFingerprint(c.driver, undefined) } : {}),
-        status: 'skip', reason: unbuilt, metrics: {}, samples: [], startedAt: startedAt.toISOString(), durationMs: 0,
+        status: 'skip',
+        reason: unbuilt,
+        metrics: {},
+        samples: [],
+        startedAt: startedAt.toISOString(),
+        durationMs: 0,
       },
     };
   }
@@ -194,7 +204,7 @@ async function measureCase(c: ProbeCase, opts: RunCaseOptions): Promise<{ result
   const outcome = run.messages.find((m) => m.type === 'outcome') as { outcome: unknown } | undefined;
   const failure = run.messages.find((m) => m.type === 'error') as Extract<ChildMessage, { type: 'error' }> | undefined;
   const unavailable = run.messages.find((m) => m.type === 'unavailable') as { reason: string } | undefined;
-  const probe = PROBES[c.probe];
+  const probe = probeModule(c.probe);
 
   const base: CaseResult = {
     id: c.id,
@@ -219,7 +229,11 @@ async function measureCase(c: ProbeCase, opts: RunCaseOptions): Promise<{ result
   const tail = run.stderr.trim() ? { stderrTail: run.stderr.trim().split('\n').slice(-20).join('\n') } : {};
   const cleanup = run.messages.find((m) => m.type === 'cleanup') as { counters: Record<string, number> } | undefined;
   const fail = (error: CaseError): CaseResult => ({
-    ...base, ...tail, status: 'error', reason: withStderr(error.message, error.kind, run.stderr), error,
+    ...base,
+    ...tail,
+    status: 'error',
+    reason: withStderr(error.message, error.kind, run.stderr),
+    error,
     ...(cleanup ? { metrics: { driverCountersAfterError: cleanup.counters } } : {}),
   });
 
@@ -227,11 +241,14 @@ async function measureCase(c: ProbeCase, opts: RunCaseOptions): Promise<{ result
   if (run.killedFor === 'guard') {
     // How far it got: the device bytes live at the last sample, where the probe says.
     const reached = Math.max(0, ...samples.map((s) => (s as { deviceBytes?: number }).deviceBytes ?? 0));
-    return done(fail({
-      kind: 'guard',
-      message: `host-memory guard: MemAvailable fell to ${((run.guardReading ?? 0) / GiB).toFixed(2)} GiB, below the guard of ${(opts.guardBytes / GiB).toFixed(2)} GiB; the case was stopped ` +
-        (reached ? `with ${(reached / GiB).toFixed(2)} GiB of device memory allocated` : `after ${samples.length} samples`),
-    }));
+    return done(
+      fail({
+        kind: 'guard',
+        message:
+          `host-memory guard: MemAvailable fell to ${((run.guardReading ?? 0) / GiB).toFixed(2)} GiB, below the guard of ${(opts.guardBytes / GiB).toFixed(2)} GiB; the case was stopped ` +
+          (reached ? `with ${(reached / GiB).toFixed(2)} GiB of device memory allocated` : `after ${samples.length} samples`),
+      }),
+    );
   }
   if (run.killedFor === 'timeout') return done(fail({ kind: 'timeout', message: `timed out after ${c.timeoutMs} ms (hang in the probe or the driver)` }));
   if (run.killedFor === 'interrupted') return done(fail({ kind: 'interrupted', message: 'interrupted by the user' }));
@@ -251,7 +268,10 @@ async function measureCase(c: ProbeCase, opts: RunCaseOptions): Promise<{ result
   const j = { ...judged, ...qualifyByFacts(expected, facts, judged) };
   return {
     result: {
-      ...base, status: j.status, reason: j.reason, metrics: j.metrics,
+      ...base,
+      status: j.status,
+      reason: j.reason,
+      metrics: j.metrics,
       ...(j.references ? { references: j.references } : {}),
       ...(j.controlCheck ? { controlCheck: j.controlCheck } : {}),
       ...(j.error ? { error: j.error } : {}),

@@ -2,17 +2,18 @@
 // then one report written atomically next to the journal.
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { attribute, type Attribution } from '../analysis/attribution.js';
+import { attribute, type FactorAttribution } from '../analysis/attribution.js';
 import { hostEnvironment, mergeFacts, type Environment } from '../env/fingerprint.js';
 import type { Trust } from '../model/trust.js';
-import { buildReport, type Report } from '../report/build.js';
-import { reportErrors } from '../report/schema.js';
-import { writeNewFile } from '../report/write.js';
+import { buildReport, type Report } from '../store/build.js';
+import { reportErrors } from '../store/schema.js';
+import { writeNewFile } from '../store/write.js';
 import { loadSuite, type Suite } from '../suite/index.js';
 import type { Case } from '../suite/types.js';
 import { DRIVER_FACTOR } from '../suite/factors.js';
 import { LEVELS, type Level } from '../suite/spec.js';
-import { PROBES } from '../probes/index.js';
+import { probeModule } from '../probes/index.js';
+import type { AttributionRule } from '../probes/types.js';
 import { RunTrust, type Revision } from './judge.js';
 import { Journal, readJournal, type JournalEntry } from './journal.js';
 import { defaultGuardBytes } from './meminfo.js';
@@ -51,7 +52,10 @@ export interface RunSuiteResult {
 }
 
 function stamp(d: Date): string {
-  return d.toISOString().replace(/[:]/g, '').replace(/\.\d+Z$/, 'Z');
+  return d
+    .toISOString()
+    .replace(/[:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
 }
 
 export async function runSuite(suite: Suite, opts: RunSuiteOptions): Promise<RunSuiteResult> {
@@ -73,8 +77,14 @@ export async function runSuite(suite: Suite, opts: RunSuiteOptions): Promise<Run
   journal.transform = opts.journalTransform;
   const guardBytes = suite.guard?.minAvailableBytes ?? defaultGuardBytes();
   journal.append({
-    type: 'start', version: 1, suiteFile: suite.file, suiteSha256: suite.sha256, argv: process.argv.slice(2),
-    startedAt: started.toISOString(), caseIds: suite.cases.map((c) => c.id), options: { backend: opts.backend ?? null, level: opts.level ?? null, guardBytes },
+    type: 'start',
+    version: 1,
+    suiteFile: suite.file,
+    suiteSha256: suite.sha256,
+    argv: process.argv.slice(2),
+    startedAt: started.toISOString(),
+    caseIds: suite.cases.map((c) => c.id),
+    options: { backend: opts.backend ?? null, level: opts.level ?? null, guardBytes },
   });
   const environment: Environment = await hostEnvironment();
   journal.append({ type: 'environment', environment });
@@ -93,10 +103,12 @@ export async function resumeSuite(journalPath: string, opts: RunSuiteOptions): P
   if (end?.report && !end.interrupted) throw new ResumeError(`${journalPath}: this run already finished; its report is ${end.report}`);
   const suite = loadSuite(start.suiteFile);
   if (suite.sha256 !== start.suiteSha256) {
-    throw new ResumeError(`${start.suiteFile} changed since the run started (sha256 ${start.suiteSha256.slice(0, 12)}... now ${suite.sha256.slice(0, 12)}...): its results would not belong together; run it anew`);
+    throw new ResumeError(
+      `${start.suiteFile} changed since the run started (sha256 ${start.suiteSha256.slice(0, 12)}... now ${suite.sha256.slice(0, 12)}...): its results would not belong together; run it anew`,
+    );
   }
   const results = journaledResults(entries);
-  const environment = ((entries.find((e) => e.type === 'environment') as { environment?: Environment } | undefined)?.environment) ?? (await hostEnvironment());
+  const environment = (entries.find((e) => e.type === 'environment') as { environment?: Environment } | undefined)?.environment ?? (await hostEnvironment());
   const journal = Journal.reopen(journalPath);
   journal.transform = opts.journalTransform;
   journal.append({ type: 'resume', at: new Date().toISOString(), done: results.length });
@@ -104,11 +116,17 @@ export async function resumeSuite(journalPath: string, opts: RunSuiteOptions): P
   const base = journalPath.replace(/\.journal\.jsonl$/, '');
   const guardBytes = Number(start.options.guardBytes ?? defaultGuardBytes());
   return continueRun({
-    suite, started: new Date(start.startedAt), base, journal, environment, results, guardBytes,
+    suite,
+    started: new Date(start.startedAt),
+    base,
+    journal,
+    environment,
+    results,
+    guardBytes,
     opts: {
       ...opts,
-      backend: opts.backend ?? ((start.options.backend as string | null) ?? undefined),
-      level: opts.level ?? ((start.options.level as Level | null) ?? undefined),
+      backend: opts.backend ?? (start.options.backend as string | null) ?? undefined,
+      level: opts.level ?? (start.options.level as Level | null) ?? undefined,
     },
   });
 }
@@ -154,7 +172,7 @@ export function planRun(cases: readonly Case[]): Planned[] {
   return [...opening, ...measured.map((c) => ({ c })), ...closing];
 }
 
-const restsOnControls = (probe: string) => PROBES[probe]?.trustedByControls === true;
+const restsOnControls = (probe: string) => probeModule(probe)?.trustedByControls === true;
 
 /** Why a case is not run under --backend / --level (controls always run: they are the run's trust). */
 function notSelected(p: Planned, opts: RunSuiteOptions): string | undefined {
@@ -176,7 +194,10 @@ async function continueRun(args: {
 }): Promise<RunSuiteResult> {
   const { suite, journal, environment, guardBytes, opts } = args;
   const plan = planRun(suite.cases);
-  const run = new RunTrust(plan.some((p) => p.bracket), restsOnControls);
+  const run = new RunTrust(
+    plan.some((p) => p.bracket),
+    restsOnControls,
+  );
   run.seed(args.results);
   const done = new Set(args.results.map((r) => r.id));
   let interrupted = false;
@@ -190,9 +211,18 @@ async function continueRun(args: {
     const skip = notSelected(p, opts);
     const measured: CaseResult = skip
       ? {
-        id: p.c.id, probe: p.c.probe, backend: p.c.backend, params: p.c.params, options: {}, status: 'skip',
-        reason: skip, metrics: {}, samples: [], startedAt: new Date().toISOString(), durationMs: 0,
-      }
+          id: p.c.id,
+          probe: p.c.probe,
+          backend: p.c.backend,
+          params: p.c.params,
+          options: {},
+          status: 'skip',
+          reason: skip,
+          metrics: {},
+          samples: [],
+          startedAt: new Date().toISOString(),
+          durationMs: 0,
+        }
       : await runCase(p.c, { guardBytes, signal: opts.signal });
     if (measured.error?.kind === 'interrupted') interrupted = true;
     if (measured.facts) mergeFacts(environment, measured.facts);
@@ -205,8 +235,15 @@ async function continueRun(args: {
   }
 
   const report = finishReport({
-    suite, started: args.started, environment, results: run.results, interrupted, trust: run.trust(), planned: plan.length,
-    command: opts.command, transform: opts.transform,
+    suite,
+    started: args.started,
+    environment,
+    results: run.results,
+    interrupted,
+    trust: run.trust(),
+    planned: plan.length,
+    command: opts.command,
+    transform: opts.transform,
   });
   const reportPath = writeNewFile(args.base, '.json', JSON.stringify(report, null, 2) + '\n');
   journal.append({ type: 'end', finishedAt: report.finishedAt, interrupted, report: reportPath });
@@ -246,37 +283,33 @@ export function finishReport(args: {
   return report;
 }
 
-/** Parameters that are factors of the shadowing question (count only scales the measurement). */
-
-
 /**
- * Attribution per group that the probe names (the allocation probe: backend and
- * allocation API) over the cases that come from a matrix: the factors are the matrix
- * keys (parameters, env.NAME, the driver build by the version it reported) plus any
- * factor parameter of the probe that varies between cases (the size of two matrices
- * side by side, say).
+ * Attribution over the cases that come from a matrix, within the groups each probe's
+ * attribution rule puts them in (ProbeModule.attribution): the factors are the matrix
+ * keys (parameters, env.NAME, the driver build by the version it reported) plus any of
+ * the rule's factor parameters that varies between a group's cases (the size of two
+ * matrices side by side, say).
  */
-export function attributeResults(results: readonly CaseResult[]): Attribution[] {
-  const groups = new Map<string, CaseResult[]>();
-  const factorParams = new Map<string, readonly string[]>();
+export function attributeResults(results: readonly CaseResult[]): FactorAttribution[] {
+  const groups = new Map<string, { rule: AttributionRule; results: CaseResult[] }>();
   for (const r of results) {
-    const a = PROBES[r.probe]?.attribution;
-    if (!a || !r.matrix || r.control) continue;
-    const g = a.group(r);
-    groups.set(g, [...(groups.get(g) ?? []), r]);
-    factorParams.set(g, a.factorParams);
+    const rule = probeModule(r.probe)?.attribution;
+    if (!rule || !r.matrix || r.control) continue;
+    const g = rule.group(r);
+    if (g === undefined) continue;
+    const group = groups.get(g) ?? { rule, results: [] };
+    group.results.push(r);
+    groups.set(g, group);
   }
-  const factorValue = (r: CaseResult, k: string): string =>
-    k === DRIVER_FACTOR && r.driver?.version ? r.driver.version : String(r.matrix && k in r.matrix ? r.matrix[k] : r.params[k]);
+  const factorValue = (r: CaseResult, k: string): string => (k === DRIVER_FACTOR && r.driver?.version ? r.driver.version : String(r.matrix && k in r.matrix ? r.matrix[k] : r.params[k]));
   return [...groups.entries()]
-    .filter(([, rs]) => rs.length >= 2)
-    .map(([g, rs]) => {
+    .filter(([, { results: rs }]) => rs.length >= 2)
+    .map(([g, { rule, results: rs }]) => {
       const keys = new Set(rs.flatMap((r) => Object.keys(r.matrix!)));
-      for (const k of factorParams.get(g) ?? []) if (new Set(rs.map((r) => String(r.params[k]))).size > 1) keys.add(k);
-      return attribute(g, rs.map((r) => ({
-        factors: Object.fromEntries([...keys].map((k) => [k, factorValue(r, k)])),
-        verdict: r.status === 'error' || r.status === 'skip' ? r.status : String(r.metrics.verdict ?? r.status),
-        hostPerDevice: typeof r.metrics.hostPerDevice === 'number' ? r.metrics.hostPerDevice : null,
-      })));
+      for (const k of rule.factorParams) if (new Set(rs.map((r) => String(r.params[k]))).size > 1) keys.add(k);
+      return attribute(
+        g,
+        rs.map((r) => ({ factors: Object.fromEntries([...keys].map((k) => [k, factorValue(r, k)])), ...rule.reading(r) })),
+      );
     });
 }

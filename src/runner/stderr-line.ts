@@ -5,7 +5,10 @@
 
 /** The last line of `stderr` worth showing: not blank, not a stack frame, not a Node warning. */
 export function lastStderrLine(stderr: string): string | undefined {
-  const lines = stderr.split('\n').map((l) => l.trim()).filter((l) => l && !/^at\s/.test(l) && !/^\(node:\d+\)/.test(l) && !/^\(Use `node --trace/.test(l));
+  const lines = stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !/^at\s/.test(l) && !/^\(node:\d+\)/.test(l) && !/^\(Use `node --trace/.test(l));
   const last = lines.at(-1);
   return last === undefined ? undefined : last.length > 300 ? `${last.slice(0, 297)}...` : last;
 }

@@ -2,7 +2,7 @@
 // an xpudiag report, valid against the schema) before its bytes go in unchanged.
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { loadReport } from '../report/load.js';
+import { loadReport } from './load.js';
 import type { AddOutcome, Store } from './store.js';
 
 /** Adds one report file; throws ReportInputError (from loadReport) when it is not a report. */

@@ -9,7 +9,7 @@ import { existsSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { CaseResult } from '../model/result.js';
-import type { Report } from '../report/build.js';
+import type { Report } from './build.js';
 import { MIGRATIONS, type Migration } from './migrations.js';
 
 export class StoreError extends Error {}
@@ -18,8 +18,7 @@ type Database = BetterSqlite3.Database;
 
 const require = createRequire(import.meta.url);
 
-const REBUILD =
-  'build it with `npm rebuild better-sqlite3` (offline: point npm_config_nodedir at the folder holding include/node of this Node.js, README "Results store")';
+const REBUILD = 'build it with `npm rebuild better-sqlite3` (offline: point npm_config_nodedir at the folder holding include/node of this Node.js, README "Results store")';
 
 function binding(): typeof BetterSqlite3 {
   try {
@@ -133,8 +132,18 @@ export class Store {
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
         .run(
-          sha256, source ?? null, new Date().toISOString(), report.environment.host, report.suite.name, report.suite.sha256,
-          report.startedAt, report.finishedAt, report.tool.version, report.schemaVersion, report.interrupted ? 1 : 0, JSON.stringify(meta),
+          sha256,
+          source ?? null,
+          new Date().toISOString(),
+          report.environment.host,
+          report.suite.name,
+          report.suite.sha256,
+          report.startedAt,
+          report.finishedAt,
+          report.tool.version,
+          report.schemaVersion,
+          report.interrupted ? 1 : 0,
+          JSON.stringify(meta),
         );
       const id = Number(info.lastInsertRowid);
       this.db.prepare('INSERT INTO raw_reports (report_id, raw) VALUES (?, ?)').run(id, raw);

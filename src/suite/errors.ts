@@ -38,8 +38,7 @@ export const MAX_FORMATTED_ISSUES = 50;
 export function formatIssues(issues: readonly SuiteIssue[], source?: string, max = Number.POSITIVE_INFINITY): string {
   const out: string[] = [];
   for (const issue of issues.slice(0, max)) {
-    const where =
-      issue.line !== undefined ? `${issue.file}:${issue.line}${issue.column !== undefined ? `:${issue.column}` : ''}` : issue.file;
+    const where = issue.line !== undefined ? `${issue.file}:${issue.line}${issue.column !== undefined ? `:${issue.column}` : ''}` : issue.file;
     out.push(`${where}: ${issue.message}`);
     if (source !== undefined && issue.line !== undefined) out.push(...excerpt(source, issue.line, issue.column ?? 1));
     if (issue.hint) out.push(`  hint: ${issue.hint}`);
@@ -55,8 +54,7 @@ export class SuiteError extends Error {
   constructor(issues: SuiteIssue[], source?: string) {
     const count = issues.length;
     const first = issues[0];
-    const header =
-      count > 1 && first ? `suite ${first.file} has ${count} problems:\n` : '';
+    const header = count > 1 && first ? `suite ${first.file} has ${count} problems:\n` : '';
     super(header + formatIssues(issues, source, MAX_FORMATTED_ISSUES));
     this.name = 'SuiteError';
     this.issues = issues;

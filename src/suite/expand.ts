@@ -31,15 +31,8 @@ export function checkVariant(ck: Checker, backend: Backend, origin: Origin): voi
   const elsewhere = Object.entries(KNOWN_VARIANTS)
     .filter(([b, vs]) => b !== backend && vs.includes(v))
     .map(([b]) => b);
-  const hint =
-    elsewhere.length > 0
-      ? `${code(v)} is a variant of the ${list(elsewhere)} backend; set ${code(`backend: ${elsewhere[0] ?? ''}`)} or pick a ${backend} variant`
-      : undefined;
-  ck.addAt(
-    origin.at,
-    `unknown variant ${code(v)} for backend ${backend}${suggestion ? `; did you mean ${code(suggestion)}?` : ''} (valid ${backend} variants: ${list(known)})`,
-    hint,
-  );
+  const hint = elsewhere.length > 0 ? `${code(v)} is a variant of the ${list(elsewhere)} backend; set ${code(`backend: ${elsewhere[0] ?? ''}`)} or pick a ${backend} variant` : undefined;
+  ck.addAt(origin.at, `unknown variant ${code(v)} for backend ${backend}${suggestion ? `; did you mean ${code(suggestion)}?` : ''} (valid ${backend} variants: ${list(known)})`, hint);
 }
 
 export interface Expansion {
@@ -108,14 +101,9 @@ export function prepareCase(ck: Checker, i: number, raw: Json, defaults: Json, p
         key === 'variant'
           ? `add ${code('variant:')} under ${code('params:')}; ${backend} variants: ${list(KNOWN_VARIANTS[backend] ?? [])}`
           : key === 'algorithm'
-            ? `add ${code('algorithm:')} under ${code('params:')}, one of ${list(((ps.schema['enum'] as string[] | undefined) ?? []))}`
+            ? `add ${code('algorithm:')} under ${code('params:')}, one of ${list((ps.schema['enum'] as string[] | undefined) ?? [])}`
             : `add ${code(`${key}:`)} under ${code('params:')} (or set it in ${code('matrix:')} or ${code('defaults:')})`;
-      ck.addAt(
-        has(raw, 'params') ? [...casePath, 'params'] : casePath,
-        `${caseLabel(ck.root, i)} (probe ${probe}) is missing the required parameter ${code(key)}`,
-        hint,
-        { atKey: true },
-      );
+      ck.addAt(has(raw, 'params') ? [...casePath, 'params'] : casePath, `${caseLabel(ck.root, i)} (probe ${probe}) is missing the required parameter ${code(key)}`, hint, { atKey: true });
     }
   }
 
@@ -202,7 +190,7 @@ export function expand(ck: Checker, exps: Expansion[]): Case[] {
       for (const [k, ps] of Object.entries(PROBE_PARAMS[e.probe])) {
         const o = eff.get(k);
         if (o !== undefined) params[k] = normalise(e.probe, k, o.value);
-        else if (ps.default !== undefined) params[k] = ps.default;
+        else if (ps.recorded && ps.default !== undefined) params[k] = ps.default;
       }
       const minB = params['minBytes'];
       const maxB = params['maxBytes'];
@@ -284,11 +272,7 @@ export function checkDefaultsUsed(ck: Checker, defaults: Json, probes: Set<Probe
  * in order (`byFacts`) up to the first entry without one, which is `expect`, the
  * expectation where none of them matches.
  */
-function pickExpect(
-  raw: unknown,
-  probe: Probe,
-  params: Record<string, unknown>,
-): { expect?: Record<string, unknown>; byFacts: FactExpectation[] } {
+function pickExpect(raw: unknown, probe: Probe, params: Record<string, unknown>): { expect?: Record<string, unknown>; byFacts: FactExpectation[] } {
   const byFacts: FactExpectation[] = [];
   if (isObject(raw)) return { expect: structuredClone(raw) as Record<string, unknown>, byFacts };
   if (!Array.isArray(raw)) return { byFacts };

@@ -7,6 +7,7 @@ import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import type { Checker } from './checker.js';
 import { didYouMean } from './didyoumean.js';
 import { code, type Seg } from './util.js';
+import { buildDir, expandVars } from '../env/variables.js';
 
 export const ENV_FACTOR_PREFIX = 'env.';
 export const DRIVER_FACTOR = 'driver';
@@ -24,11 +25,30 @@ export const isFactorKey = (key: string): boolean => isEnvFactor(key) || key ===
  * measures the default twice.
  */
 export const KNOWN_KNOBS = [
-  'ZE_AFFINITY_MASK', 'ZE_FLAT_DEVICE_HIERARCHY', 'ZE_ENABLE_ALT_DRIVERS', 'ZES_ENABLE_SYSMAN', 'NEOReadDebugKeys', 'EnableDeferBacking',
-  'ForceZeDeviceCanAccessPeerReturnValue', 'UR_L0_USM_RESIDENT', 'SYCL_UR_L0_RESTRICT_USM_RESIDENCY_TO_P2P', 'ONEAPI_DEVICE_SELECTOR',
-  'SYCL_UR_USE_LEVEL_ZERO_V2', 'SYCL_PI_LEVEL_ZERO_USM_RESIDENT', 'UR_L0_ENABLE_RELAXED_ALLOCATION_LIMITS', 'UR_L0_USM_ALLOCATOR',
-  'UR_L0_DISABLE_USM_ALLOCATOR', 'GGML_SYCL_USM_SYSTEM', 'GGML_SYCL_ENABLE_VMM', 'PYTORCH_XPU_ALLOC_LEVEL_ZERO', 'CUDA_VISIBLE_DEVICES',
-  'XPUDIAG_ZESIM_PROFILE', 'XPUDIAG_ZESIM_DEVICES', 'XPUDIAG_ZESIM_RATIO', 'XPUDIAG_ZESIM_DEVICE_MEMORY', 'XPUDIAG_ZESIM_SHARED',
+  'ZE_AFFINITY_MASK',
+  'ZE_FLAT_DEVICE_HIERARCHY',
+  'ZE_ENABLE_ALT_DRIVERS',
+  'ZES_ENABLE_SYSMAN',
+  'NEOReadDebugKeys',
+  'EnableDeferBacking',
+  'ForceZeDeviceCanAccessPeerReturnValue',
+  'UR_L0_USM_RESIDENT',
+  'SYCL_UR_L0_RESTRICT_USM_RESIDENCY_TO_P2P',
+  'ONEAPI_DEVICE_SELECTOR',
+  'SYCL_UR_USE_LEVEL_ZERO_V2',
+  'SYCL_PI_LEVEL_ZERO_USM_RESIDENT',
+  'UR_L0_ENABLE_RELAXED_ALLOCATION_LIMITS',
+  'UR_L0_USM_ALLOCATOR',
+  'UR_L0_DISABLE_USM_ALLOCATOR',
+  'GGML_SYCL_USM_SYSTEM',
+  'GGML_SYCL_ENABLE_VMM',
+  'PYTORCH_XPU_ALLOC_LEVEL_ZERO',
+  'CUDA_VISIBLE_DEVICES',
+  'XPUDIAG_ZESIM_PROFILE',
+  'XPUDIAG_ZESIM_DEVICES',
+  'XPUDIAG_ZESIM_RATIO',
+  'XPUDIAG_ZESIM_DEVICE_MEMORY',
+  'XPUDIAG_ZESIM_SHARED',
 ] as const;
 
 /** The text of a factor value as ids, reports and attribution show it. */
@@ -41,20 +61,7 @@ export function factorIdText(key: string, v: unknown): string {
   return key === DRIVER_FACTOR ? basename(String(v)) : factorText(v);
 }
 
-/** Where `$XPUDIAG_BUILD` points: the package's native build (build/Release). */
-export const buildDir = (root: string): string => join(root, 'build', 'Release');
-
-/** `$NAME` and `${NAME}` from the environment (XPUDIAG_BUILD from the package); the names it could not expand. */
-export function expandVars(text: string, vars: Record<string, string | undefined>): { value: string; missing: string[] } {
-  const missing: string[] = [];
-  const value = text.replace(/\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))/g, (_m, a: string | undefined, b: string | undefined) => {
-    const name = (a ?? b)!;
-    const v = vars[name];
-    if (v === undefined) missing.push(name);
-    return v ?? '';
-  });
-  return { value, missing };
-}
+export { buildDir, expandVars } from '../env/variables.js';
 
 /** Library names a driver install folder may hold, best first. */
 const DRIVER_NAMES = [/^libze_intel_gpu\.so\.1$/, /^libze_intel_gpu\.so(\.[0-9.]+)?$/, /^libze_sim[A-Za-z0-9_]*\.so$/];
@@ -114,8 +121,12 @@ export function checkFactor(ck: Checker, key: string, origins: { value: unknown;
     const name = key.slice(ENV_FACTOR_PREFIX.length);
     const near = didYouMean(name, KNOWN_KNOBS);
     if (near && near !== name) {
-      ck.addAt(origins[0]?.at.slice(0, -1) ?? [], `${code(key)}: the variable ${code(name)} is not one the drivers read; did you mean ${code(`env.${near}`)}?`,
-        `a misspelt knob measures the default in every case; write ${code(`env.${near}`)}`, { atKey: true });
+      ck.addAt(
+        origins[0]?.at.slice(0, -1) ?? [],
+        `${code(key)}: the variable ${code(name)} is not one the drivers read; did you mean ${code(`env.${near}`)}?`,
+        `a misspelt knob measures the default in every case; write ${code(`env.${near}`)}`,
+        { atKey: true },
+      );
     }
     return ck.issues.length === before;
   }

@@ -3,15 +3,7 @@
  */
 export { SuiteError, formatIssues, MAX_FORMATTED_ISSUES, type SuiteIssue } from './errors.js';
 export { loadSuite, parseSuite } from './loader.js';
-export {
-  addSuiteKeywords,
-  caseSchema,
-  createAjv,
-  defaultsSchema,
-  matrixSchema,
-  paramsSchema,
-  suiteSchema,
-} from './schema.js';
+export { addSuiteKeywords, caseSchema, createAjv, defaultsSchema, matrixSchema, paramsSchema, suiteSchema } from './schema.js';
 export {
   BACKENDS,
   CONTROLS,
@@ -22,7 +14,7 @@ export {
   MAX_SUITE_FILE_BYTES,
   MAX_TIMEOUT_MS,
   PROBE_PARAMS,
-  PROBES,
+  PROBE_NAMES,
   probesAccepting,
   type Backend,
   type Control,

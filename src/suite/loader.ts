@@ -16,7 +16,7 @@ import { SuiteError } from './errors.js';
 import { checkDefaultsUsed, checkVariant, expand, prepareCase, type Expansion, type Origin } from './expand.js';
 import { caseLabel, describeAjvError, probeOf } from './messages.js';
 import { perProbeDefaultKeys, suiteValidator } from './schema.js';
-import { BACKENDS, MAX_ALIASES, MAX_CASES, MAX_SUITE_FILE_BYTES, PROBE_PARAMS, PROBES, type Backend, type Probe } from './spec.js';
+import { BACKENDS, MAX_ALIASES, MAX_CASES, MAX_SUITE_FILE_BYTES, PROBE_PARAMS, PROBE_NAMES, type Backend, type Probe } from './spec.js';
 import type { Suite } from './types.js';
 import { formatBytes, parseSize } from './units.js';
 import { describeValue, has, isObject, list, pointer, type Json, type Seg } from './util.js';
@@ -70,11 +70,7 @@ export function loadSuite(file: string): Suite {
     }
     if (!st.isFile()) throw fileIssue(file, `${abs} is not a regular file`, 'pass the path of a .yaml suite file');
     if (st.size > MAX_SUITE_FILE_BYTES) {
-      throw fileIssue(
-        file,
-        `suite file ${abs} is ${tooBig(st.size)}`,
-        'split it into several suites, or use `matrix:` instead of writing out every case',
-      );
+      throw fileIssue(file, `suite file ${abs} is ${tooBig(st.size)}`, 'split it into several suites, or use `matrix:` instead of writing out every case');
     }
     bytes = readFileSync(abs);
   } catch (e) {
@@ -83,11 +79,7 @@ export function loadSuite(file: string): Suite {
     switch (err.code) {
       case 'ENOENT': {
         const similar = similarFiles(abs);
-        throw fileIssue(
-          file,
-          `suite file not found: ${abs} does not exist`,
-          similar.length > 0 ? `did you mean ${list(similar)}?` : 'check the path (it is relative to the current directory)',
-        );
+        throw fileIssue(file, `suite file not found: ${abs} does not exist`, similar.length > 0 ? `did you mean ${list(similar)}?` : 'check the path (it is relative to the current directory)');
       }
       case 'EACCES':
       case 'EPERM':
@@ -111,11 +103,7 @@ export function parseSuite(text: string, file: string): Suite {
 
 function parseBytes(bytes: Buffer, file: string, abs: string, given?: string): Suite {
   if (bytes.length > MAX_SUITE_FILE_BYTES) {
-    throw fileIssue(
-      file,
-      `the suite is ${tooBig(bytes.length)}`,
-      'split it into several suites, or use `matrix:` instead of writing out every case',
-    );
+    throw fileIssue(file, `the suite is ${tooBig(bytes.length)}`, 'split it into several suites, or use `matrix:` instead of writing out every case');
   }
   const b0 = bytes[0];
   const b1 = bytes[1];
@@ -124,11 +112,7 @@ function parseBytes(bytes: Buffer, file: string, abs: string, given?: string): S
   }
   const nul = bytes.indexOf(0);
   if (nul >= 0) {
-    throw fileIssue(
-      file,
-      `the suite file is not a text file (it contains a NUL byte at offset ${nul})`,
-      'pass a YAML suite file; binary files cannot be suites',
-    );
+    throw fileIssue(file, `the suite file is not a text file (it contains a NUL byte at offset ${nul})`, 'pass a YAML suite file; binary files cannot be suites');
   }
   let text = given;
   if (text === undefined) {
@@ -187,7 +171,7 @@ function firstInvalidUtf8(bytes: Buffer): number {
 /** The variant check of a case that failed elsewhere: when its probe and backend are good and its variant is not itself the error. */
 function variantsOfBadCase(ck: Checker, i: number, raw: Json, defaults: Json, bad: readonly string[]): void {
   const at = `/cases/${i}`;
-  if (isUnder(bad, `${at}/probe`) || isUnder(bad, `${at}/backend`) || !PROBES.includes(raw['probe'] as Probe) || !BACKENDS.includes(raw['backend'] as Backend)) return;
+  if (isUnder(bad, `${at}/probe`) || isUnder(bad, `${at}/backend`) || !PROBE_NAMES.includes(raw['probe'] as Probe) || !BACKENDS.includes(raw['backend'] as Backend)) return;
   if (!has(PROBE_PARAMS[raw['probe'] as Probe], 'variant')) return;
   const params = isObject(raw['params']) ? raw['params'] : {};
   const matrix = isObject(raw['matrix']) ? raw['matrix'] : {};
@@ -210,9 +194,7 @@ function isUnder(paths: readonly string[], prefix: string): boolean {
 }
 
 function fail(ck: Checker): never {
-  const sorted = [...ck.issues].sort(
-    (a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0),
-  );
+  const sorted = [...ck.issues].sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
   throw new SuiteError(sorted, ck.text);
 }
 
@@ -231,7 +213,38 @@ function parseText(text: string, file: string, abs: string, sha256: string): Sui
   }
 }
 
+/**
+ * A suite's text to its cases, in the phases a reader's mistakes are found in: the
+ * YAML itself, the schema's structure, each case's own checks, the size of the
+ * expansion; then the expansion. Each phase fails with every issue it found.
+ */
 function check(ck: Checker, abs: string, sha256: string): Suite {
+  const data = readYaml(ck);
+  ck.root = data;
+  checkStructure(ck, data);
+  const { exps, allCasesOk } = prepareCases(ck, data);
+  checkExpansionSize(ck, data, exps);
+  const cases = ck.issues.length === 0 && allCasesOk ? expand(ck, exps) : [];
+  if (ck.issues.length > 0) fail(ck);
+
+  const guard = data['guard'];
+  const suite: Suite = {
+    name: data['name'] as string,
+    ...(typeof data['description'] === 'string' ? { description: data['description'] } : {}),
+    file: abs,
+    sha256,
+    ...(isObject(guard)
+      ? {
+          guard: guard['minAvailable'] !== undefined ? { minAvailableBytes: parseSize(guard['minAvailable'] as string | number) } : {},
+        }
+      : {}),
+    cases,
+  };
+  return suite;
+}
+
+/** The YAML document as data: syntax, emptiness, aliases, a mapping at the top. */
+function readYaml(ck: Checker): Json {
   ck.doc = parseDocument(ck.text, {
     lineCounter: ck.lineCounter,
     prettyErrors: true,
@@ -289,9 +302,11 @@ function check(ck: Checker, abs: string, sha256: string): Suite {
     });
     fail(ck);
   }
-  ck.root = data;
+  return data;
+}
 
-  // Structure.
+/** The schema's verdict on the structure, one message per error worth saying. */
+function checkStructure(ck: Checker, data: Json): void {
   const { suite: validate } = suiteValidator();
   if (!validate(data)) {
     const errors = validate.errors ?? [];
@@ -302,8 +317,10 @@ function check(ck: Checker, abs: string, sha256: string): Suite {
       describeAjvError(ck, err);
     }
   }
+}
 
-  // Checks beyond the schema, for the parts whose structure is right.
+/** Each case whose structure is right, checked and prepared for expansion; and whether every case was. */
+function prepareCases(ck: Checker, data: Json): { exps: Expansion[]; allCasesOk: boolean } {
   const bad = badPaths(ck);
   const defaults = isObject(data['defaults']) && !isUnder(bad, '/defaults') ? data['defaults'] : undefined;
   const rawCases = Array.isArray(data['cases']) ? (data['cases'] as unknown[]) : [];
@@ -334,6 +351,11 @@ function check(ck: Checker, abs: string, sha256: string): Suite {
     checkDefaultsUsed(ck, defaults, new Set(probesUsed as Probe[]));
   }
 
+  return { exps, allCasesOk };
+}
+
+/** Fails when the cases would expand past MAX_CASES, at the case that crosses it. */
+function checkExpansionSize(ck: Checker, data: Json, exps: Expansion[]): void {
   let total = 0;
   let over: Expansion | undefined;
   for (const e of exps) {
@@ -353,26 +375,4 @@ function check(ck: Checker, abs: string, sha256: string): Suite {
     );
     fail(ck);
   }
-
-  const cases = ck.issues.length === 0 && allCasesOk ? expand(ck, exps) : [];
-  if (ck.issues.length > 0) fail(ck);
-
-  const guard = data['guard'];
-  const suite: Suite = {
-    name: data['name'] as string,
-    ...(typeof data['description'] === 'string' ? { description: data['description'] } : {}),
-    file: abs,
-    sha256,
-    ...(isObject(guard)
-      ? {
-          guard:
-            guard['minAvailable'] !== undefined
-              ? { minAvailableBytes: parseSize(guard['minAvailable'] as string | number) }
-              : {},
-        }
-      : {}),
-    cases,
-  };
-  return suite;
 }
-

@@ -3,7 +3,7 @@ import type { ErrorObject } from 'ajv';
 import type { Checker } from './checker.js';
 import { didYouMean } from './didyoumean.js';
 import { CASE_KEYS } from './schema.js';
-import { BACKENDS, CASE_ID_PATTERN, PROBES, probesAccepting, type Probe } from './spec.js';
+import { BACKENDS, CASE_ID_PATTERN, PROBE_NAMES, probesAccepting, type Probe } from './spec.js';
 import { code, describeValue, dotted, fromPointer, isObject, list, slug, typeName, type Json, type Seg } from './util.js';
 
 export function caseLabel(root: Json, index: Seg): string {
@@ -18,7 +18,7 @@ export function probeOf(root: Json, index: Seg): Probe | undefined {
   const cases = root['cases'];
   const c = Array.isArray(cases) ? (cases[Number(index)] as unknown) : undefined;
   const p = isObject(c) ? c['probe'] : undefined;
-  return typeof p === 'string' && (PROBES as readonly string[]).includes(p) ? (p as Probe) : undefined;
+  return typeof p === 'string' && (PROBE_NAMES as readonly string[]).includes(p) ? (p as Probe) : undefined;
 }
 
 /** How to name the value at `segs` in a message. */
@@ -115,7 +115,7 @@ export function describeAjvError(ck: Checker, err: ErrorObject, base: readonly S
       const hints: Record<string, string> = {
         name: 'add a line such as `name: my-suite` (lowercase letters, digits, `-`, `_` and `.`)',
         cases: 'add `cases:` with at least one case, e.g. `- { probe: alloc, backend: host, params: { variant: malloc, size: 1MiB } }`',
-        probe: `add ${code('probe:')} with one of ${list(PROBES)}`,
+        probe: `add ${code('probe:')} with one of ${list(PROBE_NAMES)}`,
         backend: `add ${code('backend:')} with one of ${list(BACKENDS)}`,
       };
       const where = segs.length === 0 ? 'the suite' : valueLabel(root, segs);
@@ -133,10 +133,7 @@ export function describeAjvError(ck: Checker, err: ErrorObject, base: readonly S
     case 'enum': {
       const allowed = (p['allowedValues'] as unknown[]).map(String);
       const suggestion = typeof data === 'string' ? didYouMean(data, allowed) : undefined;
-      ck.addAt(
-        segs,
-        `${label} must be one of ${list(allowed)}, but it is ${describeValue(data)}${suggestion ? `; did you mean ${code(suggestion)}?` : ''}${s}`,
-      );
+      ck.addAt(segs, `${label} must be one of ${list(allowed)}, but it is ${describeValue(data)}${suggestion ? `; did you mean ${code(suggestion)}?` : ''}${s}`);
       return;
     }
     case 'minimum':
@@ -145,11 +142,7 @@ export function describeAjvError(ck: Checker, err: ErrorObject, base: readonly S
     case 'exclusiveMaximum': {
       const limit = p['limit'] as number;
       if (err.keyword === 'maximum' && limit === Number.MAX_SAFE_INTEGER) {
-        ck.addAt(
-          segs,
-          `${label} is too large (${describeValue(data)})${s}`,
-          `integers must be at most ${Number.MAX_SAFE_INTEGER} (2^53-1) to be represented exactly`,
-        );
+        ck.addAt(segs, `${label} is too large (${describeValue(data)})${s}`, `integers must be at most ${Number.MAX_SAFE_INTEGER} (2^53-1) to be represented exactly`);
         return;
       }
       ck.addAt(segs, `${label} must be ${String(p['comparison'])} ${limit}, but it is ${describeValue(data)}${s}`);
@@ -183,17 +176,9 @@ export function describeAjvError(ck: Checker, err: ErrorObject, base: readonly S
           `e.g. ${code(`name: ${slug(str, false)}`)}`,
         );
       } else if (last === 'id') {
-        ck.addAt(
-          segs,
-          `case id ${JSON.stringify(str)} is not valid: use letters, digits, \`_\`, \`-\` and \`.\`, starting with a letter or digit`,
-          `e.g. ${code(`id: ${slug(str, true)}`)}`,
-        );
+        ck.addAt(segs, `case id ${JSON.stringify(str)} is not valid: use letters, digits, \`_\`, \`-\` and \`.\`, starting with a letter or digit`, `e.g. ${code(`id: ${slug(str, true)}`)}`);
       } else if (last === 'xfail') {
-        ck.addAt(
-          segs,
-          `${label} must be the URL of the known bug (starting with https:// or http://), but it is ${describeValue(data)}`,
-          'e.g. `xfail: https://github.com/org/repo/issues/1`',
-        );
+        ck.addAt(segs, `${label} must be the URL of the known bug (starting with https:// or http://), but it is ${describeValue(data)}`, 'e.g. `xfail: https://github.com/org/repo/issues/1`');
       } else {
         ck.addAt(segs, `${label} does not match the pattern ${String(p['pattern'])}${s}`);
       }

@@ -7,18 +7,7 @@
  */
 import { DRIVER_FACTOR, ENV_FACTOR_PATTERN } from './factors.js';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import {
-  BACKENDS,
-  CASE_ID_PATTERN,
-  CONTROLS,
-  LEVELS,
-  MAX_TIMEOUT_MS,
-  PROBE_PARAMS,
-  PROBES,
-  SUITE_NAME_PATTERN,
-  type JsonSchema,
-  type Probe,
-} from './spec.js';
+import { BACKENDS, CASE_ID_PATTERN, CONTROLS, LEVELS, MAX_TIMEOUT_MS, PROBE_EXPECT, PROBE_PARAMS, PROBE_NAMES, SUITE_NAME_PATTERN, type JsonSchema, type Probe } from './spec.js';
 import { parseDuration, parseSize } from './units.js';
 
 function isDeepEqual(a: unknown, b: unknown): boolean {
@@ -36,6 +25,23 @@ export function paramsSchema(probe: Probe): JsonSchema {
   };
 }
 
+/**
+ * Schema of a case's `expect:` for one probe: only the keys the probe reads
+ * (ProbeModule.expect), in one expectation or in each entry of a list (beside `when:`).
+ * Anything else is an unknown key, reported with a did-you-mean.
+ */
+export function expectSchema(probe: Probe): JsonSchema {
+  const properties: Record<string, JsonSchema> = {};
+  for (const [key, spec] of Object.entries(PROBE_EXPECT[probe])) properties[key] = spec.schema;
+  return {
+    type: ['object', 'array'],
+    description: `what a case of the ${probe} probe expects: ${Object.keys(properties).join(', ') || 'nothing (it reads no expect keys)'}`,
+    additionalProperties: false,
+    properties,
+    items: { type: 'object', additionalProperties: false, properties: { when: {}, ...properties } },
+  };
+}
+
 export function matrixSchema(probe: Probe): JsonSchema {
   const properties: Record<string, JsonSchema> = {};
   for (const [key, spec] of Object.entries(PROBE_PARAMS[probe])) {
@@ -44,7 +50,9 @@ export function matrixSchema(probe: Probe): JsonSchema {
   // Factors of every probe: environment variables (null or `unset` removes one) and the
   // Level Zero driver build (see factors.ts).
   properties[DRIVER_FACTOR] = {
-    type: 'array', minItems: 1, items: { type: 'string', minLength: 1 },
+    type: 'array',
+    minItems: 1,
+    items: { type: 'string', minLength: 1 },
     description: 'Level Zero driver builds, each a library (libze_intel_gpu.so.1, $XPUDIAG_BUILD/libze_sim_cr2609.so) or an install folder; each case records its driver fingerprint',
   };
   return {
@@ -64,7 +72,7 @@ export function matrixSchema(probe: Probe): JsonSchema {
 export function defaultsSchema(): JsonSchema {
   const properties: Record<string, JsonSchema> = {};
   const seen = new Map<string, JsonSchema | null>();
-  for (const probe of PROBES) {
+  for (const probe of PROBE_NAMES) {
     for (const [key, spec] of Object.entries(PROBE_PARAMS[probe])) {
       const prev = seen.get(key);
       if (prev === undefined) seen.set(key, spec.schema);
@@ -85,7 +93,11 @@ export function defaultsSchema(): JsonSchema {
 /** Keys of `defaults` whose schema differs between probes (checked per case). */
 export function perProbeDefaultKeys(): Set<string> {
   const props = (defaultsSchema()['properties'] ?? {}) as Record<string, JsonSchema>;
-  return new Set(Object.entries(props).filter(([, s]) => s['type'] === undefined).map(([k]) => k));
+  return new Set(
+    Object.entries(props)
+      .filter(([, s]) => s['type'] === undefined)
+      .map(([k]) => k),
+  );
 }
 
 const referenceSchema: JsonSchema = {
@@ -112,14 +124,15 @@ export const caseSchema: JsonSchema = {
   required: ['probe', 'backend'],
   properties: {
     id: { type: 'string', pattern: CASE_ID_PATTERN, maxLength: 200, description: 'case id; default <probe>-<backend>-<index>' },
-    probe: { type: 'string', enum: [...PROBES] },
+    probe: { type: 'string', enum: [...PROBE_NAMES] },
     backend: { type: 'string', enum: [...BACKENDS] },
     control: { type: 'string', enum: [...CONTROLS], description: 'negative/positive control case' },
     level: { type: 'string', enum: [...LEVELS], description: 'the shallowest run depth (xpudiag run --level) this case runs at; default quick: every run' },
     timeout: { type: ['number', 'string'], 'x-duration': true, description: 'milliseconds, or e.g. 500ms, 30s, 5m; default 120s' },
     xfail: { type: 'string', pattern: '^https?://[^\\s]+$', description: 'URL of the known bug that makes this case fail' },
     expect: {
-      description: 'expected outcome; or a list of them, each with `when:` (param values, or `facts.<name>`: what the backend reports, decided once the case has run), the first that matches the case applies',
+      description:
+        'expected outcome; or a list of them, each with `when:` (param values, or `facts.<name>`: what the backend reports, decided once the case has run), the first that matches the case applies',
       oneOf: [
         { type: 'object', not: { type: 'object', properties: { when: {} }, required: ['when'] } },
         {
@@ -132,16 +145,16 @@ export const caseSchema: JsonSchema = {
     references: referenceSchema,
     env: {
       type: 'object',
-      description: 'environment variables of this case\'s probe process (ZE_AFFINITY_MASK, UR_L0_*, ...), recorded in the report',
+      description: "environment variables of this case's probe process (ZE_AFFINITY_MASK, UR_L0_*, ...), recorded in the report",
       propertyNames: { pattern: '^[A-Za-z_][A-Za-z0-9_]*$' },
       additionalProperties: { type: ['string', 'number', 'boolean'] },
     },
     params: { type: 'object' },
     matrix: { type: 'object', additionalProperties: { type: 'array', minItems: 1 } },
   },
-  allOf: PROBES.map((probe) => ({
+  allOf: PROBE_NAMES.map((probe) => ({
     if: { properties: { probe: { const: probe } }, required: ['probe'] },
-    then: { properties: { params: paramsSchema(probe), matrix: matrixSchema(probe) } },
+    then: { properties: { params: paramsSchema(probe), matrix: matrixSchema(probe), expect: expectSchema(probe) } },
   })),
 };
 
@@ -181,9 +194,7 @@ export function addSuiteKeywords(ajv: Ajv): Ajv {
         parseSize(data);
         return true;
       } catch (e) {
-        (validateSize as unknown as { errors: Partial<ErrorObject>[] }).errors = [
-          { keyword: 'x-size', message: (e as Error).message, params: {} },
-        ];
+        (validateSize as unknown as { errors: Partial<ErrorObject>[] }).errors = [{ keyword: 'x-size', message: (e as Error).message, params: {} }];
         return false;
       }
     },

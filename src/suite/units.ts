@@ -7,6 +7,10 @@
  * `5m`, `1h`, `1m30s`.
  */
 
+import { formatBytes } from '../model/format.js';
+
+export { formatBytes };
+
 export const KiB = 1024;
 export const MiB = 1024 * KiB;
 export const GiB = 1024 * MiB;
@@ -113,34 +117,13 @@ export function parseSize(v: string | number): number {
   const total = digits * BigInt(mult);
   if (total % scale !== 0n) {
     const approx = Number(total) / Number(scale);
-    throw new Error(
-      `size ${show(v)} is ${approx} bytes, which is not a whole number of bytes; use a smaller unit or an exact value`,
-    );
+    throw new Error(`size ${show(v)} is ${approx} bytes, which is not a whole number of bytes; use a smaller unit or an exact value`);
   }
   const bytes = total / scale;
   if (bytes > BigInt(MAX_SIZE_BYTES)) {
     throw new Error(`size ${show(v)} is too large: it must be at most 1 PiB`);
   }
   return checkByteCount(Number(bytes), show(v));
-}
-
-/** Formats a byte count with binary units: 134217728 -> "128 MiB", 1536 -> "1.5 KiB", 512 -> "512 B". */
-export function formatBytes(n: number): string {
-  if (!Number.isFinite(n)) return `${String(n)} B`;
-  const sign = n < 0 ? '-' : '';
-  let abs = Math.abs(n);
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB'];
-  let i = 0;
-  while (abs >= 1024 && i < units.length - 1) {
-    abs /= 1024;
-    i++;
-  }
-  let rounded = Math.round(abs * 100) / 100;
-  if (rounded >= 1024 && i < units.length - 1) {
-    rounded = Math.round((rounded / 1024) * 100) / 100;
-    i++;
-  }
-  return `${sign}${String(rounded)} ${units[i] ?? 'B'}`;
 }
 
 const DURATION_UNITS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };

@@ -90,4 +90,3 @@ export function isMergeKey(key: unknown): boolean {
   const v = key.value;
   return v === '<<' || (typeof v === 'symbol' && v.description === '<<');
 }
-

@@ -10,11 +10,7 @@ function stripPosition(message: string): string {
 
 export function yamlIssue(ck: Checker, err: YAMLError): void {
   const offset = err.pos[0];
-  let pos: { line?: number; column?: number } = err.linePos?.[0]
-    ? { line: err.linePos[0].line, column: err.linePos[0].col }
-    : offset >= 0
-      ? ck.position(offset)
-      : {};
+  let pos: { line?: number; column?: number } = err.linePos?.[0] ? { line: err.linePos[0].line, column: err.linePos[0].col } : offset >= 0 ? ck.position(offset) : {};
   // Errors found at the end of the input (an unclosed quote or bracket) point at a
   // blank line; point at the end of the last line with text instead.
   if (pos.line !== undefined) {
@@ -33,9 +29,7 @@ export function yamlIssue(ck: Checker, err: YAMLError): void {
   switch (err.code) {
     case 'DUPLICATE_KEY': {
       const dup = duplicateKeyAt(ck, offset);
-      message = dup
-        ? `duplicate key ${code(dup.name)}${dup.firstLine ? ` (it is already set at line ${dup.firstLine})` : ''}`
-        : 'duplicate key in a mapping';
+      message = dup ? `duplicate key ${code(dup.name)}${dup.firstLine ? ` (it is already set at line ${dup.firstLine})` : ''}` : 'duplicate key in a mapping';
       hint = 'each key may appear only once in a mapping; remove one of them or merge their values';
       break;
     }

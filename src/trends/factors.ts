@@ -2,7 +2,7 @@
 // (src/report/env-diff.ts): a report against an empty one differs in every factor it
 // records, so the labels, the facets folded together and the backends a factor can
 // affect are exactly compare's.
-import type { Report } from '../report/build.js';
+import type { Report } from '../store/build.js';
 import { environmentDiff, type FactorDiff } from '../report/env-diff.js';
 
 export interface Factor {

@@ -8,7 +8,7 @@
 // outlier, and inconclusive, warned or skipped results decide nothing. Pure.
 import { exceeds, practicalMinimum, type Direction } from '../analysis/metric-compare.js';
 import { majority, MODIFIED_Z_LIMIT, robustOutliers } from '../analysis/robust.js';
-import type { Report } from '../report/build.js';
+import type { Report } from '../store/build.js';
 import { affects, factorsOf, tally, type Factor } from './factors.js';
 import { judged, readings, side, type Reading } from './series.js';
 
@@ -131,21 +131,40 @@ function metricOf(key: string, rows: { host: string; reading: Reading }[]): Flee
     const z = s.scores[i]!;
     const zText = Number.isFinite(z) ? `modified z ${z.toFixed(1)}` : 'every other node reads the median exactly (MAD 0)';
     const tol = minimum ? exceeds(rule, minimum, s.median, xs[i]!)[1] : 'any change counts';
-    return { host: usable[i]!.host, text: rule.format(xs[i]!), side: side(rule, s.median, xs[i]!), why: `${rule.format(xs[i]!)} against the median ${rule.format(s.median)}: ${zText}, beyond the ${tol}` };
+    return {
+      host: usable[i]!.host,
+      text: rule.format(xs[i]!),
+      side: side(rule, s.median, xs[i]!),
+      why: `${rule.format(xs[i]!)} against the median ${rule.format(s.median)}: ${zText}, beyond the ${tol}`,
+    };
   });
   return { ...base, median: s.median, medianText: rule.format(s.median), mad: s.mad, values, outliers };
 }
 
-function categorical(key: string, rule: Reading['rule'], usable: { host: string; reading: Reading }[], xs: number[], base: Omit<FleetMetric, 'median' | 'medianText' | 'mad' | 'values' | 'outliers' | 'note'>): FleetMetric {
+function categorical(
+  key: string,
+  rule: Reading['rule'],
+  usable: { host: string; reading: Reading }[],
+  xs: number[],
+  base: Omit<FleetMetric, 'median' | 'medianText' | 'mad' | 'values' | 'outliers' | 'note'>,
+): FleetMetric {
   const values = usable.map((r, i) => ({ host: r.host, value: xs[i]!, text: r.reading.label ?? rule.format(xs[i]!), z: 0 }));
   const maj = majority(xs);
   if (!maj) {
     return { ...base, median: null, medianText: '-', mad: null, values, outliers: [], ...(usable.length ? { note: `no ${key} is shared by more than half of the ${usable.length} nodes` } : {}) };
   }
-  const outliers = usable.flatMap((r, i): FleetOutlier[] => xs[i] === maj.value ? [] : [{
-    host: r.host, text: values[i]!.text, side: side(rule, maj.value, xs[i]!),
-    why: `${key} ${values[i]!.text} where ${maj.count} of ${usable.length} nodes read ${rule.format(maj.value)}`,
-  }]);
+  const outliers = usable.flatMap((r, i): FleetOutlier[] =>
+    xs[i] === maj.value
+      ? []
+      : [
+          {
+            host: r.host,
+            text: values[i]!.text,
+            side: side(rule, maj.value, xs[i]!),
+            why: `${key} ${values[i]!.text} where ${maj.count} of ${usable.length} nodes read ${rule.format(maj.value)}`,
+          },
+        ],
+  );
   return { ...base, median: maj.value, medianText: rule.format(maj.value), mad: null, values, outliers };
 }
 
@@ -184,27 +203,50 @@ export function analyzeFleet(reports: readonly FleetReport[]): Fleet {
       for (const k of m.keys()) if (!keys.includes(k)) keys.push(k);
       return m;
     });
-    const metrics = keys.map((k) => metricOf(k, rows.flatMap((row, i) => (per[i]!.has(k) ? [{ host: row.host, reading: per[i]!.get(k)! }] : []))));
+    const metrics = keys.map((k) =>
+      metricOf(
+        k,
+        rows.flatMap((row, i) => (per[i]!.has(k) ? [{ host: row.host, reading: per[i]!.get(k)! }] : [])),
+      ),
+    );
     const worse = [...new Set(metrics.flatMap((m) => m.outliers.filter((o) => o.side === 'worse').map((o) => o.host)))].sort();
     const backend = rows[0]!.result.backend;
     // A node that could not be judged is no evidence either way: it is neither an outlier nor one of "the others".
     const unjudgedHere = new Set(metrics.flatMap((m) => m.notJudged.filter((n) => !/not measured/.test(n.why)).map((n) => n.host)));
     const others = rows.filter((r) => !worse.includes(r.host) && !unjudgedHere.has(r.host)).map((r) => byHost.get(r.host)!);
-    const shared = sharedFactors(worse.map((h) => byHost.get(h)!), others, backend);
+    const shared = sharedFactors(
+      worse.map((h) => byHost.get(h)!),
+      others,
+      backend,
+    );
     return { id, probe: rows[0]!.result.probe, backend, nodes: rows.length, metrics, outliers: worse, shared };
   });
   const outlierHosts = [...new Set(cases.flatMap((c) => c.outliers))].sort();
   const outliers = outlierHosts.map((host) => ({ host, cases: cases.filter((c) => c.outliers.includes(host)).map((c) => c.id) }));
-  const unjudged = latest.map((r) => r.environment.host).map((host) => ({
-    host,
-    what: cases.flatMap((c) => c.metrics.filter((m) => m.metric !== 'status' && m.metric !== 'verdict').flatMap((m) => m.notJudged.filter((n) => n.host === host && !/not measured/.test(n.why)).map((n) => `${c.id} ${m.metric}: ${n.why}`))),
-  })).filter((u) => u.what.length);
+  const unjudged = latest
+    .map((r) => r.environment.host)
+    .map((host) => ({
+      host,
+      what: cases.flatMap((c) =>
+        c.metrics
+          .filter((m) => m.metric !== 'status' && m.metric !== 'verdict')
+          .flatMap((m) => m.notJudged.filter((n) => n.host === host && !/not measured/.test(n.why)).map((n) => `${c.id} ${m.metric}: ${n.why}`)),
+      ),
+    }))
+    .filter((u) => u.what.length);
   const unjudgedHosts = new Set(unjudged.map((u) => u.host));
-  const shared = sharedFactors(outlierHosts.map((h) => byHost.get(h)!), latest.filter((r) => !outlierHosts.includes(r.environment.host) && !unjudgedHosts.has(r.environment.host)));
-  if (latest.length < MIN_NODES) warnings.push(`${latest.length} node${latest.length === 1 ? '' : 's'}: too few to name outliers by the MAD (at least ${MIN_NODES}); statuses and verdicts are still compared`);
+  const shared = sharedFactors(
+    outlierHosts.map((h) => byHost.get(h)!),
+    latest.filter((r) => !outlierHosts.includes(r.environment.host) && !unjudgedHosts.has(r.environment.host)),
+  );
+  if (latest.length < MIN_NODES)
+    warnings.push(`${latest.length} node${latest.length === 1 ? '' : 's'}: too few to name outliers by the MAD (at least ${MIN_NODES}); statuses and verdicts are still compared`);
   const nodes = latest.map((r) => ({
-    host: r.environment.host, suite: r.suite.name, startedAt: r.startedAt, toolVersion: r.tool.version,
-    source: r.storeId !== undefined ? `store #${r.storeId}` : r.sourceFile ?? '',
+    host: r.environment.host,
+    suite: r.suite.name,
+    startedAt: r.startedAt,
+    toolVersion: r.tool.version,
+    source: r.storeId !== undefined ? `store #${r.storeId}` : (r.sourceFile ?? ''),
   }));
   const suites = new Set(latest.map((r) => r.suite.name));
   if (suites.size > 1) warnings.push(`the nodes ran different suites (${[...suites].join(', ')}): cases are compared by id across them`);

@@ -8,7 +8,7 @@ import { exceeds, practicalMinimum, type Direction } from '../analysis/metric-co
 import { mad } from '../analysis/robust.js';
 import { median } from '../analysis/stats.js';
 import type { CaseResult } from '../model/result.js';
-import type { Report } from '../report/build.js';
+import type { Report } from '../store/build.js';
 import { environmentDiff } from '../report/env-diff.js';
 import { affects, factorsOf } from './factors.js';
 import { compareVersions, driverOf, judged, readings, side, type Reading } from './series.js';
@@ -129,14 +129,15 @@ function factorValue(r: Report, factor: string): string | null {
 function changedFactors(entries: Entry[], lo: number, cut: number, hi: number, backend: string): ChangedFactor[] {
   const before = entries[cut - 1]!.report;
   const after = entries[cut]!.report;
-  const share = (from: number, to: number, factor: string, v: string | null): [number, number] =>
-    [entries.slice(from, to).filter((e) => factorValue(e.report, factor) === v).length, to - from];
+  const share = (from: number, to: number, factor: string, v: string | null): [number, number] => [entries.slice(from, to).filter((e) => factorValue(e.report, factor) === v).length, to - from];
   const score = (f: ChangedFactor) => f.beforeShare[0] / f.beforeShare[1] + f.afterShare[0] / f.afterShare[1];
-  return environmentDiff(before, after)
-    .filter((f) => affects(f, backend) && f.factor !== 'environment.host')
-    .map((f) => ({ factor: f.factor, label: f.label, before: f.before, after: f.after, beforeShare: share(lo, cut, f.factor, f.before), afterShare: share(cut, hi, f.factor, f.after) }))
-    // Factors that hold on each whole side of the change first: those explain it best.
-    .sort((a, b) => score(b) - score(a));
+  return (
+    environmentDiff(before, after)
+      .filter((f) => affects(f, backend) && f.factor !== 'environment.host')
+      .map((f) => ({ factor: f.factor, label: f.label, before: f.before, after: f.after, beforeShare: share(lo, cut, f.factor, f.before), afterShare: share(cut, hi, f.factor, f.after) }))
+      // Factors that hold on each whole side of the change first: those explain it best.
+      .sort((a, b) => score(b) - score(a))
+  );
 }
 
 function metricHistory(entries: Entry[], metric: string, rd: (i: number) => Reading | undefined, backend: string, o: Required<ChangePointOptions>, since: string | undefined): MetricHistory {
@@ -145,7 +146,7 @@ function metricHistory(entries: Entry[], metric: string, rd: (i: number) => Read
   const points: HistoryPoint[] = entries.map((e, i) => {
     const r = rd(i);
     const value = r?.value ?? null;
-    const notJudged = !r ? 'not in this report' : r.notJudged ?? (value === null ? 'not measured' : undefined);
+    const notJudged = !r ? 'not in this report' : (r.notJudged ?? (value === null ? 'not measured' : undefined));
     return {
       ...(e.report.storeId !== undefined ? { reportId: e.report.storeId } : {}),
       startedAt: e.report.startedAt,

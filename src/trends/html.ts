@@ -54,7 +54,12 @@ function y(s: Scale, v: number): number {
 
 function yAxis(s: Scale, fmt: (v: number) => string): string {
   const ticks = [0, 0.25, 0.5, 0.75, 1].map((f) => s.lo + f * (s.hi - s.lo));
-  return ticks.map((t) => `<line x1="${L}" x2="${W - R}" y1="${y(s, t).toFixed(1)}" y2="${y(s, t).toFixed(1)}" stroke="#eee"/><text x="${L - 6}" y="${(y(s, t) + 4).toFixed(1)}" text-anchor="end">${esc(fmt(t))}</text>`).join('');
+  return ticks
+    .map(
+      (t) =>
+        `<line x1="${L}" x2="${W - R}" y1="${y(s, t).toFixed(1)}" y2="${y(s, t).toFixed(1)}" stroke="#eee"/><text x="${L - 6}" y="${(y(s, t) + 4).toFixed(1)}" text-anchor="end">${esc(fmt(t))}</text>`,
+    )
+    .join('');
 }
 
 /** One metric's series: a dot per result (hollow where not judged), segment medians, a dashed line at each change point. */
@@ -64,32 +69,51 @@ export function historyChart(m: MetricHistory): string {
   const s = scale(pts.map(({ p }) => p.value!));
   const n = Math.max(1, m.points.length - 1);
   const x = (i: number) => L + ((W - L - R) * i) / n;
-  const dots = pts.map(({ p, i }) => `<circle cx="${x(i).toFixed(1)}" cy="${y(s, p.value!).toFixed(1)}" r="3" ${p.notJudged ? 'fill="none" stroke="#888"' : 'fill="#1f77b4"'}><title>${esc(`${i + 1}: ${p.text}${p.driver ? ` driver ${p.driver}` : ''} ${p.startedAt}${p.notJudged ? ` (not judged: ${p.notJudged})` : ''}`)}</title></circle>`).join('');
+  const dots = pts
+    .map(
+      ({ p, i }) =>
+        `<circle cx="${x(i).toFixed(1)}" cy="${y(s, p.value!).toFixed(1)}" r="3" ${p.notJudged ? 'fill="none" stroke="#888"' : 'fill="#1f77b4"'}><title>${esc(`${i + 1}: ${p.text}${p.driver ? ` driver ${p.driver}` : ''} ${p.startedAt}${p.notJudged ? ` (not judged: ${p.notJudged})` : ''}`)}</title></circle>`,
+    )
+    .join('');
   const cuts = [0, ...m.changes.map((c) => c.index), m.points.length];
   const medians = m.changes.length
-    ? cuts.slice(1).map((end, k) => {
-        const c = m.changes[k] ?? m.changes[k - 1]!;
-        const v = k < m.changes.length ? c.before.median : c.after.median;
-        return `<line x1="${x(cuts[k]!).toFixed(1)}" x2="${x(end - 1).toFixed(1)}" y1="${y(s, v).toFixed(1)}" y2="${y(s, v).toFixed(1)}" stroke="#d62728" stroke-width="2" opacity="0.7"/>`;
-      }).join('')
+    ? cuts
+        .slice(1)
+        .map((end, k) => {
+          const c = m.changes[k] ?? m.changes[k - 1]!;
+          const v = k < m.changes.length ? c.before.median : c.after.median;
+          return `<line x1="${x(cuts[k]!).toFixed(1)}" x2="${x(end - 1).toFixed(1)}" y1="${y(s, v).toFixed(1)}" y2="${y(s, v).toFixed(1)}" stroke="#d62728" stroke-width="2" opacity="0.7"/>`;
+        })
+        .join('')
     : '';
-  const lines = m.changes.map((c) => {
-    const cx = (x(c.index - 1) + x(c.index)) / 2;
-    const label = `${c.outcome} ${c.at.driver ?? ''}`.trim();
-    return `<line x1="${cx.toFixed(1)}" x2="${cx.toFixed(1)}" y1="${T}" y2="${H - B}" stroke="#333" stroke-dasharray="5 4" class="changepoint"/><text x="${(cx + 4).toFixed(1)}" y="${T + 12}">${esc(label)}</text>`;
-  }).join('');
-  const xlabels = [0, Math.floor(n / 2), m.points.length - 1].filter((v, k, a) => a.indexOf(v) === k && m.points[v]).map((i) => `<text x="${x(i).toFixed(1)}" y="${H - B + 16}" text-anchor="middle">${esc(m.points[i]!.driver ?? m.points[i]!.startedAt.slice(0, 10))}</text>`).join('');
+  const lines = m.changes
+    .map((c) => {
+      const cx = (x(c.index - 1) + x(c.index)) / 2;
+      const label = `${c.outcome} ${c.at.driver ?? ''}`.trim();
+      return `<line x1="${cx.toFixed(1)}" x2="${cx.toFixed(1)}" y1="${T}" y2="${H - B}" stroke="#333" stroke-dasharray="5 4" class="changepoint"/><text x="${(cx + 4).toFixed(1)}" y="${T + 12}">${esc(label)}</text>`;
+    })
+    .join('');
+  const xlabels = [0, Math.floor(n / 2), m.points.length - 1]
+    .filter((v, k, a) => a.indexOf(v) === k && m.points[v])
+    .map((i) => `<text x="${x(i).toFixed(1)}" y="${H - B + 16}" text-anchor="middle">${esc(m.points[i]!.driver ?? m.points[i]!.startedAt.slice(0, 10))}</text>`)
+    .join('');
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" role="img" aria-label="${esc(m.metric)} over ${m.points.length} results">${yAxis(s, format)}${medians}${lines}${dots}${xlabels}</svg>`;
 }
 
 export function historyHtml(h: History): string {
   const parts = [`<h1>History of ${esc(h.caseId)}</h1>`, `<p class="note">Ordered by ${h.order === 'driver' ? 'driver build' : 'time'}. ${esc(h.method)}.</p>`];
-  parts.push(h.regression ? `<p class="bad">Regression: ${esc(h.regressions.map((r) => `${r.metric} on ${r.host}`).join('; '))}</p>` : `<p class="good">No regression${h.since ? ` since ${esc(h.since)}` : ''}.</p>`);
+  parts.push(
+    h.regression
+      ? `<p class="bad">Regression: ${esc(h.regressions.map((r) => `${r.metric} on ${r.host}`).join('; '))}</p>`
+      : `<p class="good">No regression${h.since ? ` since ${esc(h.since)}` : ''}.</p>`,
+  );
   for (const host of h.hosts) {
     parts.push(`<h2>${esc(host.host)} <span class="note">(${esc(host.probe)}, ${esc(host.backend)})</span></h2>`);
     for (const m of host.metrics) {
       parts.push(`<h3>${esc(m.metric)}${m.unit ? ` <span class="note">(${esc(m.unit)})</span>` : ''}</h3>`);
-      parts.push(`<p class="note">${m.judgedCount} judged, noise ${esc(m.noiseText)}; ${m.changes.length ? `${m.changes.length} change point(s)` : 'no change point'}${m.note ? `; ${esc(m.note)}` : ''}</p>`);
+      parts.push(
+        `<p class="note">${m.judgedCount} judged, noise ${esc(m.noiseText)}; ${m.changes.length ? `${m.changes.length} change point(s)` : 'no change point'}${m.note ? `; ${esc(m.note)}` : ''}</p>`,
+      );
       parts.push(historyChart(m));
       for (const c of m.changes) {
         parts.push(`<p class="${c.outcome === 'regressed' ? 'bad' : ''}">${esc(changeLine(h, m, c))}</p>`);
@@ -107,12 +131,14 @@ export function fleetChart(m: FleetMetric): string {
   const n = Math.max(1, m.values.length - 1);
   const x = (i: number) => L + ((W - L - R) * i) / n;
   const out = new Map(m.outliers.map((o) => [o.host, o]));
-  const dots = m.values.map((v, i) => {
-    const o = out.get(v.host);
-    const colour = o ? (o.side === 'worse' ? '#cf222e' : '#9a6700') : '#1f77b4';
-    const label = o ? `<text x="${(x(i) + 5).toFixed(1)}" y="${(y(s, v.value) - 5).toFixed(1)}">${esc(v.host)}</text>` : '';
-    return `<circle cx="${x(i).toFixed(1)}" cy="${y(s, v.value).toFixed(1)}" r="${o ? 4.5 : 3}" fill="${colour}"${o ? ' class="outlier"' : ''}><title>${esc(`${v.host}: ${v.text}`)}</title></circle>${label}`;
-  }).join('');
+  const dots = m.values
+    .map((v, i) => {
+      const o = out.get(v.host);
+      const colour = o ? (o.side === 'worse' ? '#cf222e' : '#9a6700') : '#1f77b4';
+      const label = o ? `<text x="${(x(i) + 5).toFixed(1)}" y="${(y(s, v.value) - 5).toFixed(1)}">${esc(v.host)}</text>` : '';
+      return `<circle cx="${x(i).toFixed(1)}" cy="${y(s, v.value).toFixed(1)}" r="${o ? 4.5 : 3}" fill="${colour}"${o ? ' class="outlier"' : ''}><title>${esc(`${v.host}: ${v.text}`)}</title></circle>${label}`;
+    })
+    .join('');
   const median = m.median !== null ? `<line x1="${L}" x2="${W - R}" y1="${y(s, m.median).toFixed(1)}" y2="${y(s, m.median).toFixed(1)}" stroke="#2ca02c" stroke-dasharray="4 3"/>` : '';
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" role="img" aria-label="${esc(m.metric)} on ${m.values.length} nodes">${yAxis(s, format)}${median}${dots}<text x="${L}" y="${H - B + 16}">nodes in name order; median dashed</text></svg>`;
 }

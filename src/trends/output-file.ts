@@ -4,7 +4,7 @@
 // read the file at any moment).
 import { renameSync, rmSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { makeDirs, writeSynced } from '../report/write.js';
+import { makeDirs, writeSynced } from '../store/write.js';
 
 export function replaceFile(file: string, text: string): string {
   const path = resolve(file);

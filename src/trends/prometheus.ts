@@ -14,7 +14,9 @@ export function labelValue(s: string): string {
 }
 
 function labels(l: Record<string, string>): string {
-  return `{${Object.entries(l).map(([k, v]) => `${k}="${labelValue(v)}"`).join(',')}}`;
+  return `{${Object.entries(l)
+    .map(([k, v]) => `${k}="${labelValue(v)}"`)
+    .join(',')}}`;
 }
 
 function num(v: number): string {
@@ -27,7 +29,7 @@ export function prometheusText(fleet: Fleet, reports: readonly FleetReport[]): s
   const out: string[] = [];
   const family = (name: string, help: string) => out.push(`# HELP ${name} ${help}`, `# TYPE ${name} gauge`);
 
-  family('xpudiag_report_start_time_seconds', 'When the node\'s latest xpudiag report started (Unix time).');
+  family('xpudiag_report_start_time_seconds', "When the node's latest xpudiag report started (Unix time).");
   for (const r of nodes) out.push(`xpudiag_report_start_time_seconds${labels({ host: r.environment.host, suite: r.suite.name, version: r.tool.version })} ${Date.parse(r.startedAt) / 1000}`);
 
   family('xpudiag_case_status', 'The status of a case on the node: 1 for the status it has, 0 for the others.');
@@ -40,7 +42,9 @@ export function prometheusText(fleet: Fleet, reports: readonly FleetReport[]): s
     for (const x of r.results) {
       for (const rd of readings(x)) {
         if (rd.value === null) continue;
-        out.push(`xpudiag_case_value${labels({ host: r.environment.host, suite: r.suite.name, case: x.id, probe: x.probe, backend: x.backend, metric: rd.metric, ...(rd.rule.unit ? { unit: rd.rule.unit } : {}) })} ${num(rd.value)}`);
+        out.push(
+          `xpudiag_case_value${labels({ host: r.environment.host, suite: r.suite.name, case: x.id, probe: x.probe, backend: x.backend, metric: rd.metric, ...(rd.rule.unit ? { unit: rd.rule.unit } : {}) })} ${num(rd.value)}`,
+        );
       }
     }
   }

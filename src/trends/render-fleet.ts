@@ -22,19 +22,28 @@ function columns(c: FleetCase, all: boolean): FleetMetric[] {
 function caseTable(c: FleetCase, hosts: string[], all: boolean): string[] {
   const cols = columns(c, all);
   const head = ['node', ...cols.map((m) => m.metric)];
-  const rows = hosts.filter((h) => cols.some((m) => m.values.some((v) => v.host === h) || m.notJudged.some((v) => v.host === h))).map((h) => [
-    h,
-    ...cols.map((m) => {
-      const v = m.values.find((x) => x.host === h);
-      const o = m.outliers.find((x) => x.host === h);
-      if (!v) return m.notJudged.some((x) => x.host === h) ? 'n/j' : '';
-      return `${v.text}${o ? (o.side === 'worse' ? ' !' : o.side === 'better' ? ' +' : ' ~') : ''}`;
-    }),
-  ]);
+  const rows = hosts
+    .filter((h) => cols.some((m) => m.values.some((v) => v.host === h) || m.notJudged.some((v) => v.host === h)))
+    .map((h) => [
+      h,
+      ...cols.map((m) => {
+        const v = m.values.find((x) => x.host === h);
+        const o = m.outliers.find((x) => x.host === h);
+        if (!v) return m.notJudged.some((x) => x.host === h) ? 'n/j' : '';
+        return `${v.text}${o ? (o.side === 'worse' ? ' !' : o.side === 'better' ? ' +' : ' ~') : ''}`;
+      }),
+    ]);
   const med = ['median', ...cols.map((m) => m.medianText)];
   const table = [head, ...rows, med];
   const widths = head.map((_, k) => Math.max(...table.map((r) => r[k]!.length)));
-  return table.map((r) => '    ' + r.map((x, k) => x.padEnd(widths[k]!)).join('  ').trimEnd());
+  return table.map(
+    (r) =>
+      '    ' +
+      r
+        .map((x, k) => x.padEnd(widths[k]!))
+        .join('  ')
+        .trimEnd(),
+  );
 }
 
 export function renderFleetText(f: Fleet, all = false): string {

@@ -24,8 +24,10 @@ export function factorLine(f: ChangedFactor): string {
 
 export function changeLine(h: History, m: MetricHistory, c: HistoryChange): string {
   const unit = m.unit ? ` ${m.unit}` : '';
-  return `${WORD[c.outcome]} at ${where(c.at, c.index, m.points.length)}: median ${c.before.text} (${c.before.n} results) -> ${c.after.text}${unit} (${c.after.n}), ` +
-    `p = ${c.p.toPrecision(2)}; ${c.rule}${c.sinceMark || h.since === undefined ? '' : ` (before --since ${h.since})`}`;
+  return (
+    `${WORD[c.outcome]} at ${where(c.at, c.index, m.points.length)}: median ${c.before.text} (${c.before.n} results) -> ${c.after.text}${unit} (${c.after.n}), ` +
+    `p = ${c.p.toPrecision(2)}; ${c.rule}${c.sinceMark || h.since === undefined ? '' : ` (before --since ${h.since})`}`
+  );
 }
 
 /** Which rows of a long series to show: around each change point and the latest ones. */
@@ -58,7 +60,14 @@ function seriesTable(m: MetricHistory, all: boolean): string[] {
   if (gap) out.push(['...', '', '', '', '', '', '']);
   const table = [...rows, ...out];
   const widths = table[0]!.map((_, k) => Math.max(...table.map((r) => r[k]!.length)));
-  return table.map((r) => '  ' + r.map((x, k) => (k === 0 || k === 5 ? x.padStart(widths[k]!) : x.padEnd(widths[k]!))).join('  ').trimEnd());
+  return table.map(
+    (r) =>
+      '  ' +
+      r
+        .map((x, k) => (k === 0 || k === 5 ? x.padStart(widths[k]!) : x.padEnd(widths[k]!)))
+        .join('  ')
+        .trimEnd(),
+  );
 }
 
 export function renderHistoryText(h: History, all = false): string {
@@ -67,11 +76,13 @@ export function renderHistoryText(h: History, all = false): string {
   for (const host of h.hosts) {
     const n = host.metrics[0]?.points.length ?? 0;
     lines.push(`history of ${h.caseId} on ${host.host} (${host.probe}, backend ${host.backend}): ${n} result${n === 1 ? '' : 's'} ordered by ${h.order === 'driver' ? 'driver build' : 'time'}`);
-    const interesting = host.metrics.filter((m, i) => m.changes.length || (i === host.metrics.findIndex((x) => x.metric !== 'status' && x.metric !== 'verdict')) || host.metrics.length === 1);
+    const interesting = host.metrics.filter((m, i) => m.changes.length || i === host.metrics.findIndex((x) => x.metric !== 'status' && x.metric !== 'verdict') || host.metrics.length === 1);
     for (const m of host.metrics) {
       if (!interesting.includes(m)) continue;
       lines.push('');
-      lines.push(`${m.metric}${m.unit ? ` (${m.unit})` : ''}: ${m.judgedCount} judged, noise ${m.noiseText} (1.4826 MAD within segments), ${m.changes.length ? `${m.changes.length} change point${m.changes.length === 1 ? '' : 's'}` : 'no change point'}${m.note ? `; ${m.note}` : ''}`);
+      lines.push(
+        `${m.metric}${m.unit ? ` (${m.unit})` : ''}: ${m.judgedCount} judged, noise ${m.noiseText} (1.4826 MAD within segments), ${m.changes.length ? `${m.changes.length} change point${m.changes.length === 1 ? '' : 's'}` : 'no change point'}${m.note ? `; ${m.note}` : ''}`,
+      );
       lines.push(...seriesTable(m, all));
       for (const c of m.changes) {
         lines.push(`  ${changeLine(h, m, c)}`);
@@ -87,7 +98,8 @@ export function renderHistoryText(h: History, all = false): string {
     lines.push('');
   }
   lines.push(`method: ${h.method}`);
-  if (h.regression) lines.push(`regression: ${h.regressions.map((r) => `${r.metric} on ${r.host} from ${r.at.driver ? `driver ${r.at.driver}` : when(r.at)}`).join('; ')}${h.since ? ` (since ${h.since})` : ''}`);
+  if (h.regression)
+    lines.push(`regression: ${h.regressions.map((r) => `${r.metric} on ${r.host} from ${r.at.driver ? `driver ${r.at.driver}` : when(r.at)}`).join('; ')}${h.since ? ` (since ${h.since})` : ''}`);
   else lines.push(`no regression${h.since ? ` since ${h.since}` : ''}`);
   return lines.join('\n') + '\n';
 }
@@ -98,7 +110,8 @@ export function renderHistoryMarkdown(h: History): string {
     lines.push(`### ${host.host} (${host.probe}, ${host.backend}), ordered by ${h.order === 'driver' ? 'driver build' : 'time'}`, '');
     lines.push('| metric | judged | noise | change points |', '| --- | --- | --- | --- |');
     for (const m of host.metrics) {
-      const cps = m.changes.map((c) => `**${WORD[c.outcome]}** at ${c.at.driver ? `driver ${c.at.driver}` : when(c.at)}: ${c.before.text} -> ${c.after.text} (p = ${c.p.toPrecision(2)})`).join('<br>') || 'none';
+      const cps =
+        m.changes.map((c) => `**${WORD[c.outcome]}** at ${c.at.driver ? `driver ${c.at.driver}` : when(c.at)}: ${c.before.text} -> ${c.after.text} (p = ${c.p.toPrecision(2)})`).join('<br>') || 'none';
       lines.push(`| ${m.metric} | ${m.judgedCount} | ${m.noiseText} | ${cps} |`);
     }
     for (const m of host.metrics) {

@@ -4,7 +4,7 @@
 import { gain, type Comparable, type MetricRule } from '../analysis/metric-compare.js';
 import { backendRow } from '../model/backends.js';
 import type { CaseResult } from '../model/result.js';
-import type { Report } from '../report/build.js';
+import type { Report } from '../store/build.js';
 import { comparables } from '../report/compare.js';
 
 export interface Reading {

@@ -1,27 +1,58 @@
 // Pure analysis of the all-reduce sweep: bandwidth conventions, the crossover, verdicts.
 import { describe, expect, it } from 'vitest';
-import { algbw, analyzeAllreduce, busbw, crossover, renderAllreduceTable } from '../../src/analysis/allreduce.js';
-import { analyzeP2p } from '../../src/analysis/p2p.js';
-import { allreduceProbe } from '../../src/probes/allreduce.js';
+import { algbw, analyzeAllreduce, busbw, crossover, renderAllreduceTable } from '../../src/probes/allreduce/analysis.js';
+import { analyzeP2p } from '../../src/probes/p2p/analysis.js';
+import { allreduceProbe } from '../../src/probes/allreduce/index.js';
 import type { AllreduceProbeOutcome, AllreduceSample } from '../../src/native/addon.js';
 import type { ProbeCase } from '../../src/probes/types.js';
 
 function row(algorithm: string, count: number, timeUs: number, extra: Partial<AllreduceSample> = {}): AllreduceSample {
   return {
-    algorithm, ran: algorithm, fellBack: false, threshold: false, count, bytes: count * 4, chunks: 1,
-    wireBytes: algorithm.startsWith('bf16') ? count * 2 : count * 4, timeUs, minUs: timeUs, p90Us: timeUs, iters: 5,
-    checked: 1, mayDisagree: algorithm === 'bf16-trunc', wrong: 0, wrongInPlace: 0, wrongStale: 0, overrun: 0, nonFinite: 0,
-    maxError: 0.5, disagree: 0, maxDisagree: 0, ...extra,
+    algorithm,
+    ran: algorithm,
+    fellBack: false,
+    threshold: false,
+    count,
+    bytes: count * 4,
+    chunks: 1,
+    wireBytes: algorithm.startsWith('bf16') ? count * 2 : count * 4,
+    timeUs,
+    minUs: timeUs,
+    p90Us: timeUs,
+    iters: 5,
+    checked: 1,
+    mayDisagree: algorithm === 'bf16-trunc',
+    wrong: 0,
+    wrongInPlace: 0,
+    wrongStale: 0,
+    overrun: 0,
+    nonFinite: 0,
+    maxError: 0.5,
+    disagree: 0,
+    maxDisagree: 0,
+    ...extra,
   };
 }
 
 const outcome = (algorithms: string[], devices = 2): AllreduceProbeOutcome => ({
-  devices, seed: 7, input: 'random', timing: 'device-events', rows: 0, link: { bytes: 1 << 26, gbps: 100, timeUs: 1 },
-  algorithms, unsupported: [], counts: [],
+  devices,
+  seed: 7,
+  input: 'random',
+  timing: 'device-events',
+  rows: 0,
+  link: { bytes: 1 << 26, gbps: 100, timeUs: 1 },
+  algorithms,
+  unsupported: [],
+  counts: [],
 });
 
 const arCase = (expect?: Record<string, unknown>): ProbeCase => ({
-  id: 'x', probe: 'allreduce', backend: 'host', timeoutMs: 1000, params: { threshold: 32768 }, ...(expect ? { expect } : {}),
+  id: 'x',
+  probe: 'allreduce',
+  backend: 'host',
+  timeoutMs: 1000,
+  params: { threshold: 32768 },
+  ...(expect ? { expect } : {}),
 });
 
 describe('bandwidth conventions (nccl-tests)', () => {
@@ -37,7 +68,7 @@ describe('bandwidth conventions (nccl-tests)', () => {
     expect(busbw(10, 8)).toBe(17.5);
   });
   it('reports busbw as a fraction of the measured link ceiling', () => {
-    const m = analyzeAllreduce({ rows: [row('direct-f32', 1 << 20, 41.94304)], outcome: outcome(['direct-f32']), threshold: 32768 });
+    const m = analyzeAllreduce({ rows: [row('direct-f32', 1 << 20, 41.94304)], outcome: outcome(['direct-f32']), autoThresholdElements: 32768 });
     expect(m.sizes[0]!.busbw).toBeCloseTo(100, 6);
     expect(m.sizes[0]!.linkFraction).toBeCloseTo(1, 6);
   });
@@ -47,41 +78,91 @@ describe('crossover', () => {
   const pts = (xs: [number, number][]) => xs.map(([x, t]) => ({ x, t }));
   it('interpolates in log-log between the last size where BF16 was slower and the next', () => {
     // Ratio 2 at 1 KiB, 0.5 at 4 KiB: log r crosses 0 half way, at 2 KiB.
-    const c = crossover(pts([[1024, 10], [4096, 10]]), pts([[1024, 20], [4096, 5]]));
+    const c = crossover(
+      pts([
+        [1024, 10],
+        [4096, 10],
+      ]),
+      pts([
+        [1024, 20],
+        [4096, 5],
+      ]),
+    );
     expect(c).toEqual({ bytes: 2048, basis: 'interpolated' });
   });
   it('uses the last crossing: a noisy win at a small size does not count', () => {
-    const base = pts([[1e3, 10], [1e4, 10], [1e5, 10], [1e6, 10]]);
-    const fast = pts([[1e3, 9], [1e4, 11], [1e5, 11], [1e6, 5]]);
+    const base = pts([
+      [1e3, 10],
+      [1e4, 10],
+      [1e5, 10],
+      [1e6, 10],
+    ]);
+    const fast = pts([
+      [1e3, 9],
+      [1e4, 11],
+      [1e5, 11],
+      [1e6, 5],
+    ]);
     const c = crossover(base, fast);
     expect(c.basis).toBe('interpolated');
     expect(c.bytes!).toBeGreaterThan(1e5);
     expect(c.bytes!).toBeLessThan(1e6);
   });
   it('is null when BF16 is not faster at the largest size, and the smallest size when faster everywhere', () => {
-    expect(crossover(pts([[1, 1], [2, 1]]), pts([[1, 0.5], [2, 2]]))).toEqual({ bytes: null, basis: 'never' });
-    expect(crossover(pts([[64, 1], [128, 1]]), pts([[64, 0.5], [128, 0.4]]))).toEqual({ bytes: 64, basis: 'below-range' });
+    expect(
+      crossover(
+        pts([
+          [1, 1],
+          [2, 1],
+        ]),
+        pts([
+          [1, 0.5],
+          [2, 2],
+        ]),
+      ),
+    ).toEqual({ bytes: null, basis: 'never' });
+    expect(
+      crossover(
+        pts([
+          [64, 1],
+          [128, 1],
+        ]),
+        pts([
+          [64, 0.5],
+          [128, 0.4],
+        ]),
+      ),
+    ).toEqual({ bytes: 64, basis: 'below-range' });
     expect(crossover(pts([[1, 1]]), pts([[2, 1]]))).toEqual({ bytes: null, basis: 'unmeasured' });
   });
   it('an exact tie at a measured size is the crossover', () => {
-    expect(crossover(pts([[100, 10], [200, 10]]), pts([[100, 10], [200, 5]]))).toEqual({ bytes: 100, basis: 'interpolated' });
+    expect(
+      crossover(
+        pts([
+          [100, 10],
+          [200, 10],
+        ]),
+        pts([
+          [100, 10],
+          [200, 5],
+        ]),
+      ),
+    ).toEqual({ bytes: 100, basis: 'interpolated' });
   });
   it('metrics.crossoverBytes uses the auto variant when measured, in FP32 bytes', () => {
-    const rows = [row('direct-f32', 1000, 10), row('direct-f32', 4000, 20), row('bf16-rne', 1000, 20), row('bf16-rne', 4000, 10),
-      row('bf16-trunc', 1000, 5), row('bf16-trunc', 4000, 5)];
-    const m = analyzeAllreduce({ rows, outcome: outcome(['direct-f32', 'bf16-rne', 'bf16-trunc']), threshold: 32768, autoVariant: 'bf16-rne' });
+    const rows = [row('direct-f32', 1000, 10), row('direct-f32', 4000, 20), row('bf16-rne', 1000, 20), row('bf16-rne', 4000, 10), row('bf16-trunc', 1000, 5), row('bf16-trunc', 4000, 5)];
+    const m = analyzeAllreduce({ rows, outcome: outcome(['direct-f32', 'bf16-rne', 'bf16-trunc']), autoThresholdElements: 32768, autoVariant: 'bf16-rne' });
     expect(m.crossoverVariant).toBe('bf16-rne');
     expect(m.crossoverBytes).toBe(8000); // ratio 2 at 4000 B, 0.5 at 16000 B
     expect(m.crossovers['bf16-trunc']).toEqual({ bytes: 4000, basis: 'below-range' });
-    const none = analyzeAllreduce({ rows: [row('direct-f32', 1000, 10)], outcome: outcome(['direct-f32']), threshold: 32768 });
+    const none = analyzeAllreduce({ rows: [row('direct-f32', 1000, 10)], outcome: outcome(['direct-f32']), autoThresholdElements: 32768 });
     expect(none.crossoverBytes).toBeNull();
     expect(none.crossoverVariant).toBeNull();
   });
 });
 
 describe('verdicts', () => {
-  const judge = (rows: AllreduceSample[], expect?: Record<string, unknown>) =>
-    allreduceProbe.analyze(arCase(expect), rows, outcome([...new Set(rows.map((r) => r.algorithm))]));
+  const judge = (rows: AllreduceSample[], expect?: Record<string, unknown>) => allreduceProbe.analyze(arCase(expect), rows, outcome([...new Set(rows.map((r) => r.algorithm))]));
 
   it('passes when every check passed, and names the algorithms', () => {
     const j = judge([row('direct-f32', 10, 1), row('bf16-trunc', 10, 1, { disagree: 4 })]);
@@ -116,7 +197,7 @@ describe('verdicts', () => {
 describe('table', () => {
   it('prints the nccl-tests columns, marks the threshold rows and the path auto took', () => {
     const rows = [row('auto', 32767, 10, { ran: 'direct-f32', threshold: true }), row('auto', 32768, 10, { ran: 'bf16-trunc', threshold: true, mayDisagree: true })];
-    const m = analyzeAllreduce({ rows, outcome: outcome(['auto']), threshold: 32768 });
+    const m = analyzeAllreduce({ rows, outcome: outcome(['auto']), autoThresholdElements: 32768 });
     const t = renderAllreduceTable(m);
     const lines = t.split('\n');
     expect(lines[0]).toMatch(/^#\s+size\s+count\s+type\s+redop\s+algorithm\s+path\s+time\s+algbw\s+busbw\s+#wrong\s+#disagree\s+link/);
@@ -130,10 +211,8 @@ describe('table', () => {
 
 describe('p2p analysis', () => {
   it('takes the slowest pair both ways at the largest size as the ceiling', () => {
-    const r = (src: number, dst: number, direction: 'one' | 'both', bytes: number, gbps: number) =>
-      ({ src, dst, direction, bytes, gbps, timeUs: 1, minUs: 1, p90Us: 1, iters: 1, wrong: 0 });
-    const m = analyzeP2p([r(0, 1, 'one', 10, 5), r(0, 1, 'one', 20, 9), r(0, 1, 'both', 10, 4), r(0, 1, 'both', 20, 7), r(1, 2, 'both', 20, 6)],
-      { devices: 3, rows: 5, timing: 'device-events' });
+    const r = (src: number, dst: number, direction: 'one' | 'both', bytes: number, gbps: number) => ({ src, dst, direction, bytes, gbps, timeUs: 1, minUs: 1, p90Us: 1, iters: 1, wrong: 0 });
+    const m = analyzeP2p([r(0, 1, 'one', 10, 5), r(0, 1, 'one', 20, 9), r(0, 1, 'both', 10, 4), r(0, 1, 'both', 20, 7), r(1, 2, 'both', 20, 6)], { devices: 3, rows: 5, timing: 'device-events' });
     expect(m.ceilingGBps).toBe(6);
     expect(m.links.find((l) => l.direction === 'one')).toMatchObject({ peakGBps: 9, peakBytes: 20 });
     expect(m.wrong).toBe(0);
@@ -144,7 +223,7 @@ describe('more than two devices', () => {
   it('computes no crossover when the two-device paths fell back to the ring', () => {
     const fb = (alg: string, count: number, t: number) => row(alg, count, t, { ran: 'ring', fellBack: true, mayDisagree: false });
     const rows = [fb('direct-f32', 1000, 10), fb('direct-f32', 4000, 20), fb('bf16-rne', 1000, 20), fb('bf16-rne', 4000, 10)];
-    const m = analyzeAllreduce({ rows, outcome: outcome(['direct-f32', 'bf16-rne'], 3), threshold: 32768 });
+    const m = analyzeAllreduce({ rows, outcome: outcome(['direct-f32', 'bf16-rne'], 3), autoThresholdElements: 32768 });
     expect(m.crossovers).toEqual({});
     expect(m.crossoverBytes).toBeNull();
     expect(m.sizes[0]!.busbw).toBeCloseTo((m.sizes[0]!.algbw * 4) / 3, 10);

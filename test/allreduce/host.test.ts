@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { runCase, type CaseResult } from '../../src/runner/run-case.js';
 import type { ProbeCase } from '../../src/probes/types.js';
-import type { AllreduceSize } from '../../src/analysis/allreduce.js';
+import type { AllreduceSize } from '../../src/probes/allreduce/analysis.js';
 
 const COUNTS = [1, 32767, 32768, 32769, 1_000_003];
 const ALL = ['bf16-trunc', 'bf16-rne', 'auto', 'ring'];
@@ -77,8 +77,7 @@ describe.each([2, 3, 4])('all-reduce on %i host devices', (devices) => {
 });
 
 describe('the checks catch real bugs', () => {
-  const faulty = (fault: string, extra: Partial<ProbeCase> = {}) =>
-    arCase(`fault-${fault}`, { fault, counts: [1000, 40000], check: 1, chunkBytes: 16384 }, extra);
+  const faulty = (fault: string, extra: Partial<ProbeCase> = {}) => arCase(`fault-${fault}`, { fault, counts: [1000, 40000], check: 1, chunkBytes: 16384 }, extra);
 
   // The copy-engine paths order chunks with waits that no-wait drops; the peer-kernel
   // direct path has no wait between devices to drop, so no-wait is a copy-engine test.
@@ -123,10 +122,9 @@ describe('the checks catch real bugs', () => {
 
 describe('sweep', () => {
   it('sweeps minBytes..maxBytes with the threshold sizes, and reports bandwidth, the crossover and the table', async () => {
-    const r = await runCase(
-      arCase('sweep', { compare: ['bf16-rne'], counts: undefined, minBytes: 4096, maxBytes: 1 << 20, factor: 4, iters: 3, warmup: 1, check: 1, input: 'random' }),
-      { guardBytes: 0 },
-    );
+    const r = await runCase(arCase('sweep', { compare: ['bf16-rne'], counts: undefined, minBytes: 4096, maxBytes: 1 << 20, factor: 4, iters: 3, warmup: 1, check: 1, input: 'random' }), {
+      guardBytes: 0,
+    });
     expect(r.status, r.reason).toBe('pass');
     const counts = [...new Set(sizes(r).map((s) => s.count))];
     expect(counts).toEqual([1024, 4096, 16384, 32767, 32768, 32769, 65536, 262144]);
@@ -139,13 +137,13 @@ describe('sweep', () => {
     }
     expect(r.metrics).toHaveProperty('crossoverBytes');
     expect(r.metrics.crossoverVariant).toBe('bf16-rne');
-    const { PROBES } = await import('../../src/probes/index.js');
-    const table = PROBES.allreduce!.table!(r.metrics)!;
+    const { PROBE_MODULES } = await import('../../src/probes/index.js');
+    const table = PROBE_MODULES.allreduce.table!(r.metrics)!;
     expect(table).toMatch(/size\s+count\s+type\s+redop\s+algorithm/);
     expect(table).toMatch(/131068\s+32767\s+float\s+sum\s+direct-f32.*<- threshold-1/);
     expect(table).toMatch(/<- threshold\+1/);
     expect(table).toMatch(/crossover bf16-rne vs direct-f32/);
-    expect(PROBES.allreduce!.describe!(r.metrics)).toMatch(/peak busbw/);
+    expect(PROBE_MODULES.allreduce.describe!(r.metrics)).toMatch(/peak busbw/);
   });
 });
 

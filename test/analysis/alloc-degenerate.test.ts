@@ -3,9 +3,9 @@
 // a verdict it can carry and metrics every renderer can print: never a throw, never a
 // NaN that JSON would turn into null behind the schema's back.
 import { describe, expect, it } from 'vitest';
-import { analyzeAlloc } from '../../src/analysis/alloc.js';
+import { analyzeAlloc } from '../../src/probes/alloc/analysis.js';
 import type { AllocSample } from '../../src/native/addon.js';
-import { allocProbe } from '../../src/probes/alloc.js';
+import { allocProbe } from '../../src/probes/alloc/index.js';
 import { lcg, synthAllocSamples } from '../helpers/samples.js';
 
 function mutate(samples: AllocSample[], seed: number): AllocSample[] {
@@ -57,7 +57,10 @@ describe('analyzeAlloc on degenerate samples', () => {
       }
       const nums: [string, number][] = [];
       numbersIn(m, 'metrics', nums);
-      expect(nums.filter(([, v]) => !Number.isFinite(v)), where).toEqual([]);
+      expect(
+        nums.filter(([, v]) => !Number.isFinite(v)),
+        where,
+      ).toEqual([]);
       expect(() => allocProbe.describe!(m as unknown as Record<string, unknown>), where).not.toThrow();
     }
     // The mangling reaches every verdict, so the loop checked each kind of result.

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { analyzeAlloc, judgeShadow } from '../../src/analysis/alloc.js';
-import { allocProbe } from '../../src/probes/alloc.js';
+import { analyzeAlloc, judgeShadow } from '../../src/probes/alloc/analysis.js';
+import { allocProbe } from '../../src/probes/alloc/index.js';
 import { synthAllocSamples } from '../helpers/samples.js';
 
 describe('analyzeAlloc on synthetic samples', () => {
@@ -35,13 +35,13 @@ describe('analyzeAlloc on synthetic samples', () => {
     const { samples, outcome } = synthAllocSamples({ ratio: 0.02, noise: 0 });
     const base = samples[0]!.memAvailable!;
     const hidden = samples.map((s) => ({ ...s, pcpFree: (1 << 30) - (base - s.memAvailable!), memAvailable: base }));
-    const m = analyzeAlloc({ samples: hidden, outcome, planned: 8, threshold: 0.01 });
+    const m = analyzeAlloc({ samples: hidden, outcome, planned: 8, shadowThreshold: 0.01 });
     expect(m.fittedInstrument).toBe('hostAvailable');
     expect(m.hostPerDevice!).toBeCloseTo(0.02, 4);
     expect(m.verdict).toBe('shadow');
     expect(m.instruments.memAvailable!).toBeCloseTo(0, 6);
     // Without the per-CPU readings the old instrument is used, and it sees nothing.
-    const raw = analyzeAlloc({ samples: hidden.map(({ pcpFree: _, ...s }) => s), outcome, planned: 8, threshold: 0.01 });
+    const raw = analyzeAlloc({ samples: hidden.map(({ pcpFree: _, ...s }) => s), outcome, planned: 8, shadowThreshold: 0.01 });
     expect(raw.fittedInstrument).toBe('memAvailable');
     expect(raw.hostPerDevice!).toBeCloseTo(0, 6);
   });
@@ -51,7 +51,7 @@ describe('analyzeAlloc on synthetic samples', () => {
   const withDip = (count: number, ratio: number) => {
     const { samples, outcome } = synthAllocSamples({ ratio, size: 64 << 20, count, noise: 256 << 10 });
     const dipped = samples.map((s) => (s.phase === 'alloc' && (s.step === 1 || s.step === 2) ? { ...s, memAvailable: s.memAvailable! - (128 << 20) } : s));
-    return analyzeAlloc({ samples: dipped, outcome, planned: count, threshold: 0.01 });
+    return analyzeAlloc({ samples: dipped, outcome, planned: count, shadowThreshold: 0.01 });
   };
 
   it('takes the median per-step cost when readings leave the line by far more than the noise', () => {
@@ -65,7 +65,7 @@ describe('analyzeAlloc on synthetic samples', () => {
     expect(clean.fitMethod).toBe('median-increment');
     expect(clean.verdict).toBe('clean');
     // Undisturbed readings keep the least-squares fit.
-    expect(analyzeAlloc({ ...synthAllocSamples({ ratio: 0.02, size: 64 << 20, count: 16, noise: 256 << 10 }), planned: 16, threshold: 0.01 }).fitMethod).toBe('least-squares');
+    expect(analyzeAlloc({ ...synthAllocSamples({ ratio: 0.02, size: 64 << 20, count: 16, noise: 256 << 10 }), planned: 16, shadowThreshold: 0.01 }).fitMethod).toBe('least-squares');
   });
 
   it('says inconclusive, and why, when too few steps to set a disturbance aside', () => {

@@ -16,7 +16,10 @@ function matrix(rule: (f: Record<string, string>) => boolean): FactorCase[] {
 
 describe('attribute', () => {
   it('names the two factors of the reported mechanism and clears the others', () => {
-    const a = attribute('ze', matrix((f) => f.contextDevices === 'all' && f.residency === 'peers'));
+    const a = attribute(
+      'ze',
+      matrix((f) => f.contextDevices === 'all' && f.residency === 'peers'),
+    );
     expect(a.switching.sort()).toEqual(['contextDevices', 'residency']);
     expect(a.inert.sort()).toEqual(['api', 'touch']);
     expect(a.condition).toEqual({ contextDevices: 'all', residency: 'peers' });
@@ -29,14 +32,22 @@ describe('attribute', () => {
   });
 
   it('finds a single-factor cause with its two-level interaction zero', () => {
-    const a = attribute('g', matrix((f) => f.touch === 'fill'));
+    const a = attribute(
+      'g',
+      matrix((f) => f.touch === 'fill'),
+    );
     expect(a.switching).toEqual(['touch']);
     expect(a.condition).toEqual({ touch: 'fill' });
     expect(a.mainEffects.find((e) => e.factor === 'touch')!.shadowShare).toBe(1);
   });
 
   it('says so when nothing or everything shadows, and leaves inconclusive cases out', () => {
-    expect(attribute('g', matrix(() => false)).statement).toMatch(/no shadow in any of 24 cases/);
+    expect(
+      attribute(
+        'g',
+        matrix(() => false),
+      ).statement,
+    ).toMatch(/no shadow in any of 24 cases/);
     const all = matrix(() => true);
     all[0]!.verdict = 'inconclusive';
     const a = attribute('g', all);
@@ -55,7 +66,10 @@ describe('attribute', () => {
 
   it('admits when no simple condition describes the pattern', () => {
     // Exclusive-or of two factors: no conjunction of levels captures it.
-    const a = attribute('g', matrix((f) => (f.api === 'zeMemAllocDevice') !== (f.touch === 'fill')));
+    const a = attribute(
+      'g',
+      matrix((f) => (f.api === 'zeMemAllocDevice') !== (f.touch === 'fill')),
+    );
     expect(a.condition).toBeNull();
     expect(a.statement).toMatch(/no simple condition/);
     expect(a.interactions.find((i) => i.factors.includes('api') && i.factors.includes('touch'))!.shadowShare).not.toBe(0);

@@ -34,7 +34,7 @@ const ranks = (xs: number[]) => {
 /** A deterministic stand-in for noise: a fixed LCG mapped to roughly N(0, 1) (sum of 4 uniforms). */
 function noise(seed: number, n: number): number[] {
   let s = seed >>> 0;
-  const u = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  const u = () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
   return Array.from({ length: n }, () => (u() + u() + u() + u() - 2) * Math.sqrt(3));
 }
 

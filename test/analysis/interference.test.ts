@@ -2,8 +2,8 @@
 // processes take is taken out of the fitted reading, memory whose owner cannot be told
 // widens the interval instead of deciding the verdict, and the reason names it.
 import { describe, expect, it } from 'vitest';
-import { analyzeAlloc } from '../../src/analysis/alloc.js';
-import { allocProbe } from '../../src/probes/alloc.js';
+import { analyzeAlloc } from '../../src/probes/alloc/analysis.js';
+import { allocProbe } from '../../src/probes/alloc/index.js';
 import type { ProbeCase } from '../../src/probes/types.js';
 import { synthAllocSamples } from '../helpers/samples.js';
 
@@ -63,7 +63,7 @@ describe('interference from other processes', () => {
     }
   });
 
-  it('shared memory that may be a neighbour\'s widens the interval to the hull: never a confident verdict from it', () => {
+  it("shared memory that may be a neighbour's widens the interval to the hull: never a confident verdict from it", () => {
     // tmpfs grows by 4 MiB per step beside a clean staircase: as much as a 0.125 host cost.
     const shm = (_i: number, phase: string, step: number) => ({ shmem: phase === 'alloc' ? step * 4 * MiB : phase === 'release' ? 64 * MiB : 0 });
     const m = analyzeAlloc({ ...synthAllocSamples({ ...base, ratio: 0, others: shm }), planned: 16 });

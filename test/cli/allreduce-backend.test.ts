@@ -3,7 +3,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { allreduceBackends } from '../../src/env/backends.js';
+import { allreduceBackends } from '../../src/runner/backends.js';
 import { BACKEND_TABLE, backendRow } from '../../src/model/backends.js';
 import { runCase } from '../../src/runner/run-case.js';
 import { root, tempDir, xpudiag } from '../helpers/cli.js';
@@ -20,29 +20,37 @@ describe('backends and the probes they implement', () => {
     expect(order).toContain('sycl');
     expect(order.indexOf('sycl')).toBeLessThan(order.indexOf('host'));
     expect(order.at(-1)).toBe('host');
-    expect(order.sort()).toEqual(BACKEND_TABLE.filter((b) => b.allreduce).map((b) => b.name).sort());
+    expect(order.sort()).toEqual(
+      BACKEND_TABLE.filter((b) => b.allreduce)
+        .map((b) => b.name)
+        .sort(),
+    );
   });
 
-  it.skipIf(noSim)('the table says what the native side does: ze answers the all-reduce and p2p with unsupported, the host runs them', async () => {
-    Object.assign(process.env, simEnv);
-    try {
-      for (const probe of ['allreduce', 'p2p'] as const) {
-        const params = probe === 'allreduce' ? { algorithm: 'direct-f32', counts: [1024], iters: 1, warmup: 0 } : { minBytes: 4096, maxBytes: 4096, iters: 1, warmup: 0 };
-        for (const backend of ['ze', 'host'] as const) {
-          const r = await runCase({ id: `${probe}-${backend}`, probe, backend, timeoutMs: 60_000, params }, { guardBytes: 0 });
-          // The table says the all-reduce; p2p needs the same device buffers.
-          const implemented = !!backendRow(backend)?.allreduce;
-          expect(r.status === 'skip' && /^unsupported: /.test(r.reason), `${backend} ${probe}: ${r.status} ${r.reason}`).toBe(!implemented);
+  it.skipIf(noSim)(
+    'the table says what the native side does: ze answers the all-reduce and p2p with unsupported, the host runs them',
+    async () => {
+      Object.assign(process.env, simEnv);
+      try {
+        for (const probe of ['allreduce', 'p2p'] as const) {
+          const params = probe === 'allreduce' ? { algorithm: 'direct-f32', counts: [1024], iters: 1, warmup: 0 } : { minBytes: 4096, maxBytes: 4096, iters: 1, warmup: 0 };
+          for (const backend of ['ze', 'host'] as const) {
+            const r = await runCase({ id: `${probe}-${backend}`, probe, backend, timeoutMs: 60_000, params }, { guardBytes: 0 });
+            // The table says the all-reduce; p2p needs the same device buffers.
+            const implemented = !!backendRow(backend)?.allreduce;
+            expect(r.status === 'skip' && /^unsupported: /.test(r.reason), `${backend} ${probe}: ${r.status} ${r.reason}`).toBe(!implemented);
+          }
         }
+      } finally {
+        for (const k of Object.keys(simEnv)) delete process.env[k];
       }
-    } finally {
-      for (const k of Object.keys(simEnv)) delete process.env[k];
-    }
-  }, 120_000);
+    },
+    120_000,
+  );
 });
 
 describe('xpudiag allreduce: the backend', () => {
-  it.skipIf(noSim)('with the simulator\'s two ze devices exported it does not take ze; the banner is one short line', () => {
+  it.skipIf(noSim)("with the simulator's two ze devices exported it does not take ze; the banner is one short line", () => {
     const out = tempDir();
     const r = xpudiag(['allreduce', '-b', '4K', '-e', '4K', '-n', '1', '-w', '0', '--out', out], simEnv);
     expect(r.code, r.stderr).toBe(0);

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { ncclTestsSize } from '../../src/cli/allreduce.js';
-import { reportErrors } from '../../src/report/schema.js';
+import { reportErrors } from '../../src/store/schema.js';
 import { tempDir, xpudiag } from '../helpers/cli.js';
 
 type Row = { bytes: number; algorithm: string; wrong: number | null; busbw: number; algbw: number };

@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { reportErrors } from '../../src/report/schema.js';
+import { reportErrors } from '../../src/store/schema.js';
 import { bin, root, tempDir, writeSuite, xpudiag } from '../helpers/cli.js';
 
 const SUITE = `name: interrupt
@@ -42,7 +42,9 @@ function journalIn(dir: string): string | undefined {
 }
 
 function journalResults(path: string): number {
-  return readFileSync(path, 'utf8').split('\n').filter((l) => l.includes('"type":"result"')).length;
+  return readFileSync(path, 'utf8')
+    .split('\n')
+    .filter((l) => l.includes('"type":"result"')).length;
 }
 
 /** Pids of probe children started for this output folder's run (their cmdline holds the case JSON). */
@@ -69,7 +71,10 @@ function startRun(args: string[]) {
 }
 
 describe('interrupted runs', () => {
-  for (const [sig, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+  for (const [sig, code] of [
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const) {
     it(`${sig} stops the current case and writes a valid partial report marked interrupted (exit ${code})`, async () => {
       const dir = tempDir();
       const suite = writeSuite(dir, 'i.yaml', SUITE);
@@ -92,9 +97,19 @@ describe('interrupted runs', () => {
       // A Ctrl-C'd run is resumed like a killed one: the stopped case and the rest run.
       const again = xpudiag(['run', '--resume', journal]);
       expect(again.stderr).toMatch(/resuming .*\(interrupted\): 1 of 3 done/);
-      const resumed = readdirSync(out).filter((f) => f.endsWith('.json')).sort();
+      const resumed = readdirSync(out)
+        .filter((f) => f.endsWith('.json'))
+        .sort();
       expect(resumed).toHaveLength(2);
-      const final = JSON.parse(readFileSync(join(out, resumed.find((f) => f !== reportFile)!), 'utf8'));
+      const final = JSON.parse(
+        readFileSync(
+          join(
+            out,
+            resumed.find((f) => f !== reportFile)!,
+          ),
+          'utf8',
+        ),
+      );
       expect(final.results.map((r: { id: string }) => r.id)).toEqual(['first', 'stuck', 'last']);
       expect(final.results[1].error.kind).toBe('timeout');
       expect(final.interrupted).toBeUndefined();
@@ -119,7 +134,10 @@ describe('interrupted runs', () => {
     const hung = startRun(['run', hangSuite, '--out', hangOut]);
     const hj = await waitFor(() => journalIn(hangOut));
     await waitFor(() => (journalResults(hj) >= 1 ? true : undefined));
-    const children = await waitFor(() => { const c = probeChildren('"stuck"'); return c.length ? c : undefined; });
+    const children = await waitFor(() => {
+      const c = probeChildren('"stuck"');
+      return c.length ? c : undefined;
+    });
     hung.child.kill('SIGKILL');
     await hung.exited;
     await waitFor(() => (children.every((p) => !existsSync(`/proc/${p}`)) ? true : undefined), 5000);

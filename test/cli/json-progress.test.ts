@@ -7,11 +7,15 @@ import { tempDir, writeSuite, xpudiag } from '../helpers/cli.js';
 describe('run --json', () => {
   it('one JSON document on stdout; the suite line, per-case progress and the report path on stderr', () => {
     const dir = tempDir();
-    const suite = writeSuite(dir, 's.yaml', `name: s
+    const suite = writeSuite(
+      dir,
+      's.yaml',
+      `name: s
 cases:
   - { id: a, probe: alloc, backend: host, params: { variant: mmap-lazy, size: 1MiB, count: 2, baselineMs: 0, settleMs: 0 } }
   - { id: b, probe: alloc, backend: host, params: { variant: mmap-lazy, size: 1MiB, count: 2, baselineMs: 0, settleMs: 0 } }
-`);
+`,
+    );
     // Verdicts do not matter here (1 MiB steps may read inconclusive: untrusted): the streams do.
     const r = xpudiag(['run', suite, '--out', join(dir, 'out'), '--json', '--allow-untrusted']);
     expect(r.code, r.stderr).toBe(0);

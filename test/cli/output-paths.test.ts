@@ -4,7 +4,7 @@
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { makeDirs } from '../../src/report/write.js';
+import { makeDirs } from '../../src/store/write.js';
 import { tempDir, writeSuite, xpudiag } from '../helpers/cli.js';
 
 const tiny = `name: tiny

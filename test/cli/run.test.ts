@@ -2,7 +2,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { reportErrors } from '../../src/report/schema.js';
+import { reportErrors } from '../../src/store/schema.js';
 import { tempDir, writeSuite, xpudiag } from '../helpers/cli.js';
 
 type Result = { id: string; status: string; reason: string; metrics: Record<string, number>; error?: { kind: string; signal?: string } };
@@ -31,7 +31,10 @@ describe('xpudiag run', () => {
     expect(report.environment.devices.some((d: { backend: string }) => d.backend === 'host')).toBe(true);
     // The journal holds every result too.
     const journal = readdirSync(out).find((f) => f.endsWith('.journal.jsonl'))!;
-    const lines = readFileSync(join(out, journal), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const lines = readFileSync(join(out, journal), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines.filter((l) => l.type === 'result')).toHaveLength(report.results.length);
     expect(r.stdout).toMatch(/negative-mmap-lazy/);
     expect(r.stdout).toMatch(/passed/);
@@ -39,7 +42,10 @@ describe('xpudiag run', () => {
 
   it('records a crashing case as an error with its signal and runs the cases after it', () => {
     const dir = tempDir();
-    const suite = writeSuite(dir, 'crash.yaml', `name: crash
+    const suite = writeSuite(
+      dir,
+      'crash.yaml',
+      `name: crash
 cases:
   - id: segv
     probe: alloc
@@ -50,7 +56,8 @@ cases:
     backend: host
     expect: { verdict: clean }
     params: { variant: mmap-lazy, size: 64MiB, count: 4, baselineMs: 1500, settleMs: 1500 }
-`);
+`,
+    );
     const out = join(dir, 'out');
     const r = xpudiag(['run', suite, '--out', out, '--json']);
     expect(r.code).toBe(1);
@@ -68,10 +75,14 @@ cases:
 
   it('never overwrites an earlier report', () => {
     const dir = tempDir();
-    const suite = writeSuite(dir, 's.yaml', `name: twice
+    const suite = writeSuite(
+      dir,
+      's.yaml',
+      `name: twice
 cases:
   - { id: a, probe: alloc, backend: host, params: { variant: mmap-lazy, size: 1MiB, count: 2, baselineMs: 0, settleMs: 0 } }
-`);
+`,
+    );
     const out = join(dir, 'out');
     expect(xpudiag(['run', suite, '--out', out, '--allow-untrusted']).code).toBe(0);
     expect(xpudiag(['run', suite, '--out', out, '--allow-untrusted']).code).toBe(0);
@@ -82,7 +93,10 @@ cases:
 describe('bad input', () => {
   it('validate names the file, line and column of a broken suite and exits 2', () => {
     const dir = tempDir();
-    const suite = writeSuite(dir, 'broken.yaml', `name: broken
+    const suite = writeSuite(
+      dir,
+      'broken.yaml',
+      `name: broken
 cases:
   - id: a
     probe: alloc
@@ -90,7 +104,8 @@ cases:
     params:
       variant: mmap-lazy
       sise: 1MiB
-`);
+`,
+    );
     const r = xpudiag(['validate', suite]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('broken.yaml:8:');
@@ -126,7 +141,12 @@ cases:
     expect(v.stdout).toContain('ok (4 cases: 2 quick, 1 medium, 1 long)');
     const list = xpudiag(['validate', '--list', suite]);
     expect(list.code).toBe(0);
-    expect(list.stdout.split('\n').slice(1, 5).map((l) => l.trim().split(/\s+/))).toEqual([
+    expect(
+      list.stdout
+        .split('\n')
+        .slice(1, 5)
+        .map((l) => l.trim().split(/\s+/)),
+    ).toEqual([
       ['unmarked', 'alloc', 'host', 'quick'],
       ['marked-quick', 'alloc', 'host', 'quick'],
       ['marked-medium', 'alloc', 'host', 'medium'],

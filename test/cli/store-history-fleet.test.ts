@@ -25,19 +25,44 @@ function stage(dir: string) {
   const nodes = join(dir, 'nodes');
   mkdirSync(builds);
   mkdirSync(nodes);
-  noise(1, 40).forEach((n, i) => writeFileSync(join(builds, `b${String(i + 1).padStart(2, '0')}.json`), JSON.stringify(staged({
-    t: i, driver: `1.6.${34201 + i}+1`, hostPerDevice: (i >= 24 ? 0.06 : 0.002) + 0.002 * n,
-  }), null, 2)));
-  noise(2, 32).forEach((n, i) => writeFileSync(join(nodes, `n${i}.json`), JSON.stringify(staged({
-    host: `node-${String(i + 1).padStart(2, '0')}`, t: 100, driver: [3, 9, 20].includes(i) ? '1.6.33578+15' : '1.6.34250+3',
-    hostPerDevice: ([3, 9, 20].includes(i) ? 0.08 : 0.002) + 0.002 * n,
-  }))));
+  noise(1, 40).forEach((n, i) =>
+    writeFileSync(
+      join(builds, `b${String(i + 1).padStart(2, '0')}.json`),
+      JSON.stringify(
+        staged({
+          t: i,
+          driver: `1.6.${34201 + i}+1`,
+          hostPerDevice: (i >= 24 ? 0.06 : 0.002) + 0.002 * n,
+        }),
+        null,
+        2,
+      ),
+    ),
+  );
+  noise(2, 32).forEach((n, i) =>
+    writeFileSync(
+      join(nodes, `n${i}.json`),
+      JSON.stringify(
+        staged({
+          host: `node-${String(i + 1).padStart(2, '0')}`,
+          t: 100,
+          driver: [3, 9, 20].includes(i) ? '1.6.33578+15' : '1.6.34250+3',
+          hostPerDevice: ([3, 9, 20].includes(i) ? 0.08 : 0.002) + 0.002 * n,
+        }),
+      ),
+    ),
+  );
   return { builds, nodes };
 }
 
 describe('--help and usage', () => {
   it('every new command has --help, exit 0', () => {
-    for (const c of [['store', '--help'], ['store', 'add', '--help'], ['history', '--help'], ['fleet', '--help']]) {
+    for (const c of [
+      ['store', '--help'],
+      ['store', 'add', '--help'],
+      ['history', '--help'],
+      ['fleet', '--help'],
+    ]) {
       const r = xpudiag(c);
       expect(r.code, c.join(' ')).toBe(0);
       expect(r.stdout).toMatch(new RegExp(`^xpudiag ${c[0]}: .*\n\nUsage: xpudiag ${c[0]} `));

@@ -2,12 +2,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { Report } from '../../src/report/build.js';
+import type { Report } from '../../src/store/build.js';
 import { compareCase, compareReports } from '../../src/report/compare.js';
 import { environmentDiff } from '../../src/report/env-diff.js';
 import { compareMetric, statusOutcome, verdictOutcome } from '../../src/analysis/metric-compare.js';
-import { ALLOC_RULES } from '../../src/probes/alloc.js';
-import { ALLREDUCE_ROW_RULES } from '../../src/probes/allreduce.js';
+import { ALLOC_RULES } from '../../src/probes/alloc/index.js';
+import { ALLREDUCE_ROW_RULES } from '../../src/probes/allreduce/index.js';
 import { renderCompareMarkdown, renderCompareText } from '../../src/report/render-compare.js';
 import { root } from '../helpers/cli.js';
 
@@ -122,9 +122,18 @@ describe('compare: environment factors', () => {
     b.environment.backends = { ...b.environment.backends, sycl: { built: false, reason: 'no icpx' } };
     b.environment.runtimes.computeRuntime = '26.31.0';
     const labels = environmentDiff(a, b).map((f) => f.label);
-    expect(labels).toEqual(expect.arrayContaining([
-      'xpudiag version', 'suite file (sha256)', 'compute-runtime', 'device host:0 kernel driver', 'device ze:0', 'ZE_AFFINITY_MASK', 'UR_L0_USM_RESIDENT', 'sycl backend build',
-    ]));
+    expect(labels).toEqual(
+      expect.arrayContaining([
+        'xpudiag version',
+        'suite file (sha256)',
+        'compute-runtime',
+        'device host:0 kernel driver',
+        'device ze:0',
+        'ZE_AFFINITY_MASK',
+        'UR_L0_USM_RESIDENT',
+        'sycl backend build',
+      ]),
+    );
   });
 });
 
@@ -180,7 +189,18 @@ describe('compare: metric rules', () => {
   });
 
   it('a sweep row that reports its timing spread is judged by it, not by 5%', () => {
-    const row = (timeUs: number, minUs: number, p90Us: number) => ({ bytes: 1 << 20, count: 262144, algorithm: 'direct-f32', timeUs, minUs, p90Us, busbw: 1048.576 / timeUs, algbw: 1048.576 / timeUs, wrong: 0, disagree: 0 });
+    const row = (timeUs: number, minUs: number, p90Us: number) => ({
+      bytes: 1 << 20,
+      count: 262144,
+      algorithm: 'direct-f32',
+      timeUs,
+      minUs,
+      p90Us,
+      busbw: 1048.576 / timeUs,
+      algbw: 1048.576 / timeUs,
+      wrong: 0,
+      disagree: 0,
+    });
     const report = (r: ReturnType<typeof row>) => ({ ...load('controls-real.json').results[0]!, id: 'sweep', probe: 'allreduce', metrics: { sizes: [r] } });
     const noisy = compareCase(report(row(100, 60, 180)), report(row(130, 90, 200)));
     const t = noisy.metrics.find((m) => m.metric === 'timeUs direct-f32 1 MiB')!;

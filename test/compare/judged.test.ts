@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { Report } from '../../src/report/build.js';
+import type { Report } from '../../src/store/build.js';
 import { compareCase, compareReports } from '../../src/report/compare.js';
 import { renderCompareText } from '../../src/report/render-compare.js';
 import { root } from '../helpers/cli.js';
@@ -12,12 +12,22 @@ import { root } from '../helpers/cli.js';
 type Result = Report['results'][number];
 const real = (): Report => JSON.parse(readFileSync(join(root, 'fixtures', 'reports', 'controls-real.json'), 'utf8')) as Report;
 const result = (over: Partial<Result> & { metrics: Record<string, unknown> }): Result => ({
-  id: 'c', probe: 'alloc', backend: 'ze', params: {}, options: {}, status: 'pass', reason: '', samples: [], startedAt: '2026-12-01T00:00:00Z', durationMs: 1, ...over,
+  id: 'c',
+  probe: 'alloc',
+  backend: 'ze',
+  params: {},
+  options: {},
+  status: 'pass',
+  reason: '',
+  samples: [],
+  startedAt: '2026-12-01T00:00:00Z',
+  durationMs: 1,
+  ...over,
 });
 const slope = (v: number, lo: number, hi: number, extra: Record<string, unknown> = {}) => ({ hostPerDevice: v, hostPerDeviceCI: [lo, hi], verdict: 'shadow', ...extra });
 
 describe('compare judges what matters', () => {
-  it("a positive control moving to its truth improved; the same move of a measured case regressed", () => {
+  it('a positive control moving to its truth improved; the same move of a measured case regressed', () => {
     const before = slope(0.865, 0.775, 0.956);
     const after = slope(1.002, 1.001, 1.003);
     const control = compareCase(result({ control: 'positive', metrics: before }), result({ control: 'positive', metrics: after }));
@@ -44,7 +54,10 @@ describe('compare judges what matters', () => {
 
   it('a release of more than was taken reads as 1: others freed memory meanwhile; a shortfall still regresses', () => {
     // Seen in an A/A pair of the positive control under a load of 4: 1.14 -> 1.00.
-    const c = compareCase(result({ control: 'positive', metrics: slope(1.0, 0.99, 1.01, { releasedFraction: 1.14 }) }), result({ control: 'positive', metrics: slope(1.0, 0.99, 1.01, { releasedFraction: 1.0 }) }));
+    const c = compareCase(
+      result({ control: 'positive', metrics: slope(1.0, 0.99, 1.01, { releasedFraction: 1.14 }) }),
+      result({ control: 'positive', metrics: slope(1.0, 0.99, 1.01, { releasedFraction: 1.0 }) }),
+    );
     const m = c.metrics.find((x) => x.metric === 'releasedFraction')!;
     expect(m.outcome).toBe('unchanged');
     expect(m.rule).toMatch(/above 1 read as 1: other processes freed memory meanwhile/);
@@ -92,12 +105,16 @@ describe('compare judges what matters', () => {
   });
 
   it('wrong answers come first and are never folded away', () => {
-    const rows = (wrong: number) => Array.from({ length: 30 }, (_, i) => ({ bytes: 4096 << i % 15, count: 1024, algorithm: i < 15 ? 'direct-f32' : 'bf16-rne', timeUs: 10, busbw: 1, wrong: i >= 15 ? wrong : 0, disagree: 0 }));
+    const rows = (wrong: number) =>
+      Array.from({ length: 30 }, (_, i) => ({ bytes: 4096 << (i % 15), count: 1024, algorithm: i < 15 ? 'direct-f32' : 'bf16-rne', timeUs: 10, busbw: 1, wrong: i >= 15 ? wrong : 0, disagree: 0 }));
     const ar = (wrong: number, bw: number) => result({ id: 'sweep', probe: 'allreduce', backend: 'sycl', metrics: { sizes: rows(wrong).map((r) => ({ ...r, busbw: bw, timeUs: 10 / bw })) } });
     const before = { ...real(), results: [result({ id: 'alloc', metrics: slope(0.02, 0.01, 0.03) }), ar(0, 1)] };
     const after = { ...real(), results: [result({ id: 'alloc', metrics: slope(0.5, 0.45, 0.55) }), ar(3, 0.5)] };
     const c = compareReports(before, after);
-    expect(c.cases.map((x) => [x.id, x.correctness])).toEqual([['sweep', true], ['alloc', false]]);
+    expect(c.cases.map((x) => [x.id, x.correctness])).toEqual([
+      ['sweep', true],
+      ['alloc', false],
+    ]);
     const text = renderCompareText(c);
     // 15 wrong rows and 30 slower ones: every wrong one is shown, before any bandwidth line.
     const lines = text.split('\n');

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { Report } from '../../src/report/build.js';
+import type { Report } from '../../src/store/build.js';
 import { compareRuns } from '../../src/report/compare-runs.js';
 import { renderCompareText } from '../../src/report/render-compare.js';
 import { lcg } from '../helpers/samples.js';
@@ -51,7 +51,7 @@ describe('compare of several runs per side', () => {
     expect(compareRuns(runs(4, 0.02, 1), runs(4, 0.5, 2), { alpha: 0.05 }).regression).toBe(true);
   });
 
-  it('a status that turns bad in every run is a regression by Fisher\'s test; one bad run of five is not', () => {
+  it("a status that turns bad in every run is a regression by Fisher's test; one bad run of five is not", () => {
     const bad = (rs: Report[], k: number) => rs.map((r, i) => (i < k ? { ...r, results: r.results.map((x) => (x.id === 'malloc[touch=none]' ? { ...x, status: 'fail' as const } : x)) } : r));
     const all = compareRuns(runs(5, 0.3, 1), bad(runs(5, 0.3, 2), 5));
     expect(all.cases.find((x) => x.id === 'malloc[touch=none]')!.status).toMatchObject({ before: '5 pass', after: '5 fail', outcome: 'regressed' });

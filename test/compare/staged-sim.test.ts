@@ -40,7 +40,10 @@ describe.skipIf(!!why)(`compare on staged simulator runs${why ? ` (skipped: ${wh
     const factors = cmp.environment.map((f: { factor: string }) => f.factor);
     // A failure shows the comparison itself: which verdict or factor was not as staged.
     expect(factors, c.stdout).toContain('runtimes.levelZeroDriver');
-    expect(factors.filter((k: string) => !k.startsWith('runtimes.levelZeroDriver')), c.stdout).toEqual([]);
+    expect(
+      factors.filter((k: string) => !k.startsWith('runtimes.levelZeroDriver')),
+      c.stdout,
+    ).toEqual([]);
     const text = xpudiag(['compare', before.file, after.file]);
     expect(text.stdout, text.stdout).toMatch(/IMPROVED\s+device-alloc/);
     expect(text.stdout, text.stdout).toMatch(/the one factor that changed: Level Zero driver/);

@@ -4,7 +4,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { gpuFirmware, sysfsBus } from '../../src/env/firmware.js';
-import type { Report } from '../../src/report/build.js';
+import type { Report } from '../../src/store/build.js';
 import { environmentDiff } from '../../src/report/env-diff.js';
 import { factorsOf } from '../../src/trends/factors.js';
 import { tempDir } from '../helpers/cli.js';
@@ -41,14 +41,23 @@ describe('GPU firmware', () => {
   });
 
   it('a firmware update is a factor of its own, scoped to the GPU backends', () => {
-    const report = (firmware: string) => ({
-      tool: { name: 'xpudiag', version: '0.1.0' },
-      suite: { name: 's', file: 's.yaml', sha256: 'a'.repeat(64) },
-      environment: {
-        host: 'n1', os: 'Debian 12', kernel: '6.1', cpu: 'x', memoryBytes: 1, devices: [], runtimes: {}, variables: {}, backends: {},
-        gpus: [{ vendor: 'NVIDIA', model: 'H200', bus: '00000000:19:00.0', driverVersion: '580.159.04', firmware }],
-      },
-    }) as unknown as Report;
+    const report = (firmware: string) =>
+      ({
+        tool: { name: 'xpudiag', version: '0.1.0' },
+        suite: { name: 's', file: 's.yaml', sha256: 'a'.repeat(64) },
+        environment: {
+          host: 'n1',
+          os: 'Debian 12',
+          kernel: '6.1',
+          cpu: 'x',
+          memoryBytes: 1,
+          devices: [],
+          runtimes: {},
+          variables: {},
+          backends: {},
+          gpus: [{ vendor: 'NVIDIA', model: 'H200', bus: '00000000:19:00.0', driverVersion: '580.159.04', firmware }],
+        },
+      }) as unknown as Report;
     const diff = environmentDiff(report('video BIOS 96.00.9F.00.04'), report('video BIOS 96.00.A1.00.01'));
     expect(diff).toEqual([expect.objectContaining({ factor: 'gpus.0.firmware', label: 'GPU 0 firmware', before: 'video BIOS 96.00.9F.00.04', after: 'video BIOS 96.00.A1.00.01' })]);
     expect(diff[0]!.backends).toEqual(expect.arrayContaining(['cuda', 'ze']));

@@ -43,7 +43,9 @@ export function readPng(file: string): Image {
       const up = y > 0 ? px[(y - 1) * stride + x]! : 0;
       const c = x >= channels && y > 0 ? px[(y - 1) * stride + x - channels]! : 0;
       const p = a + up - c;
-      const pa = Math.abs(p - a), pb = Math.abs(p - up), pc = Math.abs(p - c);
+      const pa = Math.abs(p - a),
+        pb = Math.abs(p - up),
+        pc = Math.abs(p - c);
       const paeth = pa <= pb && pa <= pc ? a : pb <= pc ? up : c;
       const v = line[x]!;
       px[y * stride + x] = (filter === 0 ? v : filter === 1 ? v + a : filter === 2 ? v + up : filter === 3 ? v + ((a + up) >> 1) : v + paeth) & 0xff;

@@ -44,9 +44,12 @@ export function synthAllocSamples(o: SynthOptions): { samples: AllocSample[]; ou
   const mk = (phase: AllocSample['phase'], step: number, deviceBytes: number, hostUsed: number): AllocSample => {
     const i = index++;
     const o = o_others(i, phase, step);
-    const own = Math.round(hostUsed * (o_share));
+    const own = Math.round(hostUsed * o_share);
     const base = {
-      t: (t += 50), phase, step, deviceBytes,
+      t: (t += 50),
+      phase,
+      step,
+      deviceBytes,
       memTotal: 24 * 2 ** 30,
       memAvailable: Math.round(avail0 - hostUsed - (o.anon ?? 0) - (o.shmem ?? 0) + rnd() * noise),
       memFree: Math.round(avail0 - hostUsed + rnd() * noise),
@@ -55,7 +58,18 @@ export function synthAllocSamples(o: SynthOptions): { samples: AllocSample[]; ou
       anonPages: 2 ** 30,
     };
     if (!o_fields) return base;
-    return { ...base, rssAnon: (50 << 20) + own, anonPages: 2 ** 30 + (50 << 20) + own + (o.anon ?? 0), shmem: (8 << 20) + (o.shmem ?? 0), rssShmem: 0, pageTables: 8 << 20, vmPTE: 1 << 20, kernelStack: 2 << 20, sUnreclaim: 30 << 20, cached: 2 ** 30 + (o.shmem ?? 0) };
+    return {
+      ...base,
+      rssAnon: (50 << 20) + own,
+      anonPages: 2 ** 30 + (50 << 20) + own + (o.anon ?? 0),
+      shmem: (8 << 20) + (o.shmem ?? 0),
+      rssShmem: 0,
+      pageTables: 8 << 20,
+      vmPTE: 1 << 20,
+      kernelStack: 2 << 20,
+      sUnreclaim: 30 << 20,
+      cached: 2 ** 30 + (o.shmem ?? 0),
+    };
   };
   const o_others = o.others ?? (() => ({}));
   const o_fields = o.others !== undefined;

@@ -2,7 +2,7 @@
 // result with the figures a test names (host, start, driver, host cost, verdict).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Report } from '../../src/report/build.js';
+import type { Report } from '../../src/store/build.js';
 import { root } from './cli.js';
 
 const base = JSON.parse(readFileSync(join(root, 'fixtures', 'reports', 'driver-fix', 'after.json'), 'utf8')) as Report;
@@ -44,6 +44,6 @@ export function staged(s: Stage = {}): Report {
 /** A deterministic stand-in for measurement noise: roughly N(0, 1). */
 export function noise(seed: number, n: number): number[] {
   let s = seed >>> 0;
-  const u = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  const u = () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
   return Array.from({ length: n }, () => (u() + u() + u() + u() - 2) * Math.sqrt(3));
 }

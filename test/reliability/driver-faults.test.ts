@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { reportErrors } from '../../src/report/schema.js';
+import { reportErrors } from '../../src/store/schema.js';
 import { root, tempDir, writeSuite, xpudiag } from '../helpers/cli.js';
 
 const sim = join(root, 'build', 'Release', 'libze_sim.so');

@@ -17,7 +17,13 @@ describe('host-memory guard', () => {
     const count = Math.ceil((MemTotal! * 1.5) / (512 * MiB)); // 1.5x the machine, populated
     const guardBytes = Math.max(GiB, Math.round(MemTotal! * 0.05));
     const r = await runCase(
-      { id: 'too-big', probe: 'alloc', backend: 'host', timeoutMs: 300_000, params: { variant: 'mmap-populate', size: 512 * MiB, count, baselineMs: 500, settleMs: 500, samplesPerStep: 1, intervalMs: 10 } },
+      {
+        id: 'too-big',
+        probe: 'alloc',
+        backend: 'host',
+        timeoutMs: 300_000,
+        params: { variant: 'mmap-populate', size: 512 * MiB, count, baselineMs: 500, settleMs: 500, samplesPerStep: 1, intervalMs: 10 },
+      },
       { guardBytes },
     );
     expect(r.status).toBe('error');

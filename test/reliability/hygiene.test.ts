@@ -7,18 +7,24 @@ import type { ProbeCase } from '../../src/probes/types.js';
 
 const MiB = 2 ** 20;
 const light: ProbeCase = {
-  id: 'light', probe: 'alloc', backend: 'host', timeoutMs: 60_000,
+  id: 'light',
+  probe: 'alloc',
+  backend: 'host',
+  timeoutMs: 60_000,
   params: { variant: 'mmap-populate', size: 8 * MiB, count: 2, baselineMs: 0, settleMs: 0, stableWindowMs: 50, intervalMs: 5, samplesPerStep: 1, ballast: 4096 },
 };
 
 function childrenOf(pid: number): number[] {
-  return readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
-    try {
-      return readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1]!.split(' ')[1] === String(pid);
-    } catch {
-      return false;
-    }
-  }).map(Number);
+  return readdirSync('/proc')
+    .filter((p) => /^\d+$/.test(p))
+    .filter((p) => {
+      try {
+        return readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1]!.split(' ')[1] === String(pid);
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
 }
 
 describe('resource hygiene', () => {

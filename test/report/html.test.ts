@@ -4,8 +4,10 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { Report } from '../../src/report/build.js';
-import { allocChart, allreduceChart, charts } from '../../src/report/chart-data.js';
+import type { Report } from '../../src/store/build.js';
+import { charts } from '../../src/report/chart-data.js';
+import { allocChart } from '../../src/probes/alloc/report.js';
+import { allreduceChart } from '../../src/probes/allreduce/report.js';
 import { chartLibrary, renderHtml } from '../../src/report/html.js';
 import { median } from '../../src/analysis/stats.js';
 import { root, tempDir } from '../helpers/cli.js';
@@ -18,17 +20,25 @@ const unless = chromium ? '' : ' [SKIPPED: Chromium is not installed (Debian pac
 
 function headless(file: string, extra: string[]): { stdout: string; stderr: string; status: number | null } {
   const profile = mkdtempSync(join(tmpdir(), 'xpudiag-chromium-'));
-  const r = spawnSync(chromium!, [
-    '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync', `--user-data-dir=${profile}`, '--virtual-time-budget=5000', ...extra, `file://${file}`,
-  ], { encoding: 'utf8', timeout: 90_000, maxBuffer: 64 << 20 });
+  const r = spawnSync(
+    chromium!,
+    [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      `--user-data-dir=${profile}`,
+      '--virtual-time-budget=5000',
+      ...extra,
+      `file://${file}`,
+    ],
+    { encoding: 'utf8', timeout: 90_000, maxBuffer: 64 << 20 },
+  );
   return { stdout: r.stdout, stderr: r.stderr, status: r.status };
-}
-
-function pngSize(file: string): { width: number; height: number } {
-  const b = readFileSync(file);
-  expect(b.subarray(1, 4).toString('latin1')).toBe('PNG');
-  return { width: b.readUInt32BE(16), height: b.readUInt32BE(20) };
 }
 
 /** A report whose texts try to break out of every context they are written into. */
@@ -60,7 +70,10 @@ describe('chart data', () => {
     const pcp = 600 * 2 ** 20;
     // What the kernel shows when freed pages wait on the per-CPU lists: the first
     // allocations take them, MemAvailable does not move, MemAvailable + pcpFree does.
-    const base = r.samples.filter((x: { phase?: string }) => x.phase === 'baseline').map((x: { memAvailable: number }) => x.memAvailable).at(-1) as number;
+    const base = r.samples
+      .filter((x: { phase?: string }) => x.phase === 'baseline')
+      .map((x: { memAvailable: number }) => x.memAvailable)
+      .at(-1) as number;
     const samples = r.samples.map((x: { memAvailable: number }) => {
       const taken = Math.max(0, Math.min(pcp, base - x.memAvailable));
       return { ...x, memAvailable: x.memAvailable + taken, pcpFree: pcp - taken };
@@ -86,7 +99,7 @@ describe('chart data', () => {
     expect(c.x[0]).toBe(4096);
     expect(c.thresholdBytes).toBe(32768 * 4);
     expect(c.crossoverBytes).toBe(196608);
-    expect(charts(r).map((x) => x.kind)).toEqual(['alloc', 'alloc', 'alloc', 'alloc', 'allreduce']);
+    expect(charts(r).map((x) => x.kind)).toEqual(['staircase', 'staircase', 'staircase', 'staircase', 'sweep']);
   });
 
   it('a result without samples or with a malformed sweep gives no chart instead of an exception', () => {
@@ -137,20 +150,24 @@ describe('HTML page', () => {
     expect(data).toContain('evil\\u003c/script\\u003e');
   });
 
-  it.skipIf(!chromium)(`renders in headless Chromium: scripts ran, one canvas per chart, and a screenshot${unless}`, () => {
-    const dir = tempDir('xpudiag-html-');
-    const file = join(dir, 'report.html');
-    writeFileSync(file, renderHtml([hostile()]));
-    const dom = headless(file, ['--dump-dom']);
-    expect(dom.status, dom.stderr.slice(-2000)).toBe(0);
-    expect(dom.stdout).toMatch(/<body[^>]*data-charts-ready="5"/);
-    expect(dom.stdout.match(/<canvas/g) ?? []).toHaveLength(5);
-    expect(dom.stdout.match(/class="uplot/g)?.length).toBe(5);
-    expect(dom.stdout).not.toContain('class="plot bad"');
-    expect(dom.stdout).not.toMatch(/<title>pwned/);
-    expect(dom.stdout).toContain('verdict threshold (0.1)');
-    expect(dom.stdout).toContain('bf16-trunc busbw (GB/s)');
-  }, 180_000);
+  it.skipIf(!chromium)(
+    `renders in headless Chromium: scripts ran, one canvas per chart, and a screenshot${unless}`,
+    () => {
+      const dir = tempDir('xpudiag-html-');
+      const file = join(dir, 'report.html');
+      writeFileSync(file, renderHtml([hostile()]));
+      const dom = headless(file, ['--dump-dom']);
+      expect(dom.status, dom.stderr.slice(-2000)).toBe(0);
+      expect(dom.stdout).toMatch(/<body[^>]*data-charts-ready="5"/);
+      expect(dom.stdout.match(/<canvas/g) ?? []).toHaveLength(5);
+      expect(dom.stdout.match(/class="uplot/g)?.length).toBe(5);
+      expect(dom.stdout).not.toContain('class="plot bad"');
+      expect(dom.stdout).not.toMatch(/<title>pwned/);
+      expect(dom.stdout).toContain('verdict threshold (0.1)');
+      expect(dom.stdout).toContain('bf16-trunc busbw (GB/s)');
+    },
+    180_000,
+  );
 
   /** The page at one window width: its layout and every chart's plotting area, from the page's own script. */
   function layoutAt(file: string, width: number) {
@@ -163,7 +180,10 @@ describe('HTML page', () => {
     const dom = headless(file, ['--hide-scrollbars', `--window-size=${width},${height}`, '--dump-dom']);
     const layout = unq(dom.stdout.match(/data-layout="([^"]*)"/)![1]!) as { viewport: number; scrollWidth: number };
     type Rect = { left: number; top: number; width: number; height: number };
-    const figures = [...dom.stdout.matchAll(/data-chart="(\d+)"[^>]*data-geometry="([^"]*)"/g)].map((m) => ({ index: Number(m[1]), ...(unq(m[2]!) as { plot: Rect; figure: Rect; points: number; outside: number }) }));
+    const figures = [...dom.stdout.matchAll(/data-chart="(\d+)"[^>]*data-geometry="([^"]*)"/g)].map((m) => ({
+      index: Number(m[1]),
+      ...(unq(m[2]!) as { plot: Rect; figure: Rect; points: number; outside: number }),
+    }));
     const png = join(dir, `page-${width}.png`);
     const shot = headless(file, ['--hide-scrollbars', `--window-size=${width},${height}`, `--screenshot=${png}`]);
     expect(shot.status, shot.stderr.slice(-2000)).toBe(0);
@@ -171,48 +191,52 @@ describe('HTML page', () => {
   }
   const dir = tempDir('xpudiag-html-layout-');
 
-  it.each([1400, 700])(`at %i px: no sideways scroll, charts as wide as their column whatever the case ids, every point and line inside the axes${unless}`, (width) => {
-    if (!chromium) return;
-    const file = join(dir, `layout-${width}.html`);
-    const report = hostile();
-    // A case id with no place to break, and one of an all-reduce, as long as users write them.
-    report.results[1]!.id = 'positive-mmap-populate[' + 'variant=zeMemAllocDevice,contextDevices=all,residency=peers,'.repeat(4) + ']';
-    report.results[4]!.id = 'allreduce-sweep-' + 'x'.repeat(160);
-    const specs = charts(report);
-    writeFileSync(file, renderHtml([report]));
-    const { layout, figures, image, height } = layoutAt(file, width);
-    expect(layout.viewport).toBe(width);
-    expect(layout.scrollWidth, 'the page scrolls sideways').toBeLessThanOrEqual(width);
-    expect(figures.map((f) => f.index)).toEqual(specs.map((_, i) => i));
-    const column = width >= 1000 ? (width - 48 - 16) / 2 : width - 48;
-    for (const f of figures) {
-      const spec = specs[f.index]!;
-      const where = `${spec.id.slice(0, 40)} at ${width} px`;
-      // Not shrunk by its caption: the figure fills its grid column, the plot most of the figure.
-      expect(f.figure.width, where).toBeGreaterThanOrEqual(column - 2);
-      expect(f.plot.width, where).toBeGreaterThan(0.7 * f.figure.width);
-      expect(f.plot.height, where).toBeGreaterThan(150);
-      expect(f.plot.left).toBeGreaterThanOrEqual(f.figure.left);
-      expect(f.plot.left + f.plot.width).toBeLessThanOrEqual(f.figure.left + f.figure.width);
-      // The chart's own geometry: every drawn point maps inside the plotting area.
-      expect(f.points, where).toBeGreaterThan(5);
-      expect(f.outside, where).toBe(0);
-      expect(f.plot.top + f.plot.height).toBeLessThanOrEqual(height);
-      // The pixels: the first series (the fitted readings, or the first algorithm) and,
-      // for allocation, the fitted line are drawn inside the axes, and not beside them.
-      // (For the all-reduce: the first series and the last, drawn on top of the others, which may hide under it.)
-      const series = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b', '#e377c2', '#17becf'];
-      const colours = spec.kind === 'alloc' ? ['#1f77b4', '#d62728'] : [series[0]!, series[(spec.series.length - 1) % series.length]!];
-      for (const c of colours) {
-        expect(countColor(image, f.plot, c), `${c} in the plot of ${where}`).toBeGreaterThan(30);
-        // A point on the plot's edge overhangs it by its radius (4.5 px): the band beside the plot starts past that.
-        const edge = 6;
-        const beside = [
-          { left: f.figure.left, top: f.plot.top, width: f.plot.left - f.figure.left - edge, height: f.plot.height },
-          { left: f.plot.left + f.plot.width + edge, top: f.plot.top, width: f.figure.left + f.figure.width - f.plot.left - f.plot.width - edge, height: f.plot.height },
-        ];
-        for (const r of beside) expect(countColor(image, r, c, 8), `${c} beside the plot of ${where}`).toBe(0);
+  it.each([1400, 700])(
+    `at %i px: no sideways scroll, charts as wide as their column whatever the case ids, every point and line inside the axes${unless}`,
+    (width) => {
+      if (!chromium) return;
+      const file = join(dir, `layout-${width}.html`);
+      const report = hostile();
+      // A case id with no place to break, and one of an all-reduce, as long as users write them.
+      report.results[1]!.id = 'positive-mmap-populate[' + 'variant=zeMemAllocDevice,contextDevices=all,residency=peers,'.repeat(4) + ']';
+      report.results[4]!.id = 'allreduce-sweep-' + 'x'.repeat(160);
+      const specs = charts(report);
+      writeFileSync(file, renderHtml([report]));
+      const { layout, figures, image, height } = layoutAt(file, width);
+      expect(layout.viewport).toBe(width);
+      expect(layout.scrollWidth, 'the page scrolls sideways').toBeLessThanOrEqual(width);
+      expect(figures.map((f) => f.index)).toEqual(specs.map((_, i) => i));
+      const column = width >= 1000 ? (width - 48 - 16) / 2 : width - 48;
+      for (const f of figures) {
+        const spec = specs[f.index]!;
+        const where = `${spec.id.slice(0, 40)} at ${width} px`;
+        // Not shrunk by its caption: the figure fills its grid column, the plot most of the figure.
+        expect(f.figure.width, where).toBeGreaterThanOrEqual(column - 2);
+        expect(f.plot.width, where).toBeGreaterThan(0.7 * f.figure.width);
+        expect(f.plot.height, where).toBeGreaterThan(150);
+        expect(f.plot.left).toBeGreaterThanOrEqual(f.figure.left);
+        expect(f.plot.left + f.plot.width).toBeLessThanOrEqual(f.figure.left + f.figure.width);
+        // The chart's own geometry: every drawn point maps inside the plotting area.
+        expect(f.points, where).toBeGreaterThan(5);
+        expect(f.outside, where).toBe(0);
+        expect(f.plot.top + f.plot.height).toBeLessThanOrEqual(height);
+        // The pixels: the first series (the fitted readings, or the first algorithm) and,
+        // for allocation, the fitted line are drawn inside the axes, and not beside them.
+        // (For the all-reduce: the first series and the last, drawn on top of the others, which may hide under it.)
+        const series = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b', '#e377c2', '#17becf'];
+        const colours = spec.kind === 'staircase' ? ['#1f77b4', '#d62728'] : [series[0]!, series[(spec.series.length - 1) % series.length]!];
+        for (const c of colours) {
+          expect(countColor(image, f.plot, c), `${c} in the plot of ${where}`).toBeGreaterThan(30);
+          // A point on the plot's edge overhangs it by its radius (4.5 px): the band beside the plot starts past that.
+          const edge = 6;
+          const beside = [
+            { left: f.figure.left, top: f.plot.top, width: f.plot.left - f.figure.left - edge, height: f.plot.height },
+            { left: f.plot.left + f.plot.width + edge, top: f.plot.top, width: f.figure.left + f.figure.width - f.plot.left - f.plot.width - edge, height: f.plot.height },
+          ];
+          for (const r of beside) expect(countColor(image, r, c, 8), `${c} beside the plot of ${where}`).toBe(0);
+        }
       }
-    }
-  }, 240_000);
+    },
+    240_000,
+  );
 });

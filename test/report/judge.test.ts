@@ -12,7 +12,12 @@ describe('references', () => {
       { busbw: { ref: 300, lower: 270, upper: 330, unit: 'GB/s' }, hostPerDevice: { upper: 0.1 }, releasedFraction: { lower: 0.9 }, crossoverBytes: { lower: 0 } },
       { busbw: 299.5, hostPerDevice: 0.02, releasedFraction: 0.5, crossoverBytes: null },
     );
-    expect(checks.map((x) => [x.metric, x.ok])).toEqual([['busbw', true], ['hostPerDevice', true], ['releasedFraction', false], ['crossoverBytes', false]]);
+    expect(checks.map((x) => [x.metric, x.ok])).toEqual([
+      ['busbw', true],
+      ['hostPerDevice', true],
+      ['releasedFraction', false],
+      ['crossoverBytes', false],
+    ]);
     expect(checks[0]).toMatchObject({ unit: 'GB/s', ref: 300, value: 299.5 });
   });
 

@@ -3,8 +3,8 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { Report } from '../../src/report/build.js';
-import { summarize } from '../../src/report/build.js';
+import type { Report } from '../../src/store/build.js';
+import { summarize } from '../../src/store/build.js';
 import { renderJunit } from '../../src/report/junit.js';
 import { root, tempDir } from '../helpers/cli.js';
 
@@ -42,7 +42,9 @@ describe('JUnit XML', () => {
     expect(xml).toMatch(/<testsuites name="xpudiag" tests="10" failures="1" errors="1"/);
     expect(xml).toMatch(/<testsuite name="controls" tests="10" failures="1" errors="1" skipped="2"/);
     expect(xml).toMatch(/<testcase name="negative-mmap-lazy" classname="controls\.alloc" time="\d+\.\d{3}"\/>/);
-    expect(xml).toMatch(/<testcase name="a-fail"[^>]*>\n\s+<failure message="expected clean, measured shadow: bad \\x1b\[31mred\\x1b\[0m &amp; &lt;tag&gt; &quot;quoted&quot; \]\]&gt; &lt;\/failure&gt; \\x00 nul" type="fail">/);
+    expect(xml).toMatch(
+      /<testcase name="a-fail"[^>]*>\n\s+<failure message="expected clean, measured shadow: bad \\x1b\[31mred\\x1b\[0m &amp; &lt;tag&gt; &quot;quoted&quot; \]\]&gt; &lt;\/failure&gt; \\x00 nul" type="fail">/,
+    );
     expect(xml).toMatch(/<error message="probe process killed by SIGSEGV" type="signal">/);
     expect(xml).toMatch(/<skipped message="unsupported: no Level Zero driver"\/>/);
     expect(xml).toMatch(/<skipped message="xfail \(known bug https:\/\/github\.com\/intel\/compute-runtime\/issues\/968\): known bug: shadow"\/>/);

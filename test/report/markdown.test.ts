@@ -1,9 +1,9 @@
 // Report text in Markdown: inert as markup, yet readable raw (tickets and compare
 // --markdown are read in terminals and editors too, not only rendered).
 import { describe, expect, it } from 'vitest';
-import { md } from '../../src/report/markdown.js';
+import { md } from '../../src/model/markdown.js';
 import { compareReports } from '../../src/report/compare.js';
-import { loadReport } from '../../src/report/load.js';
+import { loadReport } from '../../src/store/load.js';
 import { renderCompareMarkdown } from '../../src/report/render-compare.js';
 import { join } from 'node:path';
 import { root } from '../helpers/cli.js';

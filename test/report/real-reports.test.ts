@@ -4,12 +4,12 @@
 // into "internal error" (exit 3); these are the shapes users actually have.
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { PROBES } from '../../src/probes/index.js';
-import type { Report } from '../../src/report/build.js';
+import { probeModule, PROBE_MODULES } from '../../src/probes/index.js';
+import type { Report } from '../../src/store/build.js';
 import { compareReports } from '../../src/report/compare.js';
 import { renderHtml } from '../../src/report/html.js';
 import { renderJunit } from '../../src/report/junit.js';
-import { loadReport } from '../../src/report/load.js';
+import { loadReport } from '../../src/store/load.js';
 import { renderCompareMarkdown, renderCompareText } from '../../src/report/render-compare.js';
 import { renderResultsTable } from '../../src/report/render-text.js';
 import { renderTicket } from '../../src/report/ticket.js';
@@ -29,7 +29,7 @@ describe('reports kept in the repository', () => {
   it.each(files.map((f) => [relative(root, f), f]))('%s: loads, and every output renders it', (_name, file) => {
     const report = loadReport(file);
     for (const r of report.results) {
-      const probe = PROBES[r.probe];
+      const probe = probeModule(r.probe);
       expect(probe, `probe ${r.probe}`).toBeDefined();
       // Called directly: the table swallows a throwing headline, which would hide it here.
       expect(() => probe!.describe?.(r.metrics), `${r.id}: describe`).not.toThrow();
@@ -55,7 +55,7 @@ describe('reports kept in the repository', () => {
         if (r.probe !== 'alloc' || typeof r.metrics.hostPerDevice !== 'number') return r;
         seen++;
         const metrics = { ...r.metrics, hostPerDeviceCI: null, verdict: 'inconclusive' };
-        expect(PROBES.alloc!.describe!(metrics)).toMatch(/\(no interval\) inconclusive/);
+        expect(PROBE_MODULES.alloc.describe!(metrics)).toMatch(/\(no interval\) inconclusive/);
         return { ...r, metrics };
       });
       const changed: Report = { ...report, results };

@@ -9,7 +9,7 @@ import { gunzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chartLibrary } from '../../src/report/html.js';
-import { reportErrors } from '../../src/report/schema.js';
+import { reportErrors } from '../../src/store/schema.js';
 import { root, writeSuite, xpudiag } from '../helpers/cli.js';
 import { leaks, machineIdentifiers } from './identifiers.js';
 
@@ -109,7 +109,7 @@ describe('--redact on a real run', () => {
 
   it('the unredacted report does carry the identifiers (so the checks below can fail)', () => {
     const found = leaks(texts.get('plain report (control: must leak)')!, 'plain report');
-    const whats = found.map((f) => f.split(' \'')[0]);
+    const whats = found.map((f) => f.split(" '")[0]);
     expect(whats).toContain('host name');
     expect(whats).toContain('home directory');
     expect(whats).toContain('a UUID');

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Report } from '../../src/report/build.js';
+import type { Report } from '../../src/store/build.js';
 import { renderResultsTable } from '../../src/report/render-text.js';
 import { ticketSummary } from '../../src/report/ticket.js';
 import { root, tempDir, xpudiag } from '../helpers/cli.js';
@@ -42,7 +42,7 @@ describe('terminal table', () => {
     expect(ticketSummary(r)).toMatch(/^suite controls, 1 case: /);
   });
 
-  it('a suite with a backend the build did not make: its cases skip with the build\'s reason, once', () => {
+  it("a suite with a backend the build did not make: its cases skip with the build's reason, once", () => {
     const env = JSON.parse(xpudiag(['env', '--json']).stdout) as { environment: { backends: Record<string, { built: boolean; reason?: string }> } };
     const missing = Object.entries(env.environment.backends).find(([b, s]) => !s.built && ['cuda', 'sycl'].includes(b));
     if (!missing) return; // every plugin built here: nothing to skip

@@ -5,9 +5,9 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import type { Report } from '../../src/report/build.js';
-import { allreduceRows } from '../../src/report/allreduce-rows.js';
-import { loadReport } from '../../src/report/load.js';
+import type { Report } from '../../src/store/build.js';
+import { allreduceRows } from '../../src/probes/allreduce/rows.js';
+import { loadReport } from '../../src/store/load.js';
 import { DEFAULT_TICKET_LIMIT, GITHUB_BODY_LIMIT, GITLAB_BODY_LIMIT, renderTicket } from '../../src/report/ticket.js';
 import { keptReports } from '../helpers/report-files.js';
 import { root, tempDir, xpudiag } from '../helpers/cli.js';
@@ -16,7 +16,7 @@ const files = keptReports();
 const biggest = files.map((f) => [f, statSync(f).size] as const).sort((a, b) => b[1] - a[1])[0]![0];
 
 describe('ticket length', () => {
-  it('the default limit is under both GitHub\'s and GitLab\'s', () => {
+  it("the default limit is under both GitHub's and GitLab's", () => {
     expect(DEFAULT_TICKET_LIMIT).toBeLessThan(GITHUB_BODY_LIMIT);
     expect(GITHUB_BODY_LIMIT).toBeLessThan(GITLAB_BODY_LIMIT);
   });

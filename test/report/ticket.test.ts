@@ -2,8 +2,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { Report } from '../../src/report/build.js';
-import { code, fenced, md } from '../../src/report/markdown.js';
+import type { Report } from '../../src/store/build.js';
+import { code, fenced, md } from '../../src/model/markdown.js';
 import { renderTicket, ticketSummary } from '../../src/report/ticket.js';
 import { root, tempDir, xpudiag } from '../helpers/cli.js';
 
@@ -29,7 +29,10 @@ describe('ticket Markdown', () => {
     expect(markdown).toContain(`sha256 \`${report.suite.sha256}\``);
     // What matters first; the longest part, the sweeps, last; the samples never pasted.
     const order = ['#### Environment', '#### Findings', '#### Attribution', '#### Reproduce', '#### Full report', '#### All-reduce'].map((h) => markdown.indexOf(h));
-    expect(order.every((at, i) => at > 0 && (i === 0 || at > order[i - 1]!)), order.join()).toBe(true);
+    expect(
+      order.every((at, i) => at > 0 && (i === 0 || at > order[i - 1]!)),
+      order.join(),
+    ).toBe(true);
     expect(markdown).not.toContain('```json');
     expect(markdown).toMatch(/Every sample is in the report \(\d+(\.\d+)? KiB\): attach it to this ticket/);
   });

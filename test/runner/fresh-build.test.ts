@@ -9,7 +9,10 @@ describe('fresh build before tests', () => {
   it('sees a source newer than its compiled output, and a native source newer than the addon', () => {
     expect(staleTypeScript()).toEqual([]);
     expect(staleNative()).toEqual([]);
-    for (const [file, stale] of [[join(root, 'src', 'probes', 'alloc.ts'), staleTypeScript], [join(root, 'native', 'core', 'alloc_probe.cc'), staleNative]] as const) {
+    for (const [file, stale] of [
+      [join(root, 'src', 'probes', 'alloc', 'index.ts'), staleTypeScript],
+      [join(root, 'native', 'core', 'alloc_probe.cc'), staleNative],
+    ] as const) {
       const { atime, mtime } = statSync(file);
       const later = new Date(Date.now() + 3_600_000);
       utimesSync(file, later, later);

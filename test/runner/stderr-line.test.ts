@@ -23,20 +23,31 @@ describe('the last stderr line', () => {
     expect(withStderr('zeInit failed: ze-sim: nope', 'api', 'ze-sim: nope\n')).toBe('zeInit failed: ze-sim: nope');
   });
 
-  it.skipIf(noSim)('a mistyped XPUDIAG_ZESIM_PROFILE: the simulator\'s message is in the reason and on the terminal line', async () => {
-    const env = { ZE_ENABLE_ALT_DRIVERS: sim, XPUDIAG_ZESIM_PROFILE: 'shadow-peer-residnet' };
-    Object.assign(process.env, env);
-    try {
-      const r = await runCase({ id: 'typo', probe: 'alloc', backend: 'ze', timeoutMs: 60_000, params: { variant: 'zeMemAllocDevice', size: 2 ** 20, count: 2, baselineMs: 0, settleMs: 0 } }, { guardBytes: 0 });
-      expect(r.status).toBe('error');
-      expect(r.error?.message).toBe('zeInit failed: ZE_RESULT_ERROR_INVALID_ARGUMENT');
-      expect(r.reason).toMatch(/^zeInit failed: ZE_RESULT_ERROR_INVALID_ARGUMENT; stderr: ze-sim: XPUDIAG_ZESIM_PROFILE='shadow-peer-residnet' is not valid; allowed: .*shadow-peer-resident/);
-    } finally {
-      for (const k of Object.keys(env)) delete process.env[k];
-    }
-    const dir = tempDir();
-    const suite = writeSuite(dir, 'typo.yaml', 'name: typo\ncases:\n  - { id: a, probe: alloc, backend: ze, params: { variant: zeMemAllocDevice, size: 1MiB, count: 2, baselineMs: 0, settleMs: 0 } }\n');
-    const cli = xpudiag(['run', suite, '--out', join(dir, 'out')], env);
-    expect(cli.stdout).toMatch(/^ERROR\s+a\s+zeInit failed: ZE_RESULT_ERROR_INVALID_ARGUMENT; stderr: ze-sim: XPUDIAG_ZESIM_PROFILE='shadow-peer-residnet' is not valid/m);
-  }, 120_000);
+  it.skipIf(noSim)(
+    "a mistyped XPUDIAG_ZESIM_PROFILE: the simulator's message is in the reason and on the terminal line",
+    async () => {
+      const env = { ZE_ENABLE_ALT_DRIVERS: sim, XPUDIAG_ZESIM_PROFILE: 'shadow-peer-residnet' };
+      Object.assign(process.env, env);
+      try {
+        const r = await runCase(
+          { id: 'typo', probe: 'alloc', backend: 'ze', timeoutMs: 60_000, params: { variant: 'zeMemAllocDevice', size: 2 ** 20, count: 2, baselineMs: 0, settleMs: 0 } },
+          { guardBytes: 0 },
+        );
+        expect(r.status).toBe('error');
+        expect(r.error?.message).toBe('zeInit failed: ZE_RESULT_ERROR_INVALID_ARGUMENT');
+        expect(r.reason).toMatch(/^zeInit failed: ZE_RESULT_ERROR_INVALID_ARGUMENT; stderr: ze-sim: XPUDIAG_ZESIM_PROFILE='shadow-peer-residnet' is not valid; allowed: .*shadow-peer-resident/);
+      } finally {
+        for (const k of Object.keys(env)) delete process.env[k];
+      }
+      const dir = tempDir();
+      const suite = writeSuite(
+        dir,
+        'typo.yaml',
+        'name: typo\ncases:\n  - { id: a, probe: alloc, backend: ze, params: { variant: zeMemAllocDevice, size: 1MiB, count: 2, baselineMs: 0, settleMs: 0 } }\n',
+      );
+      const cli = xpudiag(['run', suite, '--out', join(dir, 'out')], env);
+      expect(cli.stdout).toMatch(/^ERROR\s+a\s+zeInit failed: ZE_RESULT_ERROR_INVALID_ARGUMENT; stderr: ze-sim: XPUDIAG_ZESIM_PROFILE='shadow-peer-residnet' is not valid/m);
+    },
+    120_000,
+  );
 });

@@ -5,16 +5,27 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { CaseResult } from '../../src/model/result.js';
-import { allocProbe } from '../../src/probes/alloc.js';
-import { exitCodeFor, combineExitCodes } from '../../src/report/build.js';
-import { reportErrors } from '../../src/report/schema.js';
+import { allocProbe } from '../../src/probes/alloc/index.js';
+import { exitCodeFor, combineExitCodes } from '../../src/store/build.js';
+import { reportErrors } from '../../src/store/schema.js';
 import { RunTrust } from '../../src/runner/judge.js';
 import { planRun } from '../../src/runner/run-suite.js';
 import { loadSuite } from '../../src/suite/index.js';
 import { root, tempDir, writeSuite, xpudiag } from '../helpers/cli.js';
 
 const result = (id: string, status: CaseResult['status'], extra: Partial<CaseResult> = {}): CaseResult => ({
-  id, probe: 'alloc', backend: 'host', params: {}, options: {}, status, reason: `${status} reason`, metrics: {}, samples: [], startedAt: '2026-12-01T00:00:00Z', durationMs: 1, ...extra,
+  id,
+  probe: 'alloc',
+  backend: 'host',
+  params: {},
+  options: {},
+  status,
+  reason: `${status} reason`,
+  metrics: {},
+  samples: [],
+  startedAt: '2026-12-01T00:00:00Z',
+  durationMs: 1,
+  ...extra,
 });
 const control = (id: string, ok: boolean, judged = true): CaseResult =>
   result(id, ok ? 'pass' : judged ? 'fail' : 'warn', { control: 'positive', controlCheck: { ok, judged, reason: `positive control read ${ok ? 'its truth' : 'nonsense'}` } });
@@ -23,8 +34,14 @@ describe('the trust of a run', () => {
   it('plans the controls before and after the measured cases', () => {
     const suite = loadSuite(join(root, 'suites', 'shadowing.yaml'));
     const plan = planRun(suite.cases);
-    expect(plan.slice(0, 2).map((p) => [p.c.id, p.bracket])).toEqual([['control-negative', 'opening'], ['control-positive', 'opening']]);
-    expect(plan.slice(-2).map((p) => [p.c.id, p.bracket])).toEqual([['control-negative@closing', 'closing'], ['control-positive@closing', 'closing']]);
+    expect(plan.slice(0, 2).map((p) => [p.c.id, p.bracket])).toEqual([
+      ['control-negative', 'opening'],
+      ['control-positive', 'opening'],
+    ]);
+    expect(plan.slice(-2).map((p) => [p.c.id, p.bracket])).toEqual([
+      ['control-negative@closing', 'closing'],
+      ['control-positive@closing', 'closing'],
+    ]);
     expect(plan.filter((p) => !p.bracket)).toHaveLength(suite.cases.length - 2);
     // A suite of controls alone runs them once.
     expect(planRun(suite.cases.filter((c) => c.control)).map((p) => p.bracket)).toEqual(['opening', 'opening']);
@@ -38,7 +55,10 @@ describe('the trust of a run', () => {
     expect(run.accept(result('bad', 'fail')).result.status).toBe('fail');
     expect(run.accept(result('unsure', 'warn')).result.status).toBe('warn');
     const { revised } = run.accept(control('c@closing', false), 'closing');
-    expect(revised.map((r) => [r.result.id, r.was, r.result.status])).toEqual([['m', 'pass', 'warn'], ['bad', 'fail', 'warn']]);
+    expect(revised.map((r) => [r.result.id, r.was, r.result.status])).toEqual([
+      ['m', 'pass', 'warn'],
+      ['bad', 'fail', 'warn'],
+    ]);
     expect(revised[0]!.result.reason).toMatch(/^untrustworthy \(closing c@closing: positive control read nonsense\): pass reason$/);
     expect(run.trust()).toMatchObject({ trusted: false, reasons: ['closing c@closing: positive control read nonsense'] });
     expect(run.results.map((r) => r.status)).toEqual(['pass', 'warn', 'warn', 'warn', 'fail']);
@@ -97,29 +117,56 @@ describe('controls in a real run', () => {
   it('run even when --backend selects another backend, bracket the run, and an untrusted run exits 4', () => {
     const dir = tempDir();
     // A "positive" control that cannot read its truth: lazy memory costs nothing.
-    const suite = writeSuite(dir, 'untrusted.yaml', `name: untrusted
+    const suite = writeSuite(
+      dir,
+      'untrusted.yaml',
+      `name: untrusted
 defaults: { size: 64MiB, count: 8, baselineMs: 1500, settleMs: 1500 }
 cases:
   - { id: liar, probe: alloc, backend: host, control: positive, expect: { verdict: shadow }, params: { variant: mmap-lazy } }
   - { id: measured, probe: alloc, backend: host, params: { variant: mmap-populate } }
   - { id: elsewhere, probe: alloc, backend: ze, params: { variant: zeMemAllocDevice } }
-`);
+`,
+    );
     const out = join(dir, 'out');
     const r = xpudiag(['run', suite, '--out', out, '--backend', 'host']);
     expect(r.code, r.stderr).toBe(4);
     // The opening liar may read nothing it can be judged by on a busy moment; then the closing one is named.
     expect(r.stderr).toMatch(/exit 4, untrusted: the controls cannot vouch for this run: (opening liar|closing liar@closing): positive control read -?0\.\d{3} \[.*?\] clean instead of shadow/);
-    const report = JSON.parse(readFileSync(join(out, readdirSync(out).find((f) => f.endsWith('.json'))!), 'utf8'));
+    const report = JSON.parse(
+      readFileSync(
+        join(
+          out,
+          readdirSync(out).find((f) => f.endsWith('.json'))!,
+        ),
+        'utf8',
+      ),
+    );
     expect(reportErrors(report)).toEqual([]);
     // The liar reads clean (fail), or on a busy moment nothing it can be judged by (warn): never ok.
     const liarStatus = (s: string) => (s === 'warn' ? 'fail' : s);
     expect(report.results.map((x: CaseResult) => [x.id, x.control ? liarStatus(x.status) : x.status, x.bracket ?? null])).toEqual([
-      ['liar', 'fail', 'opening'], ['measured', 'warn', null], ['elsewhere', 'skip', null], ['liar@closing', 'fail', 'closing'],
+      ['liar', 'fail', 'opening'],
+      ['measured', 'warn', null],
+      ['elsewhere', 'skip', null],
+      ['liar@closing', 'fail', 'closing'],
     ]);
     expect(report.results[1].reason).toMatch(/^untrustworthy \(opening liar: positive control/);
-    expect(report.trust.controls.map((c: { bracket: string; ok: boolean }) => [c.bracket, c.ok])).toEqual([['opening', false], ['closing', false]]);
+    expect(report.trust.controls.map((c: { bracket: string; ok: boolean }) => [c.bracket, c.ok])).toEqual([
+      ['opening', false],
+      ['closing', false],
+    ]);
     // The journal holds what progress showed: the same statuses, in the same order.
-    const journal = readFileSync(join(out, readdirSync(out).find((f) => f.endsWith('.journal.jsonl'))!), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const journal = readFileSync(
+      join(
+        out,
+        readdirSync(out).find((f) => f.endsWith('.journal.jsonl'))!,
+      ),
+      'utf8',
+    )
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(journal.filter((e) => e.type === 'result').map((e) => e.result.status)).toEqual(report.results.map((x: CaseResult) => x.status));
     expect(r.stderr).toMatch(new RegExp(`${report.results[0].status.toUpperCase()}\\s+\\[1/4\\] liar[\\s\\S]*WARN\\s+\\[2/4\\] measured`));
     expect(xpudiag(['run', suite, '--out', out, '--backend', 'host', '--allow-untrusted']).code).toBe(0);

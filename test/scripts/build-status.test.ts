@@ -30,7 +30,12 @@ describe('build status across builds', () => {
     const file = join(root, 'build', 'Release', 'build-status.json');
     const before = { text: readFileSync(file, 'utf8'), mtime: statSync(file).mtimeMs };
     const t0 = Date.now();
-    const r = spawnSync(process.execPath, [join(root, 'scripts', 'build-native.mjs')], { cwd: root, encoding: 'utf8', env: { ...process.env, npm_command: 'exec', XPUDIAG_SYCL_COMPILER: '' }, timeout: 120_000 });
+    const r = spawnSync(process.execPath, [join(root, 'scripts', 'build-native.mjs')], {
+      cwd: root,
+      encoding: 'utf8',
+      env: { ...process.env, npm_command: 'exec', XPUDIAG_SYCL_COMPILER: '' },
+      timeout: 120_000,
+    });
     expect(r.status, r.stderr).toBe(0);
     expect(r.stderr).toContain('xpudiag: already built here (npx ran the install script again); `npm run build` builds anew');
     expect(Date.now() - t0).toBeLessThan(10_000);

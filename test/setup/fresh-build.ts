@@ -27,7 +27,12 @@ export function staleTypeScript(): string[] {
 export function staleNative(): string[] {
   const addon = mtime(join(root, 'build', 'Release', 'xpudiag.node'));
   if (!addon) return [];
-  return [...files(join(root, 'native', 'core'), /\.(cc|h)$/), ...files(join(root, 'native', 'include'), /\.h$/), join(root, 'native', 'addon.cc')].filter((f) => mtime(f) > addon);
+  return [
+    ...files(join(root, 'native', 'core'), /\.(cc|h)$/),
+    ...files(join(root, 'native', 'probes'), /\.(cc|h)$/),
+    ...files(join(root, 'native', 'include'), /\.h$/),
+    join(root, 'native', 'addon.cc'),
+  ].filter((f) => mtime(f) > addon);
 }
 
 export default function setup(): void {
@@ -38,6 +43,8 @@ export default function setup(): void {
   }
   const native = staleNative();
   if (native.length) {
-    throw new Error(`native sources changed since the addon was built (${native.map((f) => relative(root, f)).join(', ')}): run \`npm run build\` first, or the probe children would measure with the old code`);
+    throw new Error(
+      `native sources changed since the addon was built (${native.map((f) => relative(root, f)).join(', ')}): run \`npm run build\` first, or the probe children would measure with the old code`,
+    );
   }
 }

@@ -12,7 +12,13 @@ import { root, tempDir, writeSuite, xpudiag } from '../helpers/cli.js';
 const sim = join(root, 'build', 'Release', 'libze_sim.so');
 const neighbour = join(root, 'build', 'Release', 'xpudiag_neighbour');
 const loader = existsSync('/usr/lib/x86_64-linux-gnu/libze_loader.so.1');
-const why = !existsSync(sim) ? 'ze-sim not built (needs libze-dev)' : !loader ? 'Level Zero loader not installed (apt-get install libze1)' : !existsSync(neighbour) ? 'neighbour fixture not built' : '';
+const why = !existsSync(sim)
+  ? 'ze-sim not built (needs libze-dev)'
+  : !loader
+    ? 'Level Zero loader not installed (apt-get install libze1)'
+    : !existsSync(neighbour)
+      ? 'neighbour fixture not built'
+      : '';
 
 // The shadowing suite's controls and a slice of its matrix: small (64 x 2 MiB) and large
 // (4 x 32 MiB) device allocations with and without the copy, and host memory.
@@ -44,20 +50,35 @@ afterEach(() => {
 describe.skipIf(!!why)(`a busy machine${why ? ` (skipped: ${why})` : ''}`, () => {
   it('never gives a confident wrong verdict, and says why where it gives none', () => {
     // 256 MiB every 2.5 s, and four compile-like workers (16-384 MiB, held 0.2-2 s, spinning).
-    for (const args of [['cycle', 'size=256M', 'period=2.5'], ['workers', 'n=4', 'min=16M', 'max=384M', 'hold=0.2-2', 'cpu=1']]) {
+    for (const args of [
+      ['cycle', 'size=256M', 'period=2.5'],
+      ['workers', 'n=4', 'min=16M', 'max=384M', 'hold=0.2-2', 'cpu=1'],
+    ]) {
       neighbours.push(spawn(neighbour, [...args, 'seconds=300'], { stdio: 'ignore' }));
     }
     const dir = tempDir();
     const out = join(dir, 'out');
     const r = xpudiag(['run', writeSuite(dir, 'busy.yaml', SUITE), '--out', out, '--allow-untrusted'], {
-      ZE_ENABLE_ALT_DRIVERS: sim, XPUDIAG_ZESIM_PROFILE: 'shadow-peer-resident',
+      ZE_ENABLE_ALT_DRIVERS: sim,
+      XPUDIAG_ZESIM_PROFILE: 'shadow-peer-resident',
     });
     expect(r.code, r.stderr).toBe(0);
-    const report = JSON.parse(readFileSync(join(out, readdirSync(out).find((f) => f.endsWith('.json'))!), 'utf8'));
+    const report = JSON.parse(
+      readFileSync(
+        join(
+          out,
+          readdirSync(out).find((f) => f.endsWith('.json'))!,
+        ),
+        'utf8',
+      ),
+    );
     const results = report.results as CaseResult[];
     const table = results.map((x) => `${x.status} ${x.id}: ${x.reason}`).join('\n');
     // Never confidently wrong: no measured case contradicts its stated truth, no control fails.
-    expect(results.filter((x) => x.status === 'fail' || x.status === 'error'), table).toEqual([]);
+    expect(
+      results.filter((x) => x.status === 'fail' || x.status === 'error'),
+      table,
+    ).toEqual([]);
     // Every case without a verdict says why; its reason is the analysis', not a placeholder.
     for (const x of results.filter((x) => x.status === 'warn')) expect(x.reason, table).toMatch(/interval|disturbed|left the line|moved by|no verdict holds|cannot be judged/);
     // Most cases still reach their verdict: the neighbours' memory is taken out of the reading.

@@ -4,7 +4,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { reportErrors } from '../../src/report/schema.js';
+import { reportErrors } from '../../src/store/schema.js';
 import { root, tempDir, writeSuite, xpudiag } from '../helpers/cli.js';
 
 const sim = join(root, 'build', 'Release', 'libze_sim.so');
@@ -23,7 +23,8 @@ function run(suite: string, profile: string) {
 
 describe.skipIf(!!why)(`shadowing verdicts on the simulator${why ? ` (skipped: ${why})` : ''}`, { retry: 2 }, () => {
   it('attributes shadow-peer-resident to devices in context x residency, and clears touch', () => {
-    const { report } = run(`name: attribution
+    const { report } = run(
+      `name: attribution
 defaults: { ${quick} }
 cases:
   - id: device
@@ -34,7 +35,9 @@ cases:
       contextDevices: [one, all]
       residency: [none, peers]
       touch: [none, fill]
-`, 'shadow-peer-resident');
+`,
+      'shadow-peer-resident',
+    );
     const a = report.analysis.attribution.find((x: { group: string }) => x.group === 'ze zeMemAllocDevice');
     expect(a.statement).toBe('shadow appears only with contextDevices=all and residency=peers; touch does not matter');
     expect(a.switching.sort()).toEqual(['contextDevices', 'residency']);
@@ -43,10 +46,13 @@ cases:
   });
 
   it('reads the clean profile as clean with an interval below 0.05', () => {
-    const { report } = run(`name: clean
+    const { report } = run(
+      `name: clean
 cases:
   - { id: device, probe: alloc, backend: ze, expect: { verdict: clean }, params: { variant: zeMemAllocDevice, size: 32MiB, count: 14, contextDevices: all, residency: peers, touch: fill } }
-`, 'clean');
+`,
+      'clean',
+    );
     const m = report.results[0].metrics;
     expect(report.results[0].status).toBe('pass');
     expect(m.verdict).toBe('clean');
@@ -56,12 +62,15 @@ cases:
   it('marks every verdict untrustworthy when the negative control fails', () => {
     // Test-only: the "negative" control is a populated mapping, so it must read shadow.
     // The device case's copies are 4x its bytes, so it reads shadow far above the noise.
-    const { r, report } = run(`name: broken-control
+    const { r, report } = run(
+      `name: broken-control
 defaults: { ${quick} }
 cases:
   - { id: forced-negative, probe: alloc, backend: host, control: negative, params: { variant: mmap-populate, size: 64MiB, count: 16 } }
   - { id: device, probe: alloc, backend: ze, expect: { verdict: shadow }, env: { XPUDIAG_ZESIM_RATIO: "4" }, params: { variant: zeMemAllocDevice, size: 32MiB, count: 14 } }
-`, 'shadow-all');
+`,
+      'shadow-all',
+    );
     expect(report.trust.trusted).toBe(false);
     expect(report.trust.reasons[0]).toMatch(/^opening forced-negative: negative control read 1\.\d{3} \[.*\] shadow instead of clean$/);
     expect(report.results[1].status).toBe('warn');

@@ -28,11 +28,17 @@ export function slurmUnavailable(): string | undefined {
 }
 
 async function freePorts(n: number): Promise<number[]> {
-  const servers = await Promise.all(Array.from({ length: n }, () => new Promise<ReturnType<typeof createServer>>((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => resolve(s));
-  })));
+  const servers = await Promise.all(
+    Array.from(
+      { length: n },
+      () =>
+        new Promise<ReturnType<typeof createServer>>((resolve, reject) => {
+          const s = createServer();
+          s.once('error', reject);
+          s.listen(0, '127.0.0.1', () => resolve(s));
+        }),
+    ),
+  );
   const ports = servers.map((s) => (s.address() as { port: number }).port);
   await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
   return ports;
@@ -65,7 +71,13 @@ export async function startCluster(dir: string, o: ClusterOptions): Promise<Clus
   const key = join(dir, 'munge.key');
   writeFileSync(key, Buffer.from(Array.from({ length: 1024 }, () => Math.floor(Math.random() * 256))), { mode: 0o400 });
   const socket = join(dir, 'sock', 'munge.socket');
-  execFileSync('munged', [`--socket=${socket}`, `--key-file=${key}`, `--pid-file=${join(dir, 'munged.pid')}`, `--log-file=${join(dir, 'log', 'munged.log')}`, `--seed-file=${join(dir, 'munged.seed')}`]);
+  execFileSync('munged', [
+    `--socket=${socket}`,
+    `--key-file=${key}`,
+    `--pid-file=${join(dir, 'munged.pid')}`,
+    `--log-file=${join(dir, 'log', 'munged.log')}`,
+    `--seed-file=${join(dir, 'munged.seed')}`,
+  ]);
   const [ctld, ...nodePorts] = await freePorts(1 + o.nodes.length);
   const host = hostname().split('.')[0];
   const conf = join(dir, 'slurm.conf');
@@ -73,15 +85,32 @@ export async function startCluster(dir: string, o: ClusterOptions): Promise<Clus
     'ClusterName=xpudiagci',
     `SlurmctldHost=${host}(127.0.0.1)`,
     `SlurmctldPort=${ctld}`,
-    `AuthType=auth/munge`, `AuthInfo=socket=${socket}`, 'CredType=cred/munge',
-    'SlurmUser=root', 'SlurmdUser=root',
-    `StateSaveLocation=${join(dir, 'state')}`, `SlurmdSpoolDir=${join(dir, 'spool', '%n')}`,
-    `SlurmctldPidFile=${join(dir, 'slurmctld.pid')}`, `SlurmdPidFile=${join(dir, 'slurmd-%n.pid')}`,
-    `SlurmctldLogFile=${join(dir, 'log', 'slurmctld.log')}`, `SlurmdLogFile=${join(dir, 'log', 'slurmd-%n.log')}`,
-    'ProctrackType=proctrack/linuxproc', 'TaskPlugin=task/none', 'SwitchType=switch/none', 'MpiDefault=none',
-    'SelectType=select/cons_tres', 'SelectTypeParameters=CR_CPU', 'SchedulerType=sched/builtin',
-    'JobCompType=jobcomp/none', 'JobAcctGatherType=jobacct_gather/none', 'AccountingStorageType=accounting_storage/none',
-    'ReturnToService=2', 'SlurmdParameters=config_overrides', 'SlurmdTimeout=60', 'InactiveLimit=0', 'KillWait=5',
+    `AuthType=auth/munge`,
+    `AuthInfo=socket=${socket}`,
+    'CredType=cred/munge',
+    'SlurmUser=root',
+    'SlurmdUser=root',
+    `StateSaveLocation=${join(dir, 'state')}`,
+    `SlurmdSpoolDir=${join(dir, 'spool', '%n')}`,
+    `SlurmctldPidFile=${join(dir, 'slurmctld.pid')}`,
+    `SlurmdPidFile=${join(dir, 'slurmd-%n.pid')}`,
+    `SlurmctldLogFile=${join(dir, 'log', 'slurmctld.log')}`,
+    `SlurmdLogFile=${join(dir, 'log', 'slurmd-%n.log')}`,
+    'ProctrackType=proctrack/linuxproc',
+    'TaskPlugin=task/none',
+    'SwitchType=switch/none',
+    'MpiDefault=none',
+    'SelectType=select/cons_tres',
+    'SelectTypeParameters=CR_CPU',
+    'SchedulerType=sched/builtin',
+    'JobCompType=jobcomp/none',
+    'JobAcctGatherType=jobacct_gather/none',
+    'AccountingStorageType=accounting_storage/none',
+    'ReturnToService=2',
+    'SlurmdParameters=config_overrides',
+    'SlurmdTimeout=60',
+    'InactiveLimit=0',
+    'KillWait=5',
     ...(o.healthCheck ? [`HealthCheckProgram=${o.healthCheck}`, `HealthCheckInterval=${o.healthCheckInterval ?? 3600}`, 'HealthCheckNodeState=ANY'] : []),
     ...o.nodes.map((n, i) => `NodeName=${n} NodeHostname=${n} NodeAddr=127.0.0.1 Port=${nodePorts[i]} CPUs=1 RealMemory=1000 State=UNKNOWN`),
     `PartitionName=ci Nodes=${o.nodes.join(',')} Default=YES MaxTime=30 State=UP`,

@@ -40,7 +40,9 @@ describe.skipIf(!!why)('Slurm', () => {
     // The test double of each node's configuration (slurmd passes the check nothing but
     // SLURMD_NODENAME): a node with a bad-<node> file runs a driver that copies every
     // device allocation to host memory.
-    writeFileSync(wrapper, `#!/bin/sh
+    writeFileSync(
+      wrapper,
+      `#!/bin/sh
 export XPUDIAG="${process.execPath} ${bin}" XPUDIAG_HC_SUITE=${join(root, 'test', 'slurm', 'health.yaml')}
 export XPUDIAG_HC_OUT=${join(dir, 'health')} XPUDIAG_HC_STORE=${join(dir, 'health.db')} XPUDIAG_HC_PROM=${join(dir, 'prom')}/$SLURMD_NODENAME.prom
 export SLURM_CONF=${join(dir, 'cluster', 'slurm.conf')} ZE_ENABLE_ALT_DRIVERS=${sim} CI=1 XPUDIAG_HC_CONFIG=/nonexistent
@@ -49,7 +51,9 @@ ${script}
 rc=$?
 echo $rc > ${dir}/hc-done-$SLURMD_NODENAME
 exit $rc
-`, { mode: 0o755 });
+`,
+      { mode: 0o755 },
+    );
     mkdirSync(join(dir, 'prom'));
     writeFileSync(join(dir, `bad-${BAD}`), '');
     c = await startCluster(join(dir, 'cluster'), { nodes: NODES, healthCheck: wrapper });
@@ -58,8 +62,11 @@ exit $rc
       c.startNode(n);
       await waitFor(`the health check of ${n}`, () => existsSync(done(n)), 120_000);
     }
-    await waitFor('the nodes to register', () => c.slurm('sinfo', ['-h', '-N', '-o', '%N %t']).stdout.trim().split('\n').length === NODES.length &&
-      !/unk|down\*|idle\*/.test(c.slurm('sinfo', ['-h', '-N', '-o', '%t']).stdout), 60_000);
+    await waitFor(
+      'the nodes to register',
+      () => c.slurm('sinfo', ['-h', '-N', '-o', '%N %t']).stdout.trim().split('\n').length === NODES.length && !/unk|down\*|idle\*/.test(c.slurm('sinfo', ['-h', '-N', '-o', '%t']).stdout),
+      60_000,
+    );
   }, 600_000);
 
   afterAll(() => {
@@ -96,8 +103,7 @@ exit $rc
     const db = join(dir, 'fleet.db');
     const launch = join(root, 'test', 'slurm', 'launch.yaml');
     // The recipe of the README, with the drained node left out by the scheduler itself.
-    const r = c.slurm('srun', ['--nodes=2', '--ntasks-per-node=1', '--time=5', 'sh', '-c',
-      `exec ${process.execPath} ${bin} run ${launch} --out ${shared}/$SLURM_JOB_ID --store ${db}`], 300_000);
+    const r = c.slurm('srun', ['--nodes=2', '--ntasks-per-node=1', '--time=5', 'sh', '-c', `exec ${process.execPath} ${bin} run ${launch} --out ${shared}/$SLURM_JOB_ID --store ${db}`], 300_000);
     expect(r.code, r.stderr).toBe(0);
     const jobs = readdirSync(shared);
     expect(jobs).toHaveLength(1);

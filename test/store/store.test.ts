@@ -6,7 +6,7 @@ import { createRequire } from 'node:module';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { Report } from '../../src/report/build.js';
+import type { Report } from '../../src/store/build.js';
 import { addReportFile } from '../../src/store/add.js';
 import { MIGRATIONS } from '../../src/store/migrations.js';
 import { Store, StoreError } from '../../src/store/store.js';
@@ -54,12 +54,20 @@ describe.skipIf(!!problem)('results store', () => {
   it('reads results back without their samples, and the latest report of each host', () => {
     const dir = tempDir();
     const s = Store.open(join(dir, 'b.db'), { create: true });
-    for (const [host, t, v] of [['n1', 1, 0.01], ['n1', 5, 0.02], ['n2', 3, 0.5], ['n2', 2, 0.4]] as const) {
+    for (const [host, t, v] of [
+      ['n1', 1, 0.01],
+      ['n1', 5, 0.02],
+      ['n2', 3, 0.5],
+      ['n2', 2, 0.4],
+    ] as const) {
       const r = staged({ host, t, hostPerDevice: v });
       s.add(Buffer.from(JSON.stringify(r)), r);
     }
     const latest = s.latestPerHost();
-    expect(latest.map((r) => [r.environment.host, r.results[0]!.metrics.hostPerDevice])).toEqual([['n1', 0.02], ['n2', 0.5]]);
+    expect(latest.map((r) => [r.environment.host, r.results[0]!.metrics.hostPerDevice])).toEqual([
+      ['n1', 0.02],
+      ['n2', 0.5],
+    ]);
     expect(s.latestPerHost('no-such-suite')).toEqual([]);
     const withCase = s.reportsWithCase(CASE);
     expect(withCase.map((r) => r.startedAt)).toEqual([...withCase.map((r) => r.startedAt)].sort());

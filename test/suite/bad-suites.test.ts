@@ -12,15 +12,7 @@ const entries = readdirSync(dir)
   .sort();
 
 /** Problems with the file as a whole: no line to point at. */
-const FILE_LEVEL = new Set([
-  'empty.yaml',
-  'only-comments.yaml',
-  'only-document-marker.yaml',
-  'binary-nul-bytes.yaml',
-  'binary-png-header.yaml',
-  'utf16-with-bom.yaml',
-  'directory.yaml',
-]);
+const FILE_LEVEL = new Set(['empty.yaml', 'only-comments.yaml', 'only-document-marker.yaml', 'binary-nul-bytes.yaml', 'binary-png-header.yaml', 'utf16-with-bom.yaml', 'directory.yaml']);
 
 describe('fixtures/bad-suites', () => {
   it('has at least 100 malformed suites, each listed in EXPECTED.json', () => {

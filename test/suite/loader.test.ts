@@ -5,19 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Ajv } from 'ajv';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  addSuiteKeywords,
-  DEFAULT_TIMEOUT_MS,
-  formatIssues,
-  KNOWN_VARIANTS,
-  loadSuite,
-  MAX_CASES,
-  parseSuite,
-  PROBE_PARAMS,
-  SuiteError,
-  suiteSchema,
-  type Suite,
-} from '../../src/suite/index.js';
+import { addSuiteKeywords, DEFAULT_TIMEOUT_MS, formatIssues, KNOWN_VARIANTS, loadSuite, MAX_CASES, parseSuite, PROBE_PARAMS, SuiteError, suiteSchema, type Suite } from '../../src/suite/index.js';
 import { allocSuite, errorOf, parse, posOf, suiteError } from './helpers.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -135,14 +123,7 @@ describe('good suites', () => {
   it('loads anchors.yaml: aliases and merge keys', () => {
     const s = loadSuite(good('anchors.yaml'));
     expect(s.guard).toEqual({});
-    expect(s.cases.map((c) => c.id)).toEqual([
-      'device',
-      'shared',
-      'host-mem[count=1,size=256MiB]',
-      'host-mem[count=1,size=1GiB]',
-      'host-mem[count=4,size=256MiB]',
-      'host-mem[count=4,size=1GiB]',
-    ]);
+    expect(s.cases.map((c) => c.id)).toEqual(['device', 'shared', 'host-mem[count=1,size=256MiB]', 'host-mem[count=1,size=1GiB]', 'host-mem[count=4,size=256MiB]', 'host-mem[count=4,size=1GiB]']);
     const [device, shared] = s.cases;
     expect(device?.timeoutMs).toBe(90_000);
     expect(shared?.timeoutMs).toBe(90_000);
@@ -197,19 +178,11 @@ describe('good suites', () => {
 });
 
 describe('expansion', () => {
-  const suite = (matrix: string, params = 'variant: malloc, size: 1MiB', top = 'name: t\n'): Suite =>
-    parse(allocSuite(params, `    id: m\n    matrix:\n${matrix}`, top));
+  const suite = (matrix: string, params = 'variant: malloc, size: 1MiB', top = 'name: t\n'): Suite => parse(allocSuite(params, `    id: m\n    matrix:\n${matrix}`, top));
 
   it('expands the cartesian product, first matrix key outermost, keys in written order', () => {
     const s = suite('      touch: [none, fill, read]\n      count: [1, 2]\n');
-    expect(s.cases.map((c) => c.id)).toEqual([
-      'm[touch=none,count=1]',
-      'm[touch=none,count=2]',
-      'm[touch=fill,count=1]',
-      'm[touch=fill,count=2]',
-      'm[touch=read,count=1]',
-      'm[touch=read,count=2]',
-    ]);
+    expect(s.cases.map((c) => c.id)).toEqual(['m[touch=none,count=1]', 'm[touch=none,count=2]', 'm[touch=fill,count=1]', 'm[touch=fill,count=2]', 'm[touch=read,count=1]', 'm[touch=read,count=2]']);
     expect(s.cases.map((c) => c.index)).toEqual([0, 1, 2, 3, 4, 5]);
     expect(s.cases[3]?.matrix).toEqual({ touch: 'fill', count: 2 });
     expect(s.cases[3]?.params).toMatchObject({ touch: 'fill', count: 2 });
@@ -250,12 +223,7 @@ cases:
   - { probe: allreduce, backend: ze, params: { algorithm: direct-f32 } }
   - { probe: p2p, backend: sycl, params: {}, matrix: { iters: [1, 2] } }
 `;
-    expect(parse(text).cases.map((c) => c.id)).toEqual([
-      'alloc-host-0',
-      'allreduce-ze-1',
-      'p2p-sycl-2[iters=1]',
-      'p2p-sycl-2[iters=2]',
-    ]);
+    expect(parse(text).cases.map((c) => c.id)).toEqual(['alloc-host-0', 'allreduce-ze-1', 'p2p-sycl-2[iters=1]', 'p2p-sycl-2[iters=2]']);
   });
 
   it('prints booleans and lists in matrix ids', () => {
@@ -285,7 +253,8 @@ cases:
 
   it('refuses more than 10,000 cases, naming the count', () => {
     const range = (n: number): string => `[${Array.from({ length: n }, (_, i) => i + 1).join(', ')}]`;
-    const text = allocSuite(undefined, `    matrix:\n      count: ${range(100)}\n      cycles: ${range(100)}\n`) +
+    const text =
+      allocSuite(undefined, `    matrix:\n      count: ${range(100)}\n      cycles: ${range(100)}\n`) +
       `  - id: one-more\n    probe: alloc\n    backend: host\n    params: { variant: malloc, size: 1MiB }\n`;
     const err = errorOf(text);
     expect(err.issues[0]?.message).toContain('would expand to 10,001 cases, more than the limit of 10,000');
@@ -322,9 +291,7 @@ describe('errors carry positions', () => {
 
   it('uses the case id in messages when there is one', () => {
     const text = allocSuite('variant: malloc, size: 1MiB, touch: ful', '    id: lazy\n');
-    expect(errorOf(text).issues[0]?.message).toBe(
-      '`params.touch` of case `lazy` must be one of none, fill, read, but it is the string "ful"; did you mean `fill`?',
-    );
+    expect(errorOf(text).issues[0]?.message).toBe('`params.touch` of case `lazy` must be one of none, fill, read, but it is the string "ful"; did you mean `fill`?');
   });
 
   it('points a missing top-level key at the start of the document', () => {
@@ -348,7 +315,7 @@ describe('errors carry positions', () => {
   it('an over- or under-indented key: the line that is wrong, with a hint that fits', () => {
     const over = errorOf('name: t\ncases:\n  - id: a\n    probe: alloc\n      backend: host\n    params: { variant: malloc }\n');
     expect([over.issues[0]?.line, over.issues[0]?.column]).toEqual([5, 7]);
-    expect(over.issues[0]?.hint).toBe('start it at column 5, as `probe`, or end the line before it with a key and \':\' to nest it there');
+    expect(over.issues[0]?.hint).toBe("start it at column 5, as `probe`, or end the line before it with a key and ':' to nest it there");
     const top = errorOf('name: t\n cases: []\n');
     expect([top.issues[0]?.line, top.issues[0]?.column]).toEqual([2, 2]);
     const under = errorOf('name: t\ncases:\n  - id: a\n    probe: alloc\n   backend: host\n');
@@ -360,7 +327,10 @@ describe('errors carry positions', () => {
   it('a misspelt variant is reported together with another error of the same case', () => {
     const err = errorOf('name: t\ncases:\n  - { id: a, probe: alloc, backend: host, params: { variant: mallocc, touch: fil } }\n');
     const messages = err.issues.map((i) => i.message);
-    expect(messages.some((m) => /unknown variant `mallocc` for backend host; did you mean `malloc`\?/.test(m)), messages.join('\n')).toBe(true);
+    expect(
+      messages.some((m) => /unknown variant `mallocc` for backend host; did you mean `malloc`\?/.test(m)),
+      messages.join('\n'),
+    ).toBe(true);
     expect(messages.some((m) => /`params.touch` of case `a` must be one of none, fill, read/.test(m))).toBe(true);
   });
 
@@ -567,7 +537,12 @@ describe('file-level errors', () => {
 describe('aliases', () => {
   it('refuses an alias bomb quickly', () => {
     const lines = ['name: t', 'l0: &l0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]'];
-    for (let i = 1; i < 10; i++) lines.push(`l${i}: &l${i} [${Array(10).fill(`*l${i - 1}`).join(', ')}]`);
+    for (let i = 1; i < 10; i++)
+      lines.push(
+        `l${i}: &l${i} [${Array(10)
+          .fill(`*l${i - 1}`)
+          .join(', ')}]`,
+      );
     lines.push(allocSuite(undefined, '', ''));
     const started = Date.now();
     const err = errorOf(lines.join('\n'));

@@ -18,12 +18,12 @@ using namespace xpd;
 using namespace xpd::syclb;
 
 static int failures = 0;
-#define CHECK(cond)                                                       \
-  do {                                                                    \
-    if (!(cond)) {                                                        \
+#define CHECK(cond)                                                                 \
+  do {                                                                              \
+    if (!(cond)) {                                                                  \
       std::fprintf(stderr, "%s:%d: CHECK(%s) failed\n", __FILE__, __LINE__, #cond); \
-      ++failures;                                                         \
-    }                                                                     \
+      ++failures;                                                                   \
+    }                                                                               \
   } while (0)
 
 template <typename E, typename F>
@@ -104,9 +104,9 @@ static void memory() {
   // AdaptiveCpp's OpenMP device: SIZE_MAX (16 EiB) becomes MemTotal, and says so.
   const MemorySize omp = plausibleMemory(std::numeric_limits<uint64_t>::max(), true, total);
   CHECK(omp.bytes == total && omp.note.find("18446744073709551615") != std::string::npos);
-  CHECK(plausibleMemory(uint64_t(8) << 30, true, total).note.empty());  // a CPU device's honest size stays
-  CHECK(plausibleMemory(uint64_t(16) << 30, false, total).bytes == uint64_t(16) << 30);  // a GPU's may exceed host memory
-  CHECK(plausibleMemory(uint64_t(1) << 60, false, total).bytes == uint64_t(1) << 53);  // past what JavaScript holds exactly
+  CHECK(plausibleMemory(uint64_t(8) << 30, true, total).note.empty());                               // a CPU device's honest size stays
+  CHECK(plausibleMemory(uint64_t(16) << 30, false, total).bytes == uint64_t(16) << 30);              // a GPU's may exceed host memory
+  CHECK(plausibleMemory(uint64_t(1) << 60, false, total).bytes == uint64_t(1) << 53);                // past what JavaScript holds exactly
   CHECK(plausibleMemory(std::numeric_limits<uint64_t>::max(), true, 0).bytes == uint64_t(1) << 53);  // no MemTotal
   CHECK(hostMemTotalBytes() > 0);
 }
@@ -121,8 +121,7 @@ static void routes() {
 
 static void asyncErrors() {
   AsyncErrors a("device 0's compute queue"), b("device 1's compute queue");
-  b.add(std::vector<std::exception_ptr>{std::make_exception_ptr(std::runtime_error("first")),
-                                        std::make_exception_ptr(std::runtime_error("second"))});
+  b.add(std::vector<std::exception_ptr>{std::make_exception_ptr(std::runtime_error("first")), std::make_exception_ptr(std::runtime_error("second"))});
   size_t more = 9;
   CHECK(!a.take(&more) && more == 0);  // another queue's errors are not this one's
   const std::exception_ptr e = b.take(&more);

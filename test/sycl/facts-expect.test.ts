@@ -5,7 +5,8 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { BackendFacts } from '../../src/native/addon.js';
-import { expectationFor, factValue, qualifyByFacts } from '../../src/probes/facts.js';
+import { expectationFor, factValue } from '../../src/probes/facts.js';
+import { qualifyByFacts } from '../../src/probes/index.js';
 import type { ProbeCase } from '../../src/probes/types.js';
 import { loadSuite } from '../../src/suite/index.js';
 import { relevantVariables } from '../../src/env/variables.js';
@@ -123,7 +124,6 @@ describe('AdaptiveCpp variables', () => {
     const v = relevantVariables({ ACPP_VISIBILITY_MASK: 'omp', HIPSYCL_DEBUG_LEVEL: '2', ACPPX: '1', PATH: '/bin' });
     expect(v).toEqual({ ACPP_VISIBILITY_MASK: 'omp', HIPSYCL_DEBUG_LEVEL: '2' });
   });
-
 });
 
 describe('the CPU device as a suite parameter', () => {

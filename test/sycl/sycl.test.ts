@@ -10,8 +10,8 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi, type TestContext } from 'vitest';
-import type { AllreduceSize } from '../../src/analysis/allreduce.js';
-import type { P2pMetrics } from '../../src/analysis/p2p.js';
+import type { AllreduceSize } from '../../src/probes/allreduce/analysis.js';
+import type { P2pMetrics } from '../../src/probes/p2p/analysis.js';
 import type { ProbeCase } from '../../src/probes/types.js';
 import { runCase } from '../../src/runner/run-case.js';
 import { root, tempDir, xpudiag } from '../helpers/cli.js';
@@ -83,8 +83,7 @@ function buildStatus(dir: string, optional: Record<string, { target: string; rea
   writeFileSync(join(dir, 'build-status.json'), JSON.stringify(status, null, 2) + '\n');
 }
 
-const NOT_FOUND =
-  'not built (no SYCL compiler found): install Intel oneAPI (icpx) or AdaptiveCpp (acpp), or set XPUDIAG_SYCL_COMPILER, then npm run build';
+const NOT_FOUND = 'not built (no SYCL compiler found): install Intel oneAPI (icpx) or AdaptiveCpp (acpp), or set XPUDIAG_SYCL_COMPILER, then npm run build';
 
 describe.skipIf(!cmake || !cxx)('CMake finds a SYCL compiler on its own, or says why not', () => {
   const dirs: string[] = [];
@@ -113,9 +112,7 @@ echo "fake-sycl: error: sycl/sycl.hpp: no such file" >&2; exit 1`,
     );
     const r = configure(join(dir, 'build'), bareEnv({ XPUDIAG_SYCL_COMPILER: fake }));
     expect(r.target).toBe('');
-    expect(r.reason).toBe(
-      `not built: fake-sycl at ${fake}: Fake SYCL Compiler 9.8.7 (build 42), but it cannot compile a SYCL program (exit 1: fake-sycl: error: sycl/sycl.hpp: no such file)`,
-    );
+    expect(r.reason).toBe(`not built: fake-sycl at ${fake}: Fake SYCL Compiler 9.8.7 (build 42), but it cannot compile a SYCL program (exit 1: fake-sycl: error: sycl/sycl.hpp: no such file)`);
     // Driven as DPC++: the check compile asked for -fsycl.
     expect(readFileSync(`${fake}.args`, 'utf8')).toMatch(/-fsycl .*-fsyntax-only/);
   });
@@ -154,7 +151,7 @@ echo "acpp: error: no backend" >&2; exit 1`,
     process.env.XPUDIAG_ADDON_DIR = addonDir;
     try {
       vi.resetModules();
-      const { probeBackend } = await import('../../src/env/backends.js');
+      const { probeBackend } = await import('../../src/runner/backends.js');
       const a = await probeBackend('sycl');
       expect(a).toEqual({ backend: 'sycl', built: false, available: false, reason: NOT_FOUND });
     } finally {
@@ -183,11 +180,7 @@ function buildStubPlugin(name: 'icpx' | 'acpp'): { dir: string; pluginDir: strin
   const env = bareEnv({ PATH: `${join(dir, 'bin')}${delimiter}${barePath}` });
   const r = configure(build, env);
   expect(r.target, r.reason).toBe('xpudiag_sycl');
-  expect(r.reason).toBe(
-    name === 'acpp'
-      ? `acpp at ${compiler}: AdaptiveCpp version: 24.08.0+stub`
-      : `icpx at ${compiler}: xpudiag SYCL stub compiler 1.2.3 (g++ with test/sycl/stub)`,
-  );
+  expect(r.reason).toBe(name === 'acpp' ? `acpp at ${compiler}: AdaptiveCpp version: 24.08.0+stub` : `icpx at ${compiler}: xpudiag SYCL stub compiler 1.2.3 (g++ with test/sycl/stub)`);
   const b = spawnSync(cmake!, ['--build', build, '--target', 'xpudiag_sycl'], { env, encoding: 'utf8', timeout: 300_000 });
   expect(b.status, (b.stdout ?? '') + (b.stderr ?? '')).toBe(0);
   const pluginDir = join(build, 'native', 'backends', 'sycl');
@@ -195,7 +188,8 @@ function buildStubPlugin(name: 'icpx' | 'acpp'): { dir: string; pluginDir: strin
   return { dir, pluginDir, compiler };
 }
 
-const syclCase = (pluginDir: string) =>
+const syclCase =
+  (pluginDir: string) =>
   (id: string, probe: string, params: Record<string, unknown>, env: Record<string, string> = {}, extra: Partial<ProbeCase> = {}): ProbeCase => ({
     id,
     probe,
@@ -279,10 +273,9 @@ describe.skipIf(!cmake || !cxx)('the plugin, built by CMake with a stand-in icpx
 
   it('allocates through every variant and reports the implementation, what it does with peers, and the pool', async () => {
     for (const variant of ['aligned_alloc_device', 'malloc_device', 'malloc_shared', 'malloc_host']) {
-      const r = await runCase(
-        sycl(`alloc-${variant}`, 'alloc', { variant, size: 4 * MiB, count: 2, touch: 'read', baselineMs: 200, settleMs: 200, ballast: MiB, contextDevices: 'one' }),
-        { guardBytes: 0 },
-      );
+      const r = await runCase(sycl(`alloc-${variant}`, 'alloc', { variant, size: 4 * MiB, count: 2, touch: 'read', baselineMs: 200, settleMs: 200, ballast: MiB, contextDevices: 'one' }), {
+        guardBytes: 0,
+      });
       expect(['pass', 'warn', 'fail'], `${variant}: ${r.status} ${r.reason}`).toContain(r.status);
       const x = r.facts?.extra ?? {};
       expect(x.usmPool).toMatch(/4 MiB or less/);
@@ -300,10 +293,9 @@ describe.skipIf(!cmake || !cxx)('the plugin, built by CMake with a stand-in icpx
   });
 
   it('turns a SYCL exception into an API error naming the call', async () => {
-    const r = await runCase(
-      sycl('oom', 'alloc', { variant: 'aligned_alloc_device', size: MiB, count: 1, baselineMs: 200, settleMs: 200, ballast: MiB }, { XPD_SYCL_STUB_FAIL_ALLOC: '1' }),
-      { guardBytes: 0 },
-    );
+    const r = await runCase(sycl('oom', 'alloc', { variant: 'aligned_alloc_device', size: MiB, count: 1, baselineMs: 200, settleMs: 200, ballast: MiB }, { XPD_SYCL_STUB_FAIL_ALLOC: '1' }), {
+      guardBytes: 0,
+    });
     expect(r.status).toBe('error');
     expect(r.error?.kind).toBe('api');
     expect(r.error?.call).toBe('sycl::aligned_alloc_device');
@@ -314,10 +306,9 @@ describe.skipIf(!cmake || !cxx)('the plugin, built by CMake with a stand-in icpx
   it('a kernel that fails asynchronously is an API error naming the wait that reported it, not a crash', async () => {
     // Every kernel fails; the errors reach the async_handler at wait_and_throw, and the
     // probe's cleanup waits on every queue again before the backend goes.
-    const r = await runCase(
-      sycl('async', 'allreduce', { algorithm: 'direct-f32', counts: [1024], iters: 1, warmup: 0, check: 1, exchange: 'copy-engine' }, { XPD_SYCL_STUB_ASYNC_FAULT: '1' }),
-      { guardBytes: 0 },
-    );
+    const r = await runCase(sycl('async', 'allreduce', { algorithm: 'direct-f32', counts: [1024], iters: 1, warmup: 0, check: 1, exchange: 'copy-engine' }, { XPD_SYCL_STUB_ASYNC_FAULT: '1' }), {
+      guardBytes: 0,
+    });
     expect(r.status, r.reason).toBe('error');
     expect(r.error?.kind, r.reason).toBe('api');
     expect(r.error?.signal).toBeUndefined();
@@ -328,10 +319,9 @@ describe.skipIf(!cmake || !cxx)('the plugin, built by CMake with a stand-in icpx
 
   it('an asynchronous error is blamed on the queue it was handed to, not on the first queue waited on', async () => {
     // Only GPU 1's kernels fail; device 0 is waited on first.
-    const r = await runCase(
-      sycl('async-1', 'allreduce', { algorithm: 'direct-f32', counts: [1024], iters: 1, warmup: 0, check: 1, exchange: 'copy-engine' }, { XPD_SYCL_STUB_ASYNC_FAULT: 'gpu1' }),
-      { guardBytes: 0 },
-    );
+    const r = await runCase(sycl('async-1', 'allreduce', { algorithm: 'direct-f32', counts: [1024], iters: 1, warmup: 0, check: 1, exchange: 'copy-engine' }, { XPD_SYCL_STUB_ASYNC_FAULT: 'gpu1' }), {
+      guardBytes: 0,
+    });
     expect(r.status, r.reason).toBe('error');
     expect(r.reason).toMatch(/\(GPU 1, XPD_SYCL_STUB_ASYNC_FAULT\); asynchronous, handed to the handler of device 1's (compute|copy) queue/);
     expect(r.reason).not.toMatch(/AdaptiveCpp/);
@@ -365,7 +355,13 @@ describe.skipIf(!cmake || !cxx)('the plugin, built by CMake with a stand-in icpx
 
   it('an allocation verdict on the CPU device is a skip: meaningless for shadowing, with what was measured', async () => {
     const r = await runCase(
-      sycl('alloc-cpu', 'alloc', { variant: 'malloc_device', size: 4 * MiB, count: 2, touch: 'fill', baselineMs: 200, settleMs: 200, ballast: MiB, deviceType: 'cpu' }, {}, { expect: { verdict: 'clean' } }),
+      sycl(
+        'alloc-cpu',
+        'alloc',
+        { variant: 'malloc_device', size: 4 * MiB, count: 2, touch: 'fill', baselineMs: 200, settleMs: 200, ballast: MiB, deviceType: 'cpu' },
+        {},
+        { expect: { verdict: 'clean' } },
+      ),
       { guardBytes: 0 },
     );
     expect(r.status, r.reason).toBe('skip');
@@ -410,7 +406,7 @@ describe.skipIf(!cmake || !cxx)('the plugin, built by CMake with a stand-in acpp
     expect([x.implementation, x.implementationVersion, x.syclBackend, x.peerResidency]).toEqual(['AdaptiveCpp', '24.08.0+stub', 'level_zero', 'none']);
     expect(x.levelZeroContexts).toBe('one per driver, shared by every sycl::context (AdaptiveCpp)');
     expect(x.asyncErrors).toBe('any wait reports the asynchronous errors of every queue (AdaptiveCpp)');
-    expect(x.usmPool).toBe('none: AdaptiveCpp\'s Level Zero backend calls zeMemAlloc* for every USM allocation (24.06)');
+    expect(x.usmPool).toBe("none: AdaptiveCpp's Level Zero backend calls zeMemAlloc* for every USM allocation (24.06)");
     expect(r.facts?.devices.map((d) => d.extra.queueProfiling)).toEqual(['no', 'no']);
   });
 
@@ -437,25 +433,21 @@ describe.skipIf(!cmake || !cxx)('the plugin, built by CMake with a stand-in acpp
     const memTotal = Number(/^MemTotal:\s+(\d+) kB/m.exec(meminfo)![1]) * 1024;
     for (const d of r.facts!.devices) {
       expect(d.memoryBytes).toBe(memTotal);
-      expect(d.extra.memoryNote).toBe('the runtime reported 18446744073709551615 bytes for this CPU device; its memory is the host\'s, so MemTotal is used');
+      expect(d.extra.memoryNote).toBe("the runtime reported 18446744073709551615 bytes for this CPU device; its memory is the host's, so MemTotal is used");
     }
   });
 
-  it('an asynchronous error says that AdaptiveCpp hands every queue\'s errors to the queue waited on', async () => {
-    const r = await runCase(
-      sycl('async-1', 'allreduce', { algorithm: 'direct-f32', counts: [1024], iters: 1, warmup: 0, check: 1, exchange: 'copy-engine' }, { XPD_SYCL_STUB_ASYNC_FAULT: 'gpu1' }),
-      { guardBytes: 0 },
-    );
+  it("an asynchronous error says that AdaptiveCpp hands every queue's errors to the queue waited on", async () => {
+    const r = await runCase(sycl('async-1', 'allreduce', { algorithm: 'direct-f32', counts: [1024], iters: 1, warmup: 0, check: 1, exchange: 'copy-engine' }, { XPD_SYCL_STUB_ASYNC_FAULT: 'gpu1' }), {
+      guardBytes: 0,
+    });
     expect(r.status, r.reason).toBe('error');
     expect(r.error?.codeName).toBe('kernel');
     expect(r.reason).toMatch(/AdaptiveCpp hands every queue's asynchronous errors to the queue waited on, so the failed work may be another queue's/);
   });
 
   it('the same fact-conditioned expectation as the DPC++ model takes its default here (peerResidency=none)', async () => {
-    const r = await runCase(
-      sycl('by-facts', 'allreduce', { algorithm: 'direct-f32', counts: [1024], iters: 1, warmup: 0, check: 1 }, {}, byFacts),
-      { guardBytes: 0 },
-    );
+    const r = await runCase(sycl('by-facts', 'allreduce', { algorithm: 'direct-f32', counts: [1024], iters: 1, warmup: 0, check: 1 }, {}, byFacts), { guardBytes: 0 });
     expect(r.expectFacts).toEqual({ peerResidency: 'none' });
     expect(r.status, r.reason).toBe('pass');
   });
@@ -470,8 +462,11 @@ describe.skipIf(!cxx)('the plugin sources with g++', () => {
 
   it('sycl_common.h: BF16 kernels match the reference and the shipped truncation; options, versions, residency, memory sizes, routes, async errors, variants, facts', () => {
     const out = join(tempDir('xpudiag-sycl-common-'), 'common_check');
-    const c = spawnSync('c++', ['-std=c++17', '-O1', '-Wall', '-Wextra', '-Werror', '-I', join(root, 'native', 'include'), '-I', join(root, 'native'),
-      join(root, 'test', 'sycl', 'common_check.cc'), '-o', out], { encoding: 'utf8' });
+    const c = spawnSync(
+      'c++',
+      ['-std=c++17', '-O1', '-Wall', '-Wextra', '-Werror', '-I', join(root, 'native', 'include'), '-I', join(root, 'native'), join(root, 'test', 'sycl', 'common_check.cc'), '-o', out],
+      { encoding: 'utf8' },
+    );
     expect(c.status, c.stderr).toBe(0);
     const r = spawnSync(out, { encoding: 'utf8' });
     expect(r.status, r.stderr).toBe(0);
@@ -546,23 +541,31 @@ describe(`the SYCL sources with a real SYCL compiler${realCompiler ? ` (${realCo
     expect(buildLog.split('\n').filter((l) => /warning:/.test(l))).toEqual([]);
   });
 
-  it.for(['one', 'all'])('runs every all-reduce algorithm on the CPU device with contextDevices=%s, 0 wrong', async (contextDevices, ctx) => {
-    needCompiler(ctx);
-    const r = await runCase(
-      { id: `ar-cpu-${contextDevices}`, probe: 'allreduce', backend: 'sycl', timeoutMs: 600_000, params: { ...ALLREDUCE, counts: COUNTS, contextDevices, deviceType: 'cpu' }, env: { XPUDIAG_PLUGIN_DIR: pluginDir } },
-      { guardBytes: 0 },
-    );
-    expect(r.status, r.reason).toBe('pass');
-    expect(r.facts?.extra.deviceType).toBe('cpu');
-    expectAllreduceCorrect(r.metrics.sizes as AllreduceSize[], COUNTS);
-  }, 600_000);
+  it.for(['one', 'all'])(
+    'runs every all-reduce algorithm on the CPU device with contextDevices=%s, 0 wrong',
+    async (contextDevices, ctx) => {
+      needCompiler(ctx);
+      const r = await runCase(
+        {
+          id: `ar-cpu-${contextDevices}`,
+          probe: 'allreduce',
+          backend: 'sycl',
+          timeoutMs: 600_000,
+          params: { ...ALLREDUCE, counts: COUNTS, contextDevices, deviceType: 'cpu' },
+          env: { XPUDIAG_PLUGIN_DIR: pluginDir },
+        },
+        { guardBytes: 0 },
+      );
+      expect(r.status, r.reason).toBe('pass');
+      expect(r.facts?.extra.deviceType).toBe('cpu');
+      expectAllreduceCorrect(r.metrics.sizes as AllreduceSize[], COUNTS);
+    },
+    600_000,
+  );
 
-  it('copies between the CPU device\'s two logical devices with the p2p probe, 0 wrong', async (ctx) => {
+  it("copies between the CPU device's two logical devices with the p2p probe, 0 wrong", async (ctx) => {
     needCompiler(ctx);
-    const r = await runCase(
-      { id: 'p2p-cpu', probe: 'p2p', backend: 'sycl', timeoutMs: 600_000, params: { ...P2P, deviceType: 'cpu' }, env: { XPUDIAG_PLUGIN_DIR: pluginDir } },
-      { guardBytes: 0 },
-    );
+    const r = await runCase({ id: 'p2p-cpu', probe: 'p2p', backend: 'sycl', timeoutMs: 600_000, params: { ...P2P, deviceType: 'cpu' }, env: { XPUDIAG_PLUGIN_DIR: pluginDir } }, { guardBytes: 0 });
     expect(r.status, r.reason).toBe('pass');
     expect((r.metrics as unknown as P2pMetrics).wrong).toBe(0);
   }, 600_000);

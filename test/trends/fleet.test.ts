@@ -12,12 +12,15 @@ const host = (i: number) => `node-${String(i + 1).padStart(2, '0')}`;
 /** 32 nodes, host cost about 0.002 (sd 0.002); those in `bad` on driver 1.6.33578+15 with `badValue`. */
 function fleet(bad: number[], badValue = 0.06, seed = 4) {
   const e = noise(seed, 32);
-  return e.map((n, i) => staged({
-    host: host(i), t: i,
-    driver: bad.includes(i) ? '1.6.33578+15' : '1.6.34250+3',
-    hostPerDevice: (bad.includes(i) ? badValue : 0.002) + 0.002 * n,
-    kernel: i % 2 ? '6.1.0-28-amd64' : '6.1.0-30-amd64',
-  }));
+  return e.map((n, i) =>
+    staged({
+      host: host(i),
+      t: i,
+      driver: bad.includes(i) ? '1.6.33578+15' : '1.6.34250+3',
+      hostPerDevice: (bad.includes(i) ? badValue : 0.002) + 0.002 * n,
+      kernel: i % 2 ? '6.1.0-28-amd64' : '6.1.0-30-amd64',
+    }),
+  );
 }
 
 describe('fleet', () => {
@@ -57,7 +60,10 @@ describe('fleet', () => {
   it('takes the latest report of each host, and says when there are too few nodes', () => {
     const old = staged({ host: 'a', t: 1, hostPerDevice: 0.9 });
     const now = staged({ host: 'a', t: 2, hostPerDevice: 0.001 });
-    expect(latestPerHost([now, old, staged({ host: 'b' })]).map((r) => [r.environment.host, r.startedAt])).toEqual([['a', now.startedAt], ['b', staged().startedAt]]);
+    expect(latestPerHost([now, old, staged({ host: 'b' })]).map((r) => [r.environment.host, r.startedAt])).toEqual([
+      ['a', now.startedAt],
+      ['b', staged().startedAt],
+    ]);
     const f = analyzeFleet([old, now, staged({ host: 'b' })]);
     expect(f.nodes).toHaveLength(2);
     expect(f.warnings.join('\n')).toMatch(/1 older reports of the same hosts left out[\s\S]*2 nodes: too few to name outliers by the MAD \(at least 5\)/);

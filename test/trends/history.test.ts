@@ -38,7 +38,11 @@ describe('history', () => {
   });
 
   it('an improvement is no regression; a significant change below the practical minimum is negligible', () => {
-    const fixed = caseHistory(CASE, builds(20, 0.002, 1, () => ({}), 0.3), { order: 'driver' });
+    const fixed = caseHistory(
+      CASE,
+      builds(20, 0.002, 1, () => ({}), 0.3),
+      { order: 'driver' },
+    );
     expect(fixed.hosts[0]!.metrics.find((x) => x.metric === 'hostPerDevice')!.changes.map((c) => c.outcome)).toEqual(['improved']);
     expect(fixed.regression).toBe(false);
     // +0.012: ten times the noise, but under the rule's 0.02.
@@ -74,7 +78,10 @@ describe('history', () => {
     const byTime = caseHistory(CASE, reports, { order: 'time', metric: 'hostPerDevice' });
     expect(byTime.hosts[0]!.metrics[0]!.changes.map((c) => c.index)).not.toEqual([24]);
     const two = caseHistory(CASE, [...builds(99, 0, 2), ...builds(99, 0, 3).map((r) => ({ ...r, environment: { ...r.environment, host: 'node-02' } }))]);
-    expect(two.hosts.map((h) => [h.host, h.metrics[0]!.points.length])).toEqual([['node-01', 40], ['node-02', 40]]);
+    expect(two.hosts.map((h) => [h.host, h.metrics[0]!.points.length])).toEqual([
+      ['node-01', 40],
+      ['node-02', 40],
+    ]);
     expect(caseHistory(CASE, two.hosts.length ? [...builds(99, 0, 2)] : [], { host: 'node-09' }).hosts).toEqual([]);
   });
 

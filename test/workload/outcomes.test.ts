@@ -31,13 +31,17 @@ function script(name: string, body: string): string {
   return f;
 }
 const wcase = (id: string, command: string[], params: Record<string, unknown> = {}, control?: 'positive'): ProbeCase => ({
-  id, probe: 'workload', backend: 'host', timeoutMs: 60_000, ...(control ? { control } : {}),
+  id,
+  probe: 'workload',
+  backend: 'host',
+  timeoutMs: 60_000,
+  ...(control ? { control } : {}),
   params: { command, baselineMs: 1500, settleMs: 1500, stableWindowMs: 300, markerTimeoutMs: 20_000, instrument: 'marker', ...params },
 });
 const run = (c: ProbeCase) => runCase(c, { guardBytes: 0, maxAttempts: 2 });
 
 describe('workload outcomes', { retry: 1, timeout: 300_000 }, () => {
-  it('a program that holds what it marks reads host/device near 1 from the markers\' bytes', async () => {
+  it("a program that holds what it marks reads host/device near 1 from the markers' bytes", async () => {
     const r = await run(wcase('hold', ['python3', script('hold.py', 'hold(6, 32)\n')], {}, 'positive'));
     expect(r.status, r.reason).toBe('pass');
     expect(r.metrics.verdict).toBe('shadow');
@@ -65,7 +69,7 @@ describe('workload outcomes', { retry: 1, timeout: 300_000 }, () => {
     expect(r.reason).toContain('XPUDIAG_STEP');
   });
 
-  it('children count: a forked child that holds the memory reads as the program\'s, and is reported', async () => {
+  it("children count: a forked child that holds the memory reads as the program's, and is reported", async () => {
     const body = 'pid = os.fork()\nif pid == 0:\n    hold(6, 32)\n    os._exit(0)\nos.waitpid(pid, 0)\n';
     const r = await run(wcase('fork', ['python3', script('fork.py', body)], {}, 'positive'));
     expect(r.status, r.reason).toBe('pass');
@@ -83,7 +87,7 @@ describe('workload outcomes', { retry: 1, timeout: 300_000 }, () => {
     expect(() => process.kill(pid, 0)).toThrow();
   });
 
-  it('a command gone by the time it runs is error.ended not-found; exit 77 is a skip with the program\'s reason', async () => {
+  it("a command gone by the time it runs is error.ended not-found; exit 77 is a skip with the program's reason", async () => {
     const gone = await run(wcase('gone', [join(dir, 'no-such-program')]));
     expect(gone.error).toMatchObject({ kind: 'workload', ended: 'not-found' });
     const skip = await run(wcase('skip', ['python3', '-c', 'import sys; print("skip: no GPU here", file=sys.stderr); sys.exit(77)']));
@@ -95,7 +99,11 @@ describe('workload outcomes', { retry: 1, timeout: 300_000 }, () => {
     const noexec = join(dir, 'noexec.sh');
     writeFileSync(noexec, '#!/bin/sh\n');
     chmodSync(noexec, 0o644);
-    for (const [cmd, want] of [[join(dir, 'missing'), 'does not exist'], [noexec, 'is not executable'], ['no-such-cmd-xpd', 'is not on PATH']] as const) {
+    for (const [cmd, want] of [
+      [join(dir, 'missing'), 'does not exist'],
+      [noexec, 'is not executable'],
+      ['no-such-cmd-xpd', 'is not on PATH'],
+    ] as const) {
       const f = writeSuite(dir, 'bad.yaml', `name: bad\ncases:\n  - id: w\n    probe: workload\n    backend: host\n    params: { command: [${JSON.stringify(cmd)}] }\n`);
       const r = xpudiag(['run', f, '--out', join(dir, 'out')]);
       expect(r.code).toBe(2);
@@ -120,7 +128,11 @@ describe('workload outcomes', { retry: 1, timeout: 300_000 }, () => {
   });
 
   it('the run goes on after a crashing workload', () => {
-    const f = writeSuite(dir, 'two.yaml', `name: two\ncases:\n  - id: crash\n    probe: workload\n    backend: host\n    params: { command: [python3, ${JSON.stringify(script('c2.py', 'os.kill(os.getpid(), signal.SIGKILL)\n'))}] }\n  - id: after\n    probe: alloc\n    backend: host\n    params: { variant: malloc, size: 1MiB, count: 2, baselineMs: 200, settleMs: 200 }\n`);
+    const f = writeSuite(
+      dir,
+      'two.yaml',
+      `name: two\ncases:\n  - id: crash\n    probe: workload\n    backend: host\n    params: { command: [python3, ${JSON.stringify(script('c2.py', 'os.kill(os.getpid(), signal.SIGKILL)\n'))}] }\n  - id: after\n    probe: alloc\n    backend: host\n    params: { variant: malloc, size: 1MiB, count: 2, baselineMs: 200, settleMs: 200 }\n`,
+    );
     const r = xpudiag(['run', f, '--out', join(dir, 'out2'), '--json', '--allow-untrusted']);
     const report = JSON.parse(r.stdout) as { results: { id: string; status: string; error?: { ended?: string } }[] };
     expect(report.results.find((x) => x.id === 'crash')?.error?.ended).toBe('crash');

@@ -19,7 +19,10 @@ const dir = tempDir('xpudiag-wsim-');
 // Its own shared file: other runs of the simulator on this machine do not count in Sysman's reading.
 const shared = join(dir, 'ze-sim-shared');
 
-interface Report { results: { id: string; status: string; metrics: Record<string, unknown>; driver?: { version?: string; sha256?: string } }[]; analysis?: { attribution?: { group: string; statement: string; condition: Record<string, string> | null; inert: string[] }[] } }
+interface Report {
+  results: { id: string; status: string; metrics: Record<string, unknown>; driver?: { version?: string; sha256?: string } }[];
+  analysis?: { attribution?: { group: string; statement: string; condition: Record<string, string> | null; inert: string[] }[] };
+}
 
 function runSuite(name: string, text: string): Report {
   const f = writeSuite(dir, `${name}.yaml`, text);
@@ -38,14 +41,23 @@ ${matrix}`;
 
 describe.skipIf(!!why)(`workload on the simulator through Sysman${why ? ` (skipped: ${why})` : ''}`, { retry: 1, timeout: 300_000 }, () => {
   it('shadow-peer-resident at ratio 0.5: the x axis is Sysman, and 0.5 lies in the interval', async () => {
-    const r = await runCase({
-      id: 'ratio', probe: 'workload', backend: 'ze', timeoutMs: 120_000,
-      env: {
-        ZE_ENABLE_ALT_DRIVERS: join(build, 'libze_sim.so'), XPUDIAG_ZESIM_PROFILE: 'shadow-peer-resident', XPUDIAG_ZESIM_RATIO: '0.5',
-        XPUDIAG_ZESIM_DEVICE_MEMORY: '512MiB', XPUDIAG_ZESIM_SHARED: shared,
+    const r = await runCase(
+      {
+        id: 'ratio',
+        probe: 'workload',
+        backend: 'ze',
+        timeoutMs: 120_000,
+        env: {
+          ZE_ENABLE_ALT_DRIVERS: join(build, 'libze_sim.so'),
+          XPUDIAG_ZESIM_PROFILE: 'shadow-peer-resident',
+          XPUDIAG_ZESIM_RATIO: '0.5',
+          XPUDIAG_ZESIM_DEVICE_MEMORY: '512MiB',
+          XPUDIAG_ZESIM_SHARED: shared,
+        },
+        params: { command: [join(build, 'ze_sim_workload'), '--steps', '8', '--size-mib', '32'], baselineMs: 1500, settleMs: 1500, stableWindowMs: 300 },
       },
-      params: { command: [join(build, 'ze_sim_workload'), '--steps', '8', '--size-mib', '32'], baselineMs: 1500, settleMs: 1500, stableWindowMs: 300 },
-    }, { guardBytes: 0, maxAttempts: 3 });
+      { guardBytes: 0, maxAttempts: 3 },
+    );
     expect(r.status, r.reason).toBe('pass');
     const w = r.metrics.workload as { xAxis: string; stepDeviceBytes: number[] };
     expect(w.xAxis).toBe('sysman');
@@ -59,7 +71,10 @@ describe.skipIf(!!why)(`workload on the simulator through Sysman${why ? ` (skipp
   });
 
   it('the one-run 2x2 (allocation API x driver build) attributes the shadow to the driver build, each case fingerprinted', () => {
-    const rep = runSuite('twobytwo', `name: twobytwo\ncases:\n${workloadCase('fix', ', ZE_AFFINITY_MASK: "0,1"', '      env.ZE_SIM_WORKLOAD_API: [sycl, level-zero]\n      driver: [$XPUDIAG_BUILD/libze_sim_cr2518.so, $XPUDIAG_BUILD/libze_sim_cr2609.so]\n')}`);
+    const rep = runSuite(
+      'twobytwo',
+      `name: twobytwo\ncases:\n${workloadCase('fix', ', ZE_AFFINITY_MASK: "0,1"', '      env.ZE_SIM_WORKLOAD_API: [sycl, level-zero]\n      driver: [$XPUDIAG_BUILD/libze_sim_cr2518.so, $XPUDIAG_BUILD/libze_sim_cr2609.so]\n')}`,
+    );
     const a = rep.analysis?.attribution?.find((x) => x.group.startsWith('workload fix'));
     expect(a?.statement).toBe('shadow appears only with driver=1.6.35096+9; env.ZE_SIM_WORKLOAD_API does not matter');
     expect(a?.condition).toEqual({ driver: '1.6.35096+9' });
@@ -70,14 +85,25 @@ describe.skipIf(!!why)(`workload on the simulator through Sysman${why ? ` (skipp
     const report = readdirSync(join(dir, 'twobytwo')).find((f) => f.endsWith('.json'))!;
     const t = xpudiag(['ticket', join(dir, 'twobytwo', report)]);
     expect(t.code, t.stderr).toBe(0);
-    for (const want of ['ze_sim_workload --steps 8', 'XPUDIAG_ZESIM_DEVICE_MEMORY=512MiB', '`env.ZE_SIM_WORKLOAD_API` (`sycl`, `level-zero`)',
-      'version `1.6.33578+15`', 'version `1.6.35096+9`', 'device memory (x axis): `sysman`', 'shadow appears only with driver=1.6.35096+9', `xpudiag run ${join(dir, 'twobytwo.yaml')}`]) {
+    for (const want of [
+      'ze_sim_workload --steps 8',
+      'XPUDIAG_ZESIM_DEVICE_MEMORY=512MiB',
+      '`env.ZE_SIM_WORKLOAD_API` (`sycl`, `level-zero`)',
+      'version `1.6.33578+15`',
+      'version `1.6.35096+9`',
+      'device memory (x axis): `sysman`',
+      'shadow appears only with driver=1.6.35096+9',
+      `xpudiag run ${join(dir, 'twobytwo.yaml')}`,
+    ]) {
       expect(t.stdout).toContain(want);
     }
   });
 
   it('the knob matrix on the 26.09 build attributes the shadow to ZE_AFFINITY_MASK=0,1 with EnableDeferBacking unset', () => {
-    const rep = runSuite('knobs', `name: knobs\ncases:\n${workloadCase('knobs', ', NEOReadDebugKeys: "1"', '      env.ZE_AFFINITY_MASK: ["0", "0,1"]\n      env.EnableDeferBacking: [unset, "0"]\n      driver: [$XPUDIAG_BUILD/libze_sim_cr2609.so]\n')}`);
+    const rep = runSuite(
+      'knobs',
+      `name: knobs\ncases:\n${workloadCase('knobs', ', NEOReadDebugKeys: "1"', '      env.ZE_AFFINITY_MASK: ["0", "0,1"]\n      env.EnableDeferBacking: [unset, "0"]\n      driver: [$XPUDIAG_BUILD/libze_sim_cr2609.so]\n')}`,
+    );
     const a = rep.analysis?.attribution?.find((x) => x.group.startsWith('workload knobs'));
     expect(a?.condition).toEqual({ 'env.EnableDeferBacking': 'unset', 'env.ZE_AFFINITY_MASK': '0,1' });
     expect(rep.results.filter((r) => r.metrics.verdict === 'shadow').map((r) => r.id)).toEqual(['knobs[env.ZE_AFFINITY_MASK=0,1,env.EnableDeferBacking=unset,driver=libze_sim_cr2609.so]']);
@@ -85,7 +111,7 @@ describe.skipIf(!!why)(`workload on the simulator through Sysman${why ? ` (skipp
 });
 
 describe.skipIf(!!why)(`workload beside another program on the same device${why ? ` (skipped: ${why})` : ''}`, { retry: 1, timeout: 300_000 }, () => {
-  it('the x axis is the program\'s own device memory (Sysman processes state), whatever the other program allocates meanwhile', async () => {
+  it("the x axis is the program's own device memory (Sysman processes state), whatever the other program allocates meanwhile", async () => {
     // The neighbour allocates 4 MiB every 100 ms for 6 s on the same simulated device (clean: no host cost).
     const neighbour = spawn(join(build, 'ze_sim_workload'), ['--no-markers', '--steps', '60', '--size-mib', '4', '--hold-ms', '100', '--residency', 'none'], {
       stdio: 'ignore',
@@ -93,16 +119,25 @@ describe.skipIf(!!why)(`workload beside another program on the same device${why 
     });
     try {
       await new Promise((r) => setTimeout(r, 500));
-      const r = await runCase({
-        id: 'beside', probe: 'workload', backend: 'ze', timeoutMs: 120_000,
-        env: { ZE_ENABLE_ALT_DRIVERS: join(build, 'libze_sim.so'), XPUDIAG_ZESIM_PROFILE: 'shadow-peer-resident', XPUDIAG_ZESIM_DEVICE_MEMORY: '512MiB', XPUDIAG_ZESIM_SHARED: shared },
-        params: { command: [join(build, 'ze_sim_workload'), '--steps', '8', '--size-mib', '32'], baselineMs: 1000, settleMs: 1000, stableWindowMs: 200, intervalMs: 20 },
-      }, { guardBytes: 0, maxAttempts: 3 });
+      const r = await runCase(
+        {
+          id: 'beside',
+          probe: 'workload',
+          backend: 'ze',
+          timeoutMs: 120_000,
+          env: { ZE_ENABLE_ALT_DRIVERS: join(build, 'libze_sim.so'), XPUDIAG_ZESIM_PROFILE: 'shadow-peer-resident', XPUDIAG_ZESIM_DEVICE_MEMORY: '512MiB', XPUDIAG_ZESIM_SHARED: shared },
+          params: { command: [join(build, 'ze_sim_workload'), '--steps', '8', '--size-mib', '32'], baselineMs: 1000, settleMs: 1000, stableWindowMs: 200, intervalMs: 20 },
+        },
+        { guardBytes: 0, maxAttempts: 3 },
+      );
       const w = r.metrics.workload as { xAxis: string; stepDeviceBytes: number[]; perProcess?: boolean };
       expect(w.perProcess).toBe(true);
       expect(w.stepDeviceBytes).toEqual([1, 2, 3, 4, 5, 6, 7, 8].map((i) => i * 32 * 2 ** 20));
       // The whole device moved by more than the program alone: the neighbour was there.
-      const moved = r.samples.some((x) => { const s = x as { deviceUsed?: number; deviceUsedAll?: number }; return s.deviceUsedAll !== undefined && s.deviceUsed !== undefined && s.deviceUsedAll > s.deviceUsed; });
+      const moved = r.samples.some((x) => {
+        const s = x as { deviceUsed?: number; deviceUsedAll?: number };
+        return s.deviceUsedAll !== undefined && s.deviceUsed !== undefined && s.deviceUsedAll > s.deviceUsed;
+      });
       expect(moved).toBe(true);
       expect(r.metrics.verdict).toBe('shadow');
     } finally {
@@ -113,11 +148,23 @@ describe.skipIf(!!why)(`workload beside another program on the same device${why 
 
 describe.skipIf(!!why)(`workload steps from plateaus of the Sysman reading${why ? ` (skipped: ${why})` : ''}`, { retry: 1, timeout: 300_000 }, () => {
   it('a program without markers that holds each step: the plateaus are its steps, the ratio as the profile says', async () => {
-    const r = await runCase({
-      id: 'plateaus', probe: 'workload', backend: 'ze', timeoutMs: 120_000,
-      env: { ZE_ENABLE_ALT_DRIVERS: join(build, 'libze_sim.so'), XPUDIAG_ZESIM_PROFILE: 'shadow-peer-resident', XPUDIAG_ZESIM_DEVICE_MEMORY: '512MiB', XPUDIAG_ZESIM_SHARED: shared },
-      params: { command: [join(build, 'ze_sim_workload'), '--steps', '6', '--size-mib', '32', '--no-markers', '--hold-ms', '900'], steps: 'plateaus', plateauMs: 500, settleMs: 1500, stableWindowMs: 300 },
-    }, { guardBytes: 0, maxAttempts: 3 });
+    const r = await runCase(
+      {
+        id: 'plateaus',
+        probe: 'workload',
+        backend: 'ze',
+        timeoutMs: 120_000,
+        env: { ZE_ENABLE_ALT_DRIVERS: join(build, 'libze_sim.so'), XPUDIAG_ZESIM_PROFILE: 'shadow-peer-resident', XPUDIAG_ZESIM_DEVICE_MEMORY: '512MiB', XPUDIAG_ZESIM_SHARED: shared },
+        params: {
+          command: [join(build, 'ze_sim_workload'), '--steps', '6', '--size-mib', '32', '--no-markers', '--hold-ms', '900'],
+          steps: 'plateaus',
+          plateauMs: 500,
+          settleMs: 1500,
+          stableWindowMs: 300,
+        },
+      },
+      { guardBytes: 0, maxAttempts: 3 },
+    );
     expect(r.status, r.reason).toBe('pass');
     const w = r.metrics.workload as { xAxis: string; stepDeviceBytes: number[]; steps: string };
     expect(w.steps).toBe('plateaus');
@@ -133,11 +180,17 @@ describe.skipIf(!!why)(`workload steps from plateaus of the Sysman reading${why 
 describe('workload without any device-memory instrument', () => {
   it('steps: plateaus with nothing to read device memory is a skip that says so, and the program never starts', async () => {
     const marker = join(dir, 'started');
-    const r = await runCase({
-      id: 'none', probe: 'workload', backend: 'host', timeoutMs: 30_000,
-      env: { ZE_ENABLE_ALT_DRIVERS: join(dir, 'no-such-driver.so') },
-      params: { command: ['sh', '-c', `touch ${marker}`], steps: 'plateaus', instrument: 'sysman' },
-    }, { guardBytes: 0 });
+    const r = await runCase(
+      {
+        id: 'none',
+        probe: 'workload',
+        backend: 'host',
+        timeoutMs: 30_000,
+        env: { ZE_ENABLE_ALT_DRIVERS: join(dir, 'no-such-driver.so') },
+        params: { command: ['sh', '-c', `touch ${marker}`], steps: 'plateaus', instrument: 'sysman' },
+      },
+      { guardBytes: 0 },
+    );
     expect(r.status).toBe('skip');
     expect(r.reason).toMatch(/steps: plateaus needs a device-memory instrument.*sysman: /);
     expect(existsSync(marker)).toBe(false);

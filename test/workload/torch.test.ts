@@ -14,10 +14,22 @@ const why = probe.status === 0 ? '' : `no torch for ${python} (${(probe.stderr |
 
 describe.skipIf(!!why)(`the PyTorch reproducer on CPU torch ${probe.stdout?.trim() ?? ''}${why ? ` (skipped: ${why})` : ''}`, { retry: 1, timeout: 300_000 }, () => {
   it('CPU tensors read host/device within 0.9-1.1, shadow, with the markers as the x axis', async () => {
-    const r = await runCase({
-      id: 'cpu-tensors', probe: 'workload', backend: 'host', control: 'positive', timeoutMs: 240_000,
-      params: { command: [python, join(root, 'fixtures', 'workloads', 'torch_zeros.py'), '--device', 'cpu', '--step-mib', '256', '--steps', '6'], instrument: 'marker', baselineMs: 3000, settleMs: 3000 },
-    }, { guardBytes: 0, maxAttempts: 2 });
+    const r = await runCase(
+      {
+        id: 'cpu-tensors',
+        probe: 'workload',
+        backend: 'host',
+        control: 'positive',
+        timeoutMs: 240_000,
+        params: {
+          command: [python, join(root, 'fixtures', 'workloads', 'torch_zeros.py'), '--device', 'cpu', '--step-mib', '256', '--steps', '6'],
+          instrument: 'marker',
+          baselineMs: 3000,
+          settleMs: 3000,
+        },
+      },
+      { guardBytes: 0, maxAttempts: 2 },
+    );
     expect(r.status, r.reason).toBe('pass');
     const slope = r.metrics.hostPerDevice as number;
     expect(slope).toBeGreaterThan(0.9);
@@ -30,10 +42,16 @@ describe.skipIf(!!why)(`the PyTorch reproducer on CPU torch ${probe.stdout?.trim
   });
 
   it('a device torch does not have is a skip that names it', async () => {
-    const r = await runCase({
-      id: 'xpu', probe: 'workload', backend: 'ze', timeoutMs: 120_000,
-      params: { command: [python, join(root, 'fixtures', 'workloads', 'torch_zeros.py'), '--device', 'xpu', '--steps', '1'] },
-    }, { guardBytes: 0 });
+    const r = await runCase(
+      {
+        id: 'xpu',
+        probe: 'workload',
+        backend: 'ze',
+        timeoutMs: 120_000,
+        params: { command: [python, join(root, 'fixtures', 'workloads', 'torch_zeros.py'), '--device', 'xpu', '--steps', '1'] },
+      },
+      { guardBytes: 0 },
+    );
     expect(r.status).toBe('skip');
     expect(r.reason).toMatch(/has no XPU device/);
   });

@@ -14,7 +14,10 @@ const why = missing.length ? `not built: ${missing.join(', ')} (needs libze-dev)
 describe.skipIf(!!why)(`driver and knob factors on the allocation probe${why ? ` (skipped: ${why})` : ''}`, { retry: 1, timeout: 300_000 }, () => {
   it('driver x EnableDeferBacking: shadow only with the 26.09 build and deferred backing left on', () => {
     const dir = tempDir('xpudiag-factors-');
-    const f = writeSuite(dir, 'f.yaml', `name: f
+    const f = writeSuite(
+      dir,
+      'f.yaml',
+      `name: f
 cases:
   - id: peers
     probe: alloc
@@ -24,10 +27,14 @@ cases:
     matrix:
       driver: [$XPUDIAG_BUILD/libze_sim_cr2518.so, $XPUDIAG_BUILD/libze_sim_cr2609.so]
       env.EnableDeferBacking: [unset, "0"]
-`);
+`,
+    );
     const r = xpudiag(['run', f, '--out', join(dir, 'out'), '--json', '--allow-untrusted'], {}, 600_000);
     expect(r.code, r.stderr.slice(-1500)).toBe(0);
-    const rep = JSON.parse(r.stdout) as { results: { id: string; metrics: { verdict?: string }; driver?: { version?: string } }[]; analysis?: { attribution?: { statement: string; condition: Record<string, string> | null }[] } };
+    const rep = JSON.parse(r.stdout) as {
+      results: { id: string; metrics: { verdict?: string }; driver?: { version?: string } }[];
+      analysis?: { attribution?: { statement: string; condition: Record<string, string> | null }[] };
+    };
     expect(rep.results.filter((x) => x.metrics.verdict === 'shadow').map((x) => x.id)).toEqual(['peers[driver=libze_sim_cr2609.so,env.EnableDeferBacking=unset]']);
     expect(rep.analysis?.attribution?.[0]?.condition).toEqual({ driver: '1.6.35096+9', 'env.EnableDeferBacking': 'unset' });
     expect(rep.results.map((x) => x.driver?.version)).toEqual(['1.6.33578+15', '1.6.33578+15', '1.6.35096+9', '1.6.35096+9']);

@@ -13,13 +13,20 @@ const build = join(root, 'build');
 const configured = existsSync(join(build, 'CMakeCache.txt'));
 const loader = ['/usr/lib/x86_64-linux-gnu/libze_loader.so.1', '/usr/lib/libze_loader.so.1'].some(existsSync);
 const libs = ['libze_sim.so', 'libze_sim_cr2518.so', 'libze_sim_cr2609.so'].map((l) => join(build, 'Release', l));
-const why = !configured ? 'no configured build tree (npm run build)' : !loader ? 'Level Zero loader not installed (apt-get install libze1)' : !libs.every(existsSync) ? 'ze-sim not built (needs libze-dev)' : '';
+const why = !configured
+  ? 'no configured build tree (npm run build)'
+  : !loader
+    ? 'Level Zero loader not installed (apt-get install libze1)'
+    : !libs.every(existsSync)
+      ? 'ze-sim not built (needs libze-dev)'
+      : '';
 const selftest = join(build, 'fixtures', 'ze-sim', 'ze_sim_selftest');
 const shared = join(tempDir('xpudiag-selftest-'), 'shared');
 
 function run(lib: string, env: Record<string, string> = {}) {
   const r = spawnSync(selftest, ['--exact-only', '--count', '2', '--size-mib', '8'], {
-    encoding: 'utf8', timeout: 120_000,
+    encoding: 'utf8',
+    timeout: 120_000,
     env: { ...process.env, ZE_ENABLE_ALT_DRIVERS: lib, XPUDIAG_ZESIM_PROFILE: '', XPUDIAG_ZESIM_SHARED: shared, ...env },
   });
   return { code: r.status, out: r.stdout + r.stderr };

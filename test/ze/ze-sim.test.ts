@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { probeBackend } from '../../src/env/backends.js';
+import { probeBackend } from '../../src/runner/backends.js';
 import { runCase, type CaseResult } from '../../src/runner/run-case.js';
 import type { ProbeCase } from '../../src/probes/types.js';
 import { root } from '../helpers/cli.js';
@@ -31,7 +31,10 @@ function simEnv(profile: string, extra: Record<string, string> = {}): void {
 
 function zeCase(id: string, params: Record<string, unknown>, timeoutMs = 60_000): ProbeCase {
   return {
-    id, probe: 'alloc', backend: 'ze', timeoutMs,
+    id,
+    probe: 'alloc',
+    backend: 'ze',
+    timeoutMs,
     params: { variant: 'zeMemAllocDevice', size: 32 * MiB, count: 12, touch: 'none', baselineMs: 2000, settleMs: 2000, ...params },
   };
 }

@@ -88,8 +88,8 @@ std::string loadedDriverLibrary() {
 std::string uuidString(const cudaUUID_t& u) {
   const auto* b = reinterpret_cast<const unsigned char*>(u.bytes);
   char out[64];
-  std::snprintf(out, sizeof out, "GPU-%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1],
-                b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
+  std::snprintf(out, sizeof out, "GPU-%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7],
+                b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
   return out;
 }
 
@@ -130,10 +130,10 @@ class CudaBackend final : public Backend {
     if (e == cudaErrorNoDevice || e == cudaErrorInsufficientDriver) {
       (void)cudaGetLastError();
       throw xpd::Unavailable(std::string("no CUDA device: cudaGetDeviceCount returned ") + cudaGetErrorName(e) +
-                               (e == cudaErrorNoDevice ? " (no NVIDIA driver/GPU on this machine)"
-                                                       : " (no NVIDIA driver on this machine, or one older than "
-                                                         "this plugin's CUDA runtime " +
-                                                             cudaVersionString(CUDART_VERSION) + ")"));
+                             (e == cudaErrorNoDevice ? " (no NVIDIA driver/GPU on this machine)"
+                                                     : " (no NVIDIA driver on this machine, or one older than "
+                                                       "this plugin's CUDA runtime " +
+                                                           cudaVersionString(CUDART_VERSION) + ")"));
     }
     check(e, "cudaGetDeviceCount");
     if (n <= 0) throw xpd::Unavailable("no CUDA device: cudaGetDeviceCount returned 0 devices");
@@ -257,10 +257,8 @@ class CudaBackend final : public Backend {
         int rank = 0, access = 0, atomics = 0, arrays = 0;
         check(cudaDeviceGetP2PAttribute(&rank, cudaDevP2PAttrPerformanceRank, d, q), "cudaDeviceGetP2PAttribute");
         check(cudaDeviceGetP2PAttribute(&access, cudaDevP2PAttrAccessSupported, d, q), "cudaDeviceGetP2PAttribute");
-        check(cudaDeviceGetP2PAttribute(&atomics, cudaDevP2PAttrNativeAtomicSupported, d, q),
-              "cudaDeviceGetP2PAttribute");
-        check(cudaDeviceGetP2PAttribute(&arrays, cudaDevP2PAttrCudaArrayAccessSupported, d, q),
-              "cudaDeviceGetP2PAttribute");
+        check(cudaDeviceGetP2PAttribute(&atomics, cudaDevP2PAttrNativeAtomicSupported, d, q), "cudaDeviceGetP2PAttribute");
+        check(cudaDeviceGetP2PAttribute(&arrays, cudaDevP2PAttrCudaArrayAccessSupported, d, q), "cudaDeviceGetP2PAttribute");
         const std::string k = std::to_string(q);
         // Native peer atomics exist over NVLink only, which makes them the simplest
         // link test the runtime offers; the raw attributes are recorded beside it.
@@ -279,18 +277,14 @@ class CudaBackend final : public Backend {
 
   // ---- allocation probe -------------------------------------------------------
 
-  std::vector<std::string> allocVariants() const override {
-    return {"cudaMalloc", "cudaMallocAsync", "cudaMallocManaged", "cudaMallocHost"};
-  }
+  std::vector<std::string> allocVariants() const override { return {"cudaMalloc", "cudaMallocAsync", "cudaMallocManaged", "cudaMallocHost"}; }
 
   Allocation allocate(int device, const std::string& variant, size_t bytes) override {
     const Variant v = parseVariant(variant);
     use(device);
     void* p = nullptr;
     switch (v) {
-      case Variant::Malloc:
-        check(cudaMalloc(&p, bytes), "cudaMalloc");
-        break;
+      case Variant::Malloc: check(cudaMalloc(&p, bytes), "cudaMalloc"); break;
       case Variant::MallocAsync: {
         int pools = 0;
         check(cudaDeviceGetAttribute(&pools, cudaDevAttrMemoryPoolsSupported, device), "cudaDeviceGetAttribute");
@@ -315,15 +309,13 @@ class CudaBackend final : public Backend {
         // Beyond the device's free memory the driver would page the excess to host
         // memory, and the probe would measure that paging instead of shadowing.
         if (bytes > freeBytes) {
-          throw Unsupported("cudaMallocManaged: " + std::to_string(bytes) + " bytes exceed device " +
-                            std::to_string(device) + "'s free memory (" + std::to_string(freeBytes) + " bytes)");
+          throw Unsupported("cudaMallocManaged: " + std::to_string(bytes) + " bytes exceed device " + std::to_string(device) + "'s free memory (" +
+                            std::to_string(freeBytes) + " bytes)");
         }
         check(cudaMallocManaged(&p, bytes, cudaMemAttachGlobal), "cudaMallocManaged");
         break;
       }
-      case Variant::Host:
-        check(cudaMallocHost(&p, bytes), "cudaMallocHost");
-        break;
+      case Variant::Host: check(cudaMallocHost(&p, bytes), "cudaMallocHost"); break;
     }
     Allocation a;
     a.ptr = p;
@@ -364,8 +356,7 @@ class CudaBackend final : public Backend {
     std::vector<unsigned char> stage(a.bytes < kChunk ? a.bytes : kChunk);
     for (size_t off = 0; off < a.bytes; off += stage.size()) {
       const size_t n = a.bytes - off < stage.size() ? a.bytes - off : stage.size();
-      check(cudaMemcpy(stage.data(), static_cast<const unsigned char*>(a.ptr) + off, n, cudaMemcpyDeviceToHost),
-            "cudaMemcpy");
+      check(cudaMemcpy(stage.data(), static_cast<const unsigned char*>(a.ptr) + off, n, cudaMemcpyDeviceToHost), "cudaMemcpy");
     }
   }
 
@@ -373,8 +364,7 @@ class CudaBackend final : public Backend {
     if (!a.ptr) return;
     const auto it = allocs_.find(a.ptr);
     if (it == allocs_.end()) {
-      throw ApiError("release", cudaErrorInvalidValue, "cudaErrorInvalidValue",
-                     "pointer was not allocated by this backend, or was already released");
+      throw ApiError("release", cudaErrorInvalidValue, "cudaErrorInvalidValue", "pointer was not allocated by this backend, or was already released");
     }
     void* const p = it->first;
     const AllocRec rec = it->second;
@@ -411,13 +401,9 @@ class CudaBackend final : public Backend {
   // staged, before it lands in device memory (seen on H200: a peer copy enqueued
   // right after read the last bytes stale). So: drain both queues, copy on the compute
   // queue, and wait for that queue.
-  void upload(int device, void* dst, const void* src, size_t bytes) override {
-    transfer(device, dst, src, bytes, cudaMemcpyHostToDevice, "upload");
-  }
+  void upload(int device, void* dst, const void* src, size_t bytes) override { transfer(device, dst, src, bytes, cudaMemcpyHostToDevice, "upload"); }
 
-  void download(int device, void* dst, const void* src, size_t bytes) override {
-    transfer(device, dst, src, bytes, cudaMemcpyDeviceToHost, "download");
-  }
+  void download(int device, void* dst, const void* src, size_t bytes) override { transfer(device, dst, src, bytes, cudaMemcpyDeviceToHost, "download"); }
 
   void fill32(int device, int q, void* dst, uint32_t pattern, size_t bytes) override {
     if (bytes % 4 != 0) throw std::invalid_argument("fill32: " + std::to_string(bytes) + " bytes is not a multiple of 4");
@@ -435,9 +421,7 @@ class CudaBackend final : public Backend {
     check(cuda::sumF32(launch(device, q), out, a, b, n), "sumF32 kernel launch");
   }
 
-  void addF32(int device, int q, float* out, const float* in, size_t n) override {
-    check(cuda::addF32(launch(device, q), out, in, n), "addF32 kernel launch");
-  }
+  void addF32(int device, int q, float* out, const float* in, size_t n) override { check(cuda::addF32(launch(device, q), out, in, n), "addF32 kernel launch"); }
 
   void f32ToBf16(int device, int q, uint16_t* out, const float* in, size_t n, bool rne) override {
     check(cuda::f32ToBf16(launch(device, q), out, in, n, rne), "f32ToBf16 kernel launch");
@@ -520,8 +504,8 @@ class CudaBackend final : public Backend {
   // NCCL over all devices from this one thread: one communicator per device from
   // ncclCommInitAll (made on first use and kept), the all-reduce of every device in
   // one group, each on its device's compute queue so that events on queue 0 time it.
-  bool libraryAllReduce(const std::string& library, const std::string& dtype, const std::vector<void*>& in,
-                        const std::vector<void*>& out, size_t count) override {
+  bool libraryAllReduce(const std::string& library, const std::string& dtype, const std::vector<void*>& in, const std::vector<void*>& out,
+                        size_t count) override {
     if (library != "nccl") return false;
     int type = 0;
     if (dtype == "f32") {
@@ -533,8 +517,7 @@ class CudaBackend final : public Backend {
     }
     const int n = deviceCount();
     if (in.size() != static_cast<size_t>(n) || out.size() != static_cast<size_t>(n)) {
-      throw std::invalid_argument("nccl all-reduce: need one input and one output buffer per device (" +
-                                  std::to_string(n) + ")");
+      throw std::invalid_argument("nccl all-reduce: need one input and one output buffer per device (" + std::to_string(n) + ")");
     }
     if (!nccl_.load()) return false;
     const NcclApi& api = nccl_.api();
@@ -667,8 +650,7 @@ class CudaBackend final : public Backend {
     for (Variant x : {Variant::Malloc, Variant::MallocAsync, Variant::Managed, Variant::Host}) {
       if (v == variantName(x)) return x;
     }
-    throw Unsupported("cuda backend: no allocation variant '" + v +
-                      "' (cudaMalloc, cudaMallocAsync, cudaMallocManaged, cudaMallocHost)");
+    throw Unsupported("cuda backend: no allocation variant '" + v + "' (cudaMalloc, cudaMallocAsync, cudaMallocManaged, cudaMallocHost)");
   }
 
   static const char* variantFreeCall(Variant v) {
@@ -686,10 +668,8 @@ class CudaBackend final : public Backend {
     if (e != cudaSuccess) return e;
     switch (rec.variant) {
       case Variant::Malloc:
-      case Variant::Managed:
-        return cudaFree(p);
-      case Variant::Host:
-        return cudaFreeHost(p);
+      case Variant::Managed: return cudaFree(p);
+      case Variant::Host: return cudaFreeHost(p);
       case Variant::MallocAsync: {
         cudaStream_t s = devs_[static_cast<size_t>(rec.device)].queue[kComputeQueue];
         e = cudaFreeAsync(p, s);
@@ -716,17 +696,16 @@ class CudaBackend final : public Backend {
   const EventRec& findEvent(Event e) const {
     const auto it = events_.find(e);
     if (it == events_.end()) {
-      throw ApiError("cudaEvent", cudaErrorInvalidResourceHandle, "cudaErrorInvalidResourceHandle",
-                     "event unknown to this backend, or already destroyed");
+      throw ApiError("cudaEvent", cudaErrorInvalidResourceHandle, "cudaErrorInvalidResourceHandle", "event unknown to this backend, or already destroyed");
     }
     return it->second;
   }
 
   std::string peerAccessOption_ = "auto";
   std::vector<Dev> devs_;
-  std::map<void*, AllocRec> allocs_;  // allocate() results not yet released
-  std::map<void*, int> buffers_;      // deviceAlloc() buffers not yet freed -> device
-  std::map<Event, EventRec> events_;  // recorded events not yet destroyed
+  std::map<void*, AllocRec> allocs_;                                    // allocate() results not yet released
+  std::map<void*, int> buffers_;                                        // deviceAlloc() buffers not yet freed -> device
+  std::map<Event, EventRec> events_;                                    // recorded events not yet destroyed
   std::map<std::pair<int, bool>, std::vector<cudaEvent_t>> eventPool_;  // destroyed events, for reuse per (device, timing)
   NcclLoader nccl_;
   std::vector<NcclComm> comms_;

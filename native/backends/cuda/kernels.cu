@@ -100,8 +100,8 @@ __global__ void sumBf16PairKernel(float* out, const uint16_t* a, const uint16_t*
   const uint2* vb = reinterpret_cast<const uint2*>(b);
   for (size_t i = firstIndex(); i < nvec; i += gridStride()) {
     const uint2 x = va[i], y = vb[i];
-    o[i] = make_float4(bf16Bits(x.x) + bf16Bits(y.x), bf16Bits(x.x >> 16) + bf16Bits(y.x >> 16),
-                       bf16Bits(x.y) + bf16Bits(y.y), bf16Bits(x.y >> 16) + bf16Bits(y.y >> 16));
+    o[i] = make_float4(bf16Bits(x.x) + bf16Bits(y.x), bf16Bits(x.x >> 16) + bf16Bits(y.x >> 16), bf16Bits(x.y) + bf16Bits(y.y),
+                       bf16Bits(x.y >> 16) + bf16Bits(y.y >> 16));
   }
   for (size_t i = 4 * nvec + firstIndex(); i < n; i += gridStride()) out[i] = bf16Bits(a[i]) + bf16Bits(b[i]);
 }

@@ -39,9 +39,8 @@ std::vector<std::string> sitePackageCandidates() {
   }
   const std::string home = envOr("HOME");
   if (!home.empty()) roots.push_back(home + "/.local/lib/python3*/site-packages");
-  for (const char* r : {"/usr/local/lib/python3*/dist-packages", "/usr/local/lib/python3*/site-packages",
-                        "/usr/lib/python3/dist-packages", "/usr/lib/python3*/site-packages",
-                        "/opt/conda/lib/python3*/site-packages"}) {
+  for (const char* r : {"/usr/local/lib/python3*/dist-packages", "/usr/local/lib/python3*/site-packages", "/usr/lib/python3/dist-packages",
+                        "/usr/lib/python3*/site-packages", "/opt/conda/lib/python3*/site-packages"}) {
     roots.push_back(r);
   }
   std::vector<std::string> files;
@@ -145,9 +144,8 @@ std::string NcclLoader::version() const {
 }
 
 std::string NcclLoader::resultName(int code) {
-  static const char* const names[] = {"ncclSuccess",        "ncclUnhandledCudaError", "ncclSystemError",
-                                       "ncclInternalError",  "ncclInvalidArgument",    "ncclInvalidUsage",
-                                       "ncclRemoteError",    "ncclInProgress",         "ncclTimeout"};
+  static const char* const names[] = {"ncclSuccess",      "ncclUnhandledCudaError", "ncclSystemError", "ncclInternalError", "ncclInvalidArgument",
+                                      "ncclInvalidUsage", "ncclRemoteError",        "ncclInProgress",  "ncclTimeout"};
   if (code >= 0 && code < int(sizeof names / sizeof names[0])) return names[code];
   return "ncclResult " + std::to_string(code);
 }

@@ -23,8 +23,7 @@ struct NcclApi {
   int (*getVersion)(int* version) = nullptr;
   int (*commInitAll)(NcclComm* comms, int ndev, const int* devlist) = nullptr;
   int (*commDestroy)(NcclComm comm) = nullptr;
-  int (*allReduce)(const void* send, void* recv, size_t count, int datatype, int op, NcclComm comm,
-                   cudaStream_t stream) = nullptr;
+  int (*allReduce)(const void* send, void* recv, size_t count, int datatype, int op, NcclComm comm, cudaStream_t stream) = nullptr;
   int (*groupStart)() = nullptr;
   int (*groupEnd)() = nullptr;
   const char* (*getErrorString)(int result) = nullptr;

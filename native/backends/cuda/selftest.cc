@@ -130,9 +130,8 @@ void printFacts(const xpd::Facts& f) {
   for (const auto& d : f.devices) {
     std::string peers;
     for (int p : d.peers) peers += (peers.empty() ? "" : ",") + std::to_string(p);
-    std::printf("  device %d: %s | %s | pciId %s | bus %s | driver %s | %.1f GiB | peers [%s]\n", d.index,
-                d.vendor.c_str(), d.name.c_str(), d.pciId.c_str(), d.pciBusId.c_str(), d.kernelDriver.c_str(),
-                double(d.memoryBytes) / double(kMiB * 1024), peers.c_str());
+    std::printf("  device %d: %s | %s | pciId %s | bus %s | driver %s | %.1f GiB | peers [%s]\n", d.index, d.vendor.c_str(), d.name.c_str(), d.pciId.c_str(),
+                d.pciBusId.c_str(), d.kernelDriver.c_str(), double(d.memoryBytes) / double(kMiB * 1024), peers.c_str());
     for (const auto& [k, v] : d.extra) std::printf("    %s = %s\n", k.c_str(), v.c_str());
   }
 }
@@ -174,8 +173,8 @@ void allocationProbe(Backend& b, const std::string& variant) {
   for (auto& a : allocs) b.release(a);
   const double after = double(base - stableMemAvailable());
   const double s = x.size() >= 2 ? slope(x, y) : 0.0;
-  std::printf("alloc %-17s 8 x 512 MiB + fill: host bytes per device byte %.3f; MemAvailable drop (MiB) %s; after release %.0f MiB\n",
-              variant.c_str(), s, trace.c_str(), after / double(kMiB));
+  std::printf("alloc %-17s 8 x 512 MiB + fill: host bytes per device byte %.3f; MemAvailable drop (MiB) %s; after release %.0f MiB\n", variant.c_str(), s,
+              trace.c_str(), after / double(kMiB));
   if (variant == "cudaMalloc" || variant == "cudaMallocAsync") {
     expect(s < 0.1, variant + ": host bytes per device byte should be ~0");
   } else if (variant == "cudaMallocHost") {
@@ -259,16 +258,14 @@ size_t mismatchesExact(const std::vector<T>& got, const std::vector<T>& want, st
   size_t bad = 0;
   for (size_t i = 0; i < got.size(); ++i) {
     if (got[i] != want[i] && bad++ == 0) {
-      first = "[" + std::to_string(i) + "] got " + std::to_string(uint64_t(got[i])) + " want " +
-              std::to_string(uint64_t(want[i]));
+      first = "[" + std::to_string(i) + "] got " + std::to_string(uint64_t(got[i])) + " want " + std::to_string(uint64_t(want[i]));
     }
   }
   return bad;
 }
 
 void report(const std::string& what, size_t n, size_t bad, const std::string& first) {
-  std::printf("%s %s: %zu of %zu wrong%s%s\n", bad ? "FAIL" : "ok", what.c_str(), bad, n, bad ? ", first " : "",
-              bad ? first.c_str() : "");
+  std::printf("%s %s: %zu of %zu wrong%s%s\n", bad ? "FAIL" : "ok", what.c_str(), bad, n, bad ? ", first " : "", bad ? first.c_str() : "");
   ++g_checks;
   if (bad) ++g_failures;
 }
@@ -370,11 +367,10 @@ void primitives(Backend& b, int d0, int d1) {
 
   // f32 -> bf16: RNE ties, overflow, NaNs, infinities, subnormals, then random bit patterns
   {
-    const uint32_t specials[] = {
-        0x00000000, 0x80000000, 0x3f800000, 0x3f808000, 0x3f818000, 0x3f808001, 0x3f807fff, 0xbf818000,
-        0xbf808000, 0x7f7fffff, 0x7f7f8000, 0x7f7f7fff, 0xff7fffff, 0x7f800000, 0xff800000, 0x7fc00000,
-        0xffc00000, 0x7f800001, 0xff800001, 0x7fbf0000, 0x7fffffff, 0xffffffff, 0x00000001, 0x00008000,
-        0x00018000, 0x00008001, 0x007fffff, 0x807fffff, 0x00800000, 0x80008000, 0x00ff8000, 0x4b7fffff};
+    const uint32_t specials[] = {0x00000000, 0x80000000, 0x3f800000, 0x3f808000, 0x3f818000, 0x3f808001, 0x3f807fff, 0xbf818000,
+                                 0xbf808000, 0x7f7fffff, 0x7f7f8000, 0x7f7f7fff, 0xff7fffff, 0x7f800000, 0xff800000, 0x7fc00000,
+                                 0xffc00000, 0x7f800001, 0xff800001, 0x7fbf0000, 0x7fffffff, 0xffffffff, 0x00000001, 0x00008000,
+                                 0x00018000, 0x00008001, 0x007fffff, 0x807fffff, 0x00800000, 0x80008000, 0x00ff8000, 0x4b7fffff};
     std::vector<uint32_t> in(n);
     std::mt19937 bits(777);
     for (uint32_t& u : in) u = bits();
@@ -385,9 +381,8 @@ void primitives(Backend& b, int d0, int d1) {
     std::vector<uint16_t> rne(n), trunc(n);
     for (size_t i = 0; i < n; ++i) rne[i] = refBf16Rne(in[i]), trunc[i] = refBf16Trunc(in[i]);
     // A few hand-checked values guard the reference itself.
-    expect(refBf16Rne(0x3f808000) == 0x3f80 && refBf16Rne(0x3f818000) == 0x3f82 && refBf16Rne(0x7f7f8000) == 0x7f80 &&
-               refBf16Rne(0x00018000) == 0x0002 && refBf16Rne(0x007fffff) == 0x0080 && refBf16Rne(0xffc00000) == 0x7fff &&
-               refBf16Trunc(0x7f800001) == 0x7f80,
+    expect(refBf16Rne(0x3f808000) == 0x3f80 && refBf16Rne(0x3f818000) == 0x3f82 && refBf16Rne(0x7f7f8000) == 0x7f80 && refBf16Rne(0x00018000) == 0x0002 &&
+               refBf16Rne(0x007fffff) == 0x0080 && refBf16Rne(0xffc00000) == 0x7fff && refBf16Trunc(0x7f800001) == 0x7f80,
            "CPU bf16 reference on hand-checked values");
     DeviceBuffer out(b, d0, n * 2);
     std::vector<uint16_t> got(n);
@@ -514,16 +509,14 @@ void directF32(Backend& b, const int dev[2], float* const buf[2], float* const s
 void printTiming(const char* name, size_t bytes, const Timing& t, int ndev) {
   const double algbw = double(bytes) / (t.us * 1e3);  // GB/s
   const double busbw = algbw * 2.0 * (ndev - 1) / ndev;
-  std::printf("allreduce %-10s %4zu MiB: %9.1f us  algbw %6.1f GB/s  busbw %6.1f GB/s  (mean of %d)\n", name,
-              bytes / kMiB, t.us, algbw, busbw, t.iterations);
+  std::printf("allreduce %-10s %4zu MiB: %9.1f us  algbw %6.1f GB/s  busbw %6.1f GB/s  (mean of %d)\n", name, bytes / kMiB, t.us, algbw, busbw, t.iterations);
 }
 
 void allReduce(Backend& b, int d0, int d1, bool withNccl, const std::string& ncclNote) {
   const int dev[2] = {d0, d1};
   const std::vector<int> devs = {d0, d1};
   constexpr size_t kMax = 256 * kMiB;
-  DeviceBuffer buf0(b, d0, kMax), buf1(b, d1, kMax), scr0(b, d0, kMax), scr1(b, d1, kMax), out0(b, d0, kMax),
-      out1(b, d1, kMax);
+  DeviceBuffer buf0(b, d0, kMax), buf1(b, d1, kMax), scr0(b, d0, kMax), scr1(b, d1, kMax), out0(b, d0, kMax), out1(b, d1, kMax);
   float* const buf[2] = {buf0.as<float>(), buf1.as<float>()};
   float* const scratch[2] = {scr0.as<float>(), scr1.as<float>()};
   float* const out[2] = {out0.as<float>(), out1.as<float>()};
@@ -679,8 +672,7 @@ int main(int argc, char** argv) {
     expect(int(f.devices.size()) == b->deviceCount() && b->deviceCount() > 0, "one DeviceInfo per device");
     expect(f.runtimes.count("cudaDriver") && f.runtimes.count("cudaRuntime"), "driver and runtime versions");
     for (const auto& d : f.devices) {
-      expect(d.vendor == "NVIDIA" && !d.name.empty() && !d.pciBusId.empty() && d.memoryBytes > 0,
-             "device " + std::to_string(d.index) + " facts");
+      expect(d.vendor == "NVIDIA" && !d.name.empty() && !d.pciBusId.empty() && d.memoryBytes > 0, "device " + std::to_string(d.index) + " facts");
     }
     const int n = b->deviceCount();
     const int d0 = 0, d1 = n > 1 ? 1 : 0;

@@ -57,8 +57,7 @@
 // extension sycl_ext_oneapi_peer_access, which DPC++ implemented long before it defined
 // the feature macro (intel/llvm#21393; libsycl 7 = oneAPI 2024.0 has it). AdaptiveCpp
 // has no such extension (24.06).
-#if !defined(XPD_SYCL_ACPP) && \
-    (defined(SYCL_EXT_ONEAPI_PEER_ACCESS) || (defined(__LIBSYCL_MAJOR_VERSION) && __LIBSYCL_MAJOR_VERSION >= 7))
+#if !defined(XPD_SYCL_ACPP) && (defined(SYCL_EXT_ONEAPI_PEER_ACCESS) || (defined(__LIBSYCL_MAJOR_VERSION) && __LIBSYCL_MAJOR_VERSION >= 7))
 #define XPD_SYCL_PEER_ACCESS 1
 #endif
 
@@ -68,8 +67,7 @@ namespace {
 
 ApiError apiError(const std::string& call, const sycl::exception& e, const std::string& more = "") {
   const std::string name = e.code().message();
-  return ApiError(call, e.code().value(), name.empty() ? "sycl error " + std::to_string(e.code().value()) : name,
-                  e.what() + more);
+  return ApiError(call, e.code().value(), name.empty() ? "sycl error " + std::to_string(e.code().value()) : name, e.what() + more);
 }
 
 // Runs f, turning a sycl::exception into an ApiError that names the call.
@@ -133,11 +131,10 @@ std::string syclImplementationName() {
 std::string syclImplementationVersion() {
 #if defined(XPD_SYCL_ACPP) && defined(ACPP_VERSION_MAJOR)
 #if defined(ACPP_VERSION_SUFFIX)
-  return versionText(XPD_SYCL_STRINGIZE(ACPP_VERSION_MAJOR), XPD_SYCL_STRINGIZE(ACPP_VERSION_MINOR),
-                     XPD_SYCL_STRINGIZE(ACPP_VERSION_PATCH), ACPP_VERSION_SUFFIX);
+  return versionText(XPD_SYCL_STRINGIZE(ACPP_VERSION_MAJOR), XPD_SYCL_STRINGIZE(ACPP_VERSION_MINOR), XPD_SYCL_STRINGIZE(ACPP_VERSION_PATCH),
+                     ACPP_VERSION_SUFFIX);
 #else
-  return versionText(XPD_SYCL_STRINGIZE(ACPP_VERSION_MAJOR), XPD_SYCL_STRINGIZE(ACPP_VERSION_MINOR),
-                     XPD_SYCL_STRINGIZE(ACPP_VERSION_PATCH));
+  return versionText(XPD_SYCL_STRINGIZE(ACPP_VERSION_MAJOR), XPD_SYCL_STRINGIZE(ACPP_VERSION_MINOR), XPD_SYCL_STRINGIZE(ACPP_VERSION_PATCH));
 #endif
 #elif defined(__LIBSYCL_MAJOR_VERSION)
   std::string s = "libsycl " + versionText(XPD_SYCL_STRINGIZE(__LIBSYCL_MAJOR_VERSION), XPD_SYCL_STRINGIZE(__LIBSYCL_MINOR_VERSION),
@@ -326,9 +323,8 @@ class SyclBackend final : public Backend {
       // (AdaptiveCpp's Level Zero devices: no execution timestamps, 24.06).
       Dev nd{d, opts_.contextAll ? 0 : i, logical[i], {}, {}, d.has(sycl::aspect::queue_profiling)};
       guarded("sycl::queue", [&] {
-        const sycl::property_list props =
-            nd.profiling ? sycl::property_list{sycl::property::queue::in_order{}, sycl::property::queue::enable_profiling{}}
-                         : sycl::property_list{sycl::property::queue::in_order{}};
+        const sycl::property_list props = nd.profiling ? sycl::property_list{sycl::property::queue::in_order{}, sycl::property::queue::enable_profiling{}}
+                                                       : sycl::property_list{sycl::property::queue::in_order{}};
         nd.queue.push_back(makeQueue(nd, props, "device " + std::to_string(i) + "'s compute queue"));
         nd.queue.push_back(makeQueue(nd, props, "device " + std::to_string(i) + "'s copy queue"));
       });
@@ -382,9 +378,8 @@ class SyclBackend final : public Backend {
 #endif
       // The runtime actually loaded, and the Level Zero / OpenCL driver behind it: their
       // file names carry the versions (libsycl.so.8.0.0, libze_intel_gpu.so.1.6.33578).
-      const std::string libs = mappedLibraries({"libsycl.so", "libur_loader.so", "libur_adapter_", "libacpp-rt.so",
-                                                "libacpp-common.so", "librt-backend-", "libhipSYCL-rt.so", "libze_loader.so",
-                                                "libze_intel_gpu.so", "libigdrcl.so"});
+      const std::string libs = mappedLibraries({"libsycl.so", "libur_loader.so", "libur_adapter_", "libacpp-rt.so", "libacpp-common.so", "librt-backend-",
+                                                "libhipSYCL-rt.so", "libze_loader.so", "libze_intel_gpu.so", "libigdrcl.so"});
       if (!libs.empty()) f.extra["syclLibraries"] = libs;
       f.extra["contextDevices"] = opts_.contextAll ? "all" : "one";
       f.extra["deviceType"] = deviceTypeName(opts_.deviceType);
@@ -515,8 +510,7 @@ class SyclBackend final : public Backend {
     if (!p) return;
     const auto it = buffers_.find(p);
     if (it == buffers_.end() || it->second != device) {
-      throw std::invalid_argument("sycl: deviceFree of a pointer that is not a deviceAlloc buffer of device " +
-                                  std::to_string(device));
+      throw std::invalid_argument("sycl: deviceFree of a pointer that is not a deviceAlloc buffer of device " + std::to_string(device));
     }
     buffers_.erase(it);
     guarded("sycl::free", [&] { sycl::free(p, contextOf(device)); });
@@ -552,8 +546,7 @@ class SyclBackend final : public Backend {
       const char* call = "sycl::queue::memcpy (staged through host)";
       waitAndThrow(d, Q, call);
       if (s.stage.empty()) {
-        s.stage.push_back(makeQueue(s, sycl::property_list{sycl::property::queue::in_order{}},
-                                    "device " + std::to_string(srcDevice) + "'s staging queue"));
+        s.stage.push_back(makeQueue(s, sycl::property_list{sycl::property::queue::in_order{}}, "device " + std::to_string(srcDevice) + "'s staging queue"));
       }
       staging_.resize(std::min(bytes, kStageBytes));
       for (size_t off = 0; off < bytes; off += staging_.size()) {
@@ -575,8 +568,10 @@ class SyclBackend final : public Backend {
   }
 
   void f32ToBf16(int device, int q, uint16_t* out, const float* in, size_t n, bool rne) override {
-    if (rne) launch(device, q, n, "f32ToBf16 kernel", [=](size_t i) { out[i] = bf16Rne(in[i]); });
-    else launch(device, q, n, "f32ToBf16 kernel", [=](size_t i) { out[i] = bf16Trunc(in[i]); });
+    if (rne)
+      launch(device, q, n, "f32ToBf16 kernel", [=](size_t i) { out[i] = bf16Rne(in[i]); });
+    else
+      launch(device, q, n, "f32ToBf16 kernel", [=](size_t i) { out[i] = bf16Trunc(in[i]); });
   }
 
   void addBf16(int device, int q, float* out, const uint16_t* in, size_t n) override {
@@ -591,7 +586,9 @@ class SyclBackend final : public Backend {
   // A timed one is an empty kernel (core SYCL): on an in-order queue DPC++ may answer a
   // barrier with the queue's last event instead, which before intel/llvm#12949 was a
   // default-constructed event without profiling info.
-  Event recordEvent(int device, int q) override { return record(device, q, [](sycl::queue& Q) { return Q.single_task([] {}); }); }
+  Event recordEvent(int device, int q) override {
+    return record(device, q, [](sycl::queue& Q) { return Q.single_task([] {}); });
+  }
 
   // Only waited on: the barrier extension where there is one, no kernel launched.
   Event recordMarker(int device, int q) override {
@@ -747,8 +744,8 @@ class SyclBackend final : public Backend {
       for (size_t src = 0; src < n; ++src) {
         if (dst == src) continue;
         const std::string& why = routeWhy_[dst * n + src];
-        out += (out.empty() ? "" : "; ") + std::to_string(src) + "->" + std::to_string(dst) + " " +
-               routeName(routes_[dst * n + src]) + (why.empty() ? "" : " (" + why + ")");
+        out += (out.empty() ? "" : "; ") + std::to_string(src) + "->" + std::to_string(dst) + " " + routeName(routes_[dst * n + src]) +
+               (why.empty() ? "" : " (" + why + ")");
       }
     }
     return out;
@@ -756,8 +753,7 @@ class SyclBackend final : public Backend {
 
   Dev& dev(int device) {
     if (device < 0 || device >= static_cast<int>(devs_.size())) {
-      throw std::invalid_argument("sycl: device " + std::to_string(device) + " out of range (" +
-                                  std::to_string(devs_.size()) + " devices)");
+      throw std::invalid_argument("sycl: device " + std::to_string(device) + " out of range (" + std::to_string(devs_.size()) + " devices)");
     }
     return devs_[static_cast<size_t>(device)];
   }
@@ -861,12 +857,12 @@ class SyclBackend final : public Backend {
   bool cpu_ = false;
   std::vector<Context> contexts_;  // one, or one per device; outlives the queues of devs_
   std::vector<Dev> devs_;
-  std::vector<Route> routes_;           // [dst * n + src]
-  std::vector<std::string> routeWhy_;   // why a route is staged, [dst * n + src]
+  std::vector<Route> routes_;                           // [dst * n + src]
+  std::vector<std::string> routeWhy_;                   // why a route is staged, [dst * n + src]
   std::vector<std::pair<size_t, size_t>> peerEnabled_;  // (self, peer) granted by chooseRoutes
-  std::map<void*, AllocRec> allocs_;  // allocate() results not yet released
-  std::map<void*, int> buffers_;      // deviceAlloc() buffers not yet freed -> device
-  std::map<Event, EventRec> events_;  // recorded events not yet destroyed
+  std::map<void*, AllocRec> allocs_;                    // allocate() results not yet released
+  std::map<void*, int> buffers_;                        // deviceAlloc() buffers not yet freed -> device
+  std::map<Event, EventRec> events_;                    // recorded events not yet destroyed
   Event lastEvent_ = 0;
   std::vector<unsigned char> staging_;  // host buffer of staged peer copies
   unsigned sink_ = 0;                   // keeps host reads of touch(Read) observable

@@ -33,8 +33,7 @@ namespace syclb {  // not `sycl`: inside namespace xpd that name would hide ::sy
 
 enum class Variant { AlignedAllocDevice, MallocDevice, MallocShared, MallocHost };
 
-constexpr Variant kVariants[] = {Variant::AlignedAllocDevice, Variant::MallocDevice, Variant::MallocShared,
-                                 Variant::MallocHost};
+constexpr Variant kVariants[] = {Variant::AlignedAllocDevice, Variant::MallocDevice, Variant::MallocShared, Variant::MallocHost};
 
 // The alignment asked of aligned_alloc_device, the same as the ze backend's
 // zeMemAllocDevice, so that the two differ in the API only.
@@ -71,8 +70,7 @@ inline Variant parseVariant(const std::string& name) {
   for (Variant v : kVariants) {
     if (name == variantName(v)) return v;
   }
-  throw Unsupported("sycl backend: no allocation variant '" + name +
-                    "' (aligned_alloc_device, malloc_device, malloc_shared, malloc_host)");
+  throw Unsupported("sycl backend: no allocation variant '" + name + "' (aligned_alloc_device, malloc_device, malloc_shared, malloc_host)");
 }
 
 // Shared and host allocations are readable by the CPU where they are; device ones only
@@ -148,10 +146,10 @@ inline PluginOptions parseOptions(const Options& options, const char* deviceType
 constexpr size_t kPoolLimitBytes = size_t(4) << 20;
 
 inline const char* const kPoolVariables[] = {
-    "UR_L0_USM_ALLOCATOR",                // pool sizes and limits per memory type
-    "UR_L0_DISABLE_USM_ALLOCATOR",        // 1: no pool at all
-    "UR_L0_USM_RESIDENT",                 // where device allocations are made resident
-    "SYCL_PI_LEVEL_ZERO_USM_ALLOCATOR",   // the older name of UR_L0_USM_ALLOCATOR
+    "UR_L0_USM_ALLOCATOR",               // pool sizes and limits per memory type
+    "UR_L0_DISABLE_USM_ALLOCATOR",       // 1: no pool at all
+    "UR_L0_USM_RESIDENT",                // where device allocations are made resident
+    "SYCL_PI_LEVEL_ZERO_USM_ALLOCATOR",  // the older name of UR_L0_USM_ALLOCATOR
     "SYCL_PI_LEVEL_ZERO_DISABLE_USM_ALLOCATOR",
 };
 
@@ -215,8 +213,7 @@ struct MemorySize {
 inline MemorySize plausibleMemory(uint64_t reported, bool cpu, uint64_t memTotal) {
   constexpr uint64_t kExactInJs = uint64_t(1) << 53;
   if (cpu && memTotal > 0 && reported > memTotal) {
-    return {memTotal, "the runtime reported " + std::to_string(reported) +
-                          " bytes for this CPU device; its memory is the host's, so MemTotal is used"};
+    return {memTotal, "the runtime reported " + std::to_string(reported) + " bytes for this CPU device; its memory is the host's, so MemTotal is used"};
   }
   if (reported > kExactInJs) {
     return {kExactInJs, "the runtime reported " + std::to_string(reported) + " bytes, past what a report can hold exactly; 2^53 is used"};

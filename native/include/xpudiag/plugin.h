@@ -46,21 +46,16 @@ Backend* createPluginBackend(const char* what, char* err, size_t errLen, Make&& 
 
 // Defines a plugin's two C entry points for backend class TYPE (constructed with no
 // arguments, then init(options)), with their signatures checked against this header.
-#define XPUDIAG_DEFINE_PLUGIN(TYPE, WHAT)                                                          \
-  extern "C" {                                                                                     \
-  __attribute__((visibility("default"))) xpd::Backend* xpudiag_backend_create(                     \
-      const xpd::Options* options, char* err, size_t errLen) {                                     \
-    return xpd::createPluginBackend(WHAT, err, errLen, [&] {                                       \
-      auto backend = std::make_unique<TYPE>();                                                     \
-      backend->init(options ? *options : xpd::Options{});                                          \
-      return backend.release();                                                                    \
-    });                                                                                            \
-  }                                                                                                \
-  __attribute__((visibility("default"))) void xpudiag_backend_destroy(xpd::Backend* backend) {     \
-    delete backend;                                                                                \
-  }                                                                                                \
-  }                                                                                                \
-  static_assert(std::is_same<decltype(&xpudiag_backend_create), xpudiag_backend_create_fn>::value, \
-                "xpudiag_backend_create must match plugin.h");                                     \
-  static_assert(std::is_same<decltype(&xpudiag_backend_destroy), xpudiag_backend_destroy_fn>::value, \
-                "xpudiag_backend_destroy must match plugin.h")
+#define XPUDIAG_DEFINE_PLUGIN(TYPE, WHAT)                                                                                                         \
+  extern "C" {                                                                                                                                    \
+  __attribute__((visibility("default"))) xpd::Backend* xpudiag_backend_create(const xpd::Options* options, char* err, size_t errLen) {            \
+    return xpd::createPluginBackend(WHAT, err, errLen, [&] {                                                                                      \
+      auto backend = std::make_unique<TYPE>();                                                                                                    \
+      backend->init(options ? *options : xpd::Options{});                                                                                         \
+      return backend.release();                                                                                                                   \
+    });                                                                                                                                           \
+  }                                                                                                                                               \
+  __attribute__((visibility("default"))) void xpudiag_backend_destroy(xpd::Backend* backend) { delete backend; }                                  \
+  }                                                                                                                                               \
+  static_assert(std::is_same<decltype(&xpudiag_backend_create), xpudiag_backend_create_fn>::value, "xpudiag_backend_create must match plugin.h"); \
+  static_assert(std::is_same<decltype(&xpudiag_backend_destroy), xpudiag_backend_destroy_fn>::value, "xpudiag_backend_destroy must match plugin.h")

@@ -1,6 +1,8 @@
 // N-API face of the workload probe's device-memory instruments: deviceMemoryOpen(kind)
-// and deviceMemoryRead(kind), kind "sysman" or "nvml" (see src/probes/workload/).
-#include <napi.h>
+// and deviceMemoryRead(kind), kind "sysman" or "nvml" (see src/probes/workload/). The
+// probe's run is TypeScript (the child runs the user's program), so its binding has no
+// probe function and no parameters: only these functions (native/probes/registry.h).
+#include "probes/binding.h"
 
 #include "device_memory.h"
 
@@ -55,10 +57,16 @@ Napi::Value ReadProcesses(const Napi::CallbackInfo& info) {
 
 }  // namespace
 
-void registerBinding(Napi::Env env, Napi::Object exports) {
+void functions(Napi::Env env, Napi::Object exports) {
   exports.Set("deviceMemoryReadProcesses", Napi::Function::New(env, ReadProcesses));
   exports.Set("deviceMemoryOpen", Napi::Function::New(env, Open));
   exports.Set("deviceMemoryRead", Napi::Function::New(env, Read));
 }
 
+Napi::Object params(Napi::Env env) { return Napi::Object::New(env); }
+
 }  // namespace xpudiag::workload
+
+namespace xpd::js {
+extern const ProbeBinding kWorkloadBinding{"workload", nullptr, nullptr, xpudiag::workload::params, xpudiag::workload::functions};
+}  // namespace xpd::js

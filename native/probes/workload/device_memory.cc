@@ -33,8 +33,7 @@ struct ZeDeviceProps {  // ze_device_properties_t up to name (API 1.x)
   int32_t type;
   uint32_t vendorId, deviceId, flags, subdeviceId, coreClockRate;
   uint64_t maxMemAllocSize;
-  uint32_t maxHardwareContexts, maxCommandQueuePriority, numThreadsPerEU, physicalEUSimdWidth, numEUsPerSubslice,
-      numSubslicesPerSlice, numSlices;
+  uint32_t maxHardwareContexts, maxCommandQueuePriority, numThreadsPerEU, physicalEUSimdWidth, numEUsPerSubslice, numSubslicesPerSlice, numSlices;
   uint64_t timerResolution;
   uint32_t timestampValidBits, kernelTimestampValidBits;
   uint8_t uuid[16];
@@ -131,9 +130,8 @@ Opened openSysman() {
   ze_result_t (*driverProps)(Handle, ZeDriverProps*) = nullptr;
   ze_result_t (*extension)(Handle, const char*, void**) = nullptr;
   if (!sym(lib, zeInit, "zeInit") || !sym(lib, driverGet, "zeDriverGet") || !sym(lib, deviceGet, "zeDeviceGet") ||
-      !sym(lib, enumModules, "zesDeviceEnumMemoryModules") || !sym(lib, s.getState, "zesMemoryGetState") ||
-      !sym(lib, deviceProps, "zeDeviceGetProperties") || !sym(lib, driverProps, "zeDriverGetProperties") ||
-      !sym(lib, extension, "zeDriverGetExtensionFunctionAddress"))
+      !sym(lib, enumModules, "zesDeviceEnumMemoryModules") || !sym(lib, s.getState, "zesMemoryGetState") || !sym(lib, deviceProps, "zeDeviceGetProperties") ||
+      !sym(lib, driverProps, "zeDriverGetProperties") || !sym(lib, extension, "zeDriverGetExtensionFunctionAddress"))
     return fail(o, "the Level Zero loader " + path + " lacks the Sysman memory functions (too old?)");
   // Legacy mode: Sysman handles are the core handles once ZES_ENABLE_SYSMAN=1 is set
   // before zeInit (this process only: the workload's environment is its own).
@@ -169,8 +167,8 @@ Opened openSysman() {
       using VersionString = ze_result_t (*)(Handle, char*, size_t*);
       VersionString vs = nullptr;
       size_t len = 0;
-      if (extension(driver, "zeIntelGetDriverVersionString", reinterpret_cast<void**>(&vs)) == kZeSuccess && vs &&
-          vs(driver, nullptr, &len) == kZeSuccess && len > 0 && len < 256) {
+      if (extension(driver, "zeIntelGetDriverVersionString", reinterpret_cast<void**>(&vs)) == kZeSuccess && vs && vs(driver, nullptr, &len) == kZeSuccess &&
+          len > 0 && len < 256) {
         std::string v(len, '\0');
         if (vs(driver, &v[0], &len) == kZeSuccess) o.driver = v.c_str();
       }
@@ -253,8 +251,8 @@ Opened openNvml() {
   int (*byIndex)(unsigned, Handle*) = nullptr;
   int (*name)(Handle, char*, unsigned) = nullptr;
   int (*version)(char*, unsigned) = nullptr;
-  if (!sym(lib, init, "nvmlInit_v2") || !sym(lib, count, "nvmlDeviceGetCount_v2") ||
-      !sym(lib, byIndex, "nvmlDeviceGetHandleByIndex_v2") || !sym(lib, s.getMemoryInfo, "nvmlDeviceGetMemoryInfo"))
+  if (!sym(lib, init, "nvmlInit_v2") || !sym(lib, count, "nvmlDeviceGetCount_v2") || !sym(lib, byIndex, "nvmlDeviceGetHandleByIndex_v2") ||
+      !sym(lib, s.getMemoryInfo, "nvmlDeviceGetMemoryInfo"))
     return fail(o, "NVML lacks nvmlInit_v2 or nvmlDeviceGetMemoryInfo");
   sym(lib, name, "nvmlDeviceGetName");
   sym(lib, version, "nvmlSystemGetDriverVersion");

@@ -12,7 +12,7 @@ namespace xpudiag::workload {
 
 struct Opened {
   bool ok = false;
-  std::string reason;             // why not, when !ok
+  std::string reason;              // why not, when !ok
   std::vector<std::string> names;  // one per device
   std::string driver;              // driver version string, where the library says one
 };

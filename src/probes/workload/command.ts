@@ -1,7 +1,7 @@
 // The program a workload case runs: `$XPUDIAG_BUILD` (and any `$VAR`) expanded, its
 // executable found as execvp would, checked when the suite is loaded.
 import { packageRoot } from '../../native/addon.js';
-import { buildDir, expandVars } from '../../suite/factors.js';
+import { buildDir, expandVars } from '../../env/variables.js';
 import { resolveCommand } from './resolve.js';
 
 /** `$XPUDIAG_PYTHON` is python3 unless set: the Python a suite's Python program runs with (one that has torch, say). */

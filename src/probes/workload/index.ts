@@ -1,8 +1,8 @@
 // The workload probe: the user's own program as the measured process (`probe: workload`
 // in a suite, `xpudiag watch -- CMD ARGS...` for one), judged with the allocation
-// probe's analysis (src/analysis/alloc.ts): the same staircase fit with its interval,
+// probe's analysis (src/probes/alloc/analysis.ts): the same staircase fit with its interval,
 // release, controls and comparison rules, over device memory in use as the x axis.
-import { allocProbe } from '../alloc.js';
+import { allocProbe } from '../alloc/index.js';
 import type { CaseError } from '../../model/result.js';
 import type { ChildContext, ControlJudgement, Judgement, ProbeCase, ProbeModule } from '../types.js';
 import { consumed, readInstrument, type Instrument } from '../../analysis/host-readings.js';
@@ -10,13 +10,14 @@ import { median } from '../../analysis/stats.js';
 import { runWorkload, type WorkloadInfo, type WorkloadOutcome, type WorkloadSample } from './run.js';
 import { expandCommand } from './command.js';
 import { workloadTicket } from './ticket.js';
+import { WORKLOAD_EXPECT, WORKLOAD_PARAMS } from './params.js';
 
 /** How each end of a program that gave no verdict is typed in the result (error.kind `workload`, error.ended). */
 const ENDS_WITHOUT_VERDICT = new Set(['failed', 'crash', 'hang', 'no-markers', 'no-steps', 'not-found', 'not-executable', 'bad-marker']);
 
 function run(ctx: ChildContext): Promise<WorkloadOutcome> {
-  const command = expandCommand(ctx.c.params.command as string[]);
-  return runWorkload({ ...ctx, c: { ...ctx.c, params: { ...ctx.c.params, command } } });
+  const command = expandCommand(ctx.testCase.params.command as string[]);
+  return runWorkload({ ...ctx, testCase: { ...ctx.testCase, params: { ...ctx.testCase.params, command } } });
 }
 
 function workloadMetrics(w: WorkloadInfo, samples: unknown[]): Record<string, unknown> {
@@ -27,10 +28,20 @@ function workloadMetrics(w: WorkloadInfo, samples: unknown[]): Record<string, un
   const costs = Object.fromEntries((['device', 'drm', 'host'] as const).map((k) => [k, cost(k)]).filter(([, v]) => v !== undefined));
   return {
     workload: {
-      command: w.command, ended: w.ended, message: w.message, exitCode: w.exitCode ?? null, signal: w.signal ?? null,
-      steps: w.steps, markers: w.markers.map((m) => m.label), xAxis: w.xAxis, ...(w.perProcess !== undefined ? { perProcess: w.perProcess } : {}), maxProcesses: w.maxProcesses, leftChildren: w.leftChildren,
+      command: w.command,
+      ended: w.ended,
+      message: w.message,
+      exitCode: w.exitCode ?? null,
+      signal: w.signal ?? null,
+      steps: w.steps,
+      markers: w.markers.map((m) => m.label),
+      xAxis: w.xAxis,
+      ...(w.perProcess !== undefined ? { perProcess: w.perProcess } : {}),
+      maxProcesses: w.maxProcesses,
+      leftChildren: w.leftChildren,
       instruments: w.instruments.map((s) => ({ instrument: s.instrument, ok: s.ok, ...(s.reason ? { reason: s.reason } : {}), ...(s.driver ? { driver: s.driver } : {}) })),
-      stepDeviceBytes: w.stepDeviceBytes, readingCostUs: costs,
+      stepDeviceBytes: w.stepDeviceBytes,
+      readingCostUs: costs,
     },
   };
 }
@@ -41,7 +52,13 @@ function analyze(c: ProbeCase, samples: unknown[], outcome: unknown): Judgement 
   const extra = workloadMetrics(w, samples);
   if (w.ended === 'skipped') return { status: 'skip', reason: `the workload cannot run here: ${w.message}`, metrics: extra };
   if (ENDS_WITHOUT_VERDICT.has(w.ended) && !(w.ended === 'failed' && w.stepDeviceBytes.length >= 2)) {
-    const error: CaseError = { kind: 'workload', ended: w.ended, message: `workload ${w.ended}: ${w.message}`, ...(w.signal ? { signal: w.signal } : {}), ...(typeof w.exitCode === 'number' ? { exitCode: w.exitCode } : {}) };
+    const error: CaseError = {
+      kind: 'workload',
+      ended: w.ended,
+      message: `workload ${w.ended}: ${w.message}`,
+      ...(w.signal ? { signal: w.signal } : {}),
+      ...(typeof w.exitCode === 'number' ? { exitCode: w.exitCode } : {}),
+    };
     return { status: 'error', reason: error.message, metrics: extra, error };
   }
   // The allocation probe's judgement over the program's steps: the planned count is what it marked.
@@ -90,6 +107,10 @@ function judgeControl(role: 'negative' | 'positive', metrics: Record<string, unk
 }
 
 export const workloadProbe: ProbeModule = {
+  name: 'workload',
+  params: WORKLOAD_PARAMS,
+  expect: WORKLOAD_EXPECT,
+  nativeFunction: false,
   run,
   analyze,
   describe,
@@ -102,5 +123,7 @@ export const workloadProbe: ProbeModule = {
   attribution: {
     group: (r) => `workload ${r.id.replace(/\[.*$/, '')}`,
     factorParams: [],
+    reading: (r) => allocProbe.attribution!.reading(r),
   },
+  vocabulary: allocProbe.vocabulary,
 };

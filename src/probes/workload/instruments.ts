@@ -4,7 +4,7 @@
 // the machine has; or, where none does, the bytes the program's markers carry.
 import { existsSync, readdirSync } from 'node:fs';
 import type { Addon } from '../../native/addon.js';
-import { readDrmUsage } from '../../runner/drm.js';
+import { readDrmUsage } from '../../env/drm.js';
 import { sumDrmUsage } from '../../analysis/fdinfo.js';
 
 export const DEVICE_INSTRUMENTS = ['sysman', 'nvml', 'drm'] as const;
@@ -57,7 +57,10 @@ export class DeviceMemory {
   /** The whole-device instrument in use (sysman or nvml), if one opened. */
   readonly device?: 'sysman' | 'nvml';
 
-  constructor(private readonly addon: Addon, wanted: readonly DeviceInstrument[]) {
+  constructor(
+    private readonly addon: Addon,
+    wanted: readonly DeviceInstrument[],
+  ) {
     const native = addon as unknown as Partial<DeviceMemoryAddon>;
     for (const kind of wanted) {
       if (kind === 'drm') {

@@ -4,7 +4,12 @@ import { delimiter, isAbsolute, join } from 'node:path';
 
 /** The executable a command names, by PATH as execvp finds it; a reason when there is none. */
 export function resolveCommand(file: string, path = process.env.PATH ?? ''): { path: string } | { ended: 'not-found' | 'not-executable'; message: string } {
-  const candidates = file.includes('/') ? [file] : path.split(delimiter).filter(Boolean).map((d) => join(d, file));
+  const candidates = file.includes('/')
+    ? [file]
+    : path
+        .split(delimiter)
+        .filter(Boolean)
+        .map((d) => join(d, file));
   for (const c of candidates) {
     if (!existsSync(c)) continue;
     try {
@@ -17,4 +22,3 @@ export function resolveCommand(file: string, path = process.env.PATH ?? ''): { p
   }
   return { ended: 'not-found', message: file.includes('/') ? `${file} does not exist` : `${file} is not on PATH` };
 }
-

@@ -79,20 +79,37 @@ function stableOver(readings: readonly MemReading[], windowMs: number, bytes: nu
   if (readings.length < 2) return false;
   const end = readings.at(-1)!.t;
   if (end - readings[0]!.t < windowMs) return false;
-  const v = readings.filter((s) => s.t >= end - windowMs).map(stabilityValue).filter((x): x is number => x !== undefined);
+  const v = readings
+    .filter((s) => s.t >= end - windowMs)
+    .map(stabilityValue)
+    .filter((x): x is number => x !== undefined);
   return v.length >= 2 && Math.max(...v) - Math.min(...v) <= bytes;
 }
 
 export async function runWorkload(ctx: ChildContext): Promise<WorkloadOutcome> {
-  const p = workloadParams(ctx.c.params);
+  const p = workloadParams(ctx.testCase.params);
   const env: NodeJS.ProcessEnv = { ...process.env };
   delete env.XPUDIAG_PARENT_PID;
   const info: WorkloadInfo = {
-    command: p.command, ended: 'exit', message: '', markers: [], xAxis: null, instruments: [], maxProcesses: 0, leftChildren: 0,
-    steps: p.steps, stepDeviceBytes: [],
+    command: p.command,
+    ended: 'exit',
+    message: '',
+    markers: [],
+    xAxis: null,
+    instruments: [],
+    maxProcesses: 0,
+    leftChildren: 0,
+    steps: p.steps,
+    stepDeviceBytes: [],
   };
   const outcome = (extra: Partial<AllocProbeOutcome> = {}): WorkloadOutcome => ({
-    allocated: info.stepDeviceBytes.length, stoppedAtGuard: false, baselineStable: false, releaseSettled: false, backendCreateMs: 0, ...extra, workload: info,
+    allocated: info.stepDeviceBytes.length,
+    stoppedAtGuard: false,
+    baselineStable: false,
+    releaseSettled: false,
+    backendCreateMs: 0,
+    ...extra,
+    workload: info,
   });
 
   const exe = resolveCommand(p.command[0]!, env.PATH);
@@ -108,16 +125,17 @@ export async function runWorkload(ctx: ChildContext): Promise<WorkloadOutcome> {
   const drmOk = dm.states.some((s) => s.instrument === 'drm' && s.ok);
   const driver = dm.states.find((s) => s.driver)?.driver;
   ctx.facts({
-    backend: ctx.c.backend,
+    backend: ctx.testCase.backend,
     runtimes: driver ? { [dm.device === 'nvml' ? 'nvidiaDriver' : 'levelZeroDriver']: driver } : {},
     extra: Object.fromEntries(dm.states.map((s) => [`instrument.${s.instrument}`, s.ok ? `ok${s.devices?.length ? `: ${s.devices.join(', ')}` : ''}` : `unavailable: ${s.reason ?? ''}`])),
     devices: [],
   });
   // Without markers the steps can only come from a device reading: say so before starting.
   if (p.steps === 'plateaus' && !dm.device && !drmOk) {
-    throw Object.assign(new Error(
-      `steps: plateaus needs a device-memory instrument and this machine has none (${dm.whyNone()}): ` +
-      `mark the steps with XPUDIAG_STEP lines (steps: markers, the default) instead`), { kind: 'unavailable' });
+    throw Object.assign(
+      new Error(`steps: plateaus needs a device-memory instrument and this machine has none (${dm.whyNone()}): ` + `mark the steps with XPUDIAG_STEP lines (steps: markers, the default) instead`),
+      { kind: 'unavailable' },
+    );
   }
 
   // Readings before the program starts: what its start-up takes is then the pre window
@@ -191,9 +209,18 @@ export async function runWorkload(ctx: ChildContext): Promise<WorkloadOutcome> {
     // state), else the whole device's: another program on the device then moves it too.
     const deviceUsed = dev ? sum(dev.program ?? dev.used) : drmDeviceBytes(drm);
     return {
-      ...m, vmRSS: tm.vmRSS, rssAnon: tm.rssAnon, rssShmem: tm.rssShmem, vmPTE: tm.vmPTE,
-      phase: 'pre', step: 0, deviceBytes: 0, processes: tm.processes,
-      ...(deviceUsed !== null ? { deviceUsed } : {}), ...(dev?.program ? { deviceUsedAll: sum(dev.used) } : {}), ...(drm ? { drm } : {}),
+      ...m,
+      vmRSS: tm.vmRSS,
+      rssAnon: tm.rssAnon,
+      rssShmem: tm.rssShmem,
+      vmPTE: tm.vmPTE,
+      phase: 'pre',
+      step: 0,
+      deviceBytes: 0,
+      processes: tm.processes,
+      ...(deviceUsed !== null ? { deviceUsed } : {}),
+      ...(dev?.program ? { deviceUsedAll: sum(dev.used) } : {}),
+      ...(drm ? { drm } : {}),
       costUs: { ...(dev ? { device: dev.us } : {}), drm: (t3 - t2) * 1000, host: (t1 - t0) * 1000 },
     };
   };
@@ -234,7 +261,11 @@ export async function runWorkload(ctx: ChildContext): Promise<WorkloadOutcome> {
       emit(pre);
       if (!first) {
         if (markerError) Object.assign(info, { ended: 'bad-marker', message: markerError });
-        else if (exited) Object.assign(info, { ended: 'no-markers', message: `the program ended without writing an ${'XPUDIAG_STEP'} line to fd 3 (${STEP_FD_VAR}); mark its steps (see README: Watching a program), or use steps: plateaus` });
+        else if (exited)
+          Object.assign(info, {
+            ended: 'no-markers',
+            message: `the program ended without writing an ${'XPUDIAG_STEP'} line to fd 3 (${STEP_FD_VAR}); mark its steps (see README: Watching a program), or use steps: plateaus`,
+          });
         else Object.assign(info, { ended: 'hang', message: `no marker for ${p.markerTimeoutMs} ms after the start (markerTimeoutMs): the program hangs, or never marks a step` });
       } else {
         info.markers.push(first);
@@ -252,7 +283,10 @@ export async function runWorkload(ctx: ChildContext): Promise<WorkloadOutcome> {
           await sleep(p.intervalMs);
         }
         const windowStart = baseline.at(-1)!.t - p.stableWindowMs;
-        const baseDev = baseline.filter((s) => s.t >= windowStart).map((s) => s.deviceUsed).filter((x): x is number => x !== undefined);
+        const baseDev = baseline
+          .filter((s) => s.t >= windowStart)
+          .map((s) => s.deviceUsed)
+          .filter((x): x is number => x !== undefined);
         const base = { ...(baseDev.length ? { device: median(baseDev) } : {}), ...(first.bytes !== undefined ? { marker: first.bytes } : {}) };
         baseline.forEach((s) => (s.phase = 'baseline'));
         emit(baseline);
@@ -276,7 +310,10 @@ export async function runWorkload(ctx: ChildContext): Promise<WorkloadOutcome> {
           }
           const x = xOf(ss, m, base);
           if (x === undefined) {
-            Object.assign(info, { ended: 'bad-marker', message: `marker ${m.label} carries no bytes and no device-memory instrument reads this program (${dm.whyNone()}): write ${'XPUDIAG_STEP'} <label> <bytes>` });
+            Object.assign(info, {
+              ended: 'bad-marker',
+              message: `marker ${m.label} carries no bytes and no device-memory instrument reads this program (${dm.whyNone()}): write ${'XPUDIAG_STEP'} <label> <bytes>`,
+            });
             break;
           }
           info.stepDeviceBytes.push(x);
@@ -299,7 +336,11 @@ export async function runWorkload(ctx: ChildContext): Promise<WorkloadOutcome> {
       const plateaus = findPlateaus(dev, Math.max(2, Math.ceil(p.plateauMs / p.intervalMs)), p.plateauTolerance);
       all.forEach((s) => (s.phase = 'transition' as AllocSample['phase']));
       if (plateaus.length < 2) {
-        if (info.ended === 'exit') Object.assign(info, { ended: 'no-steps', message: `the device reading (${info.xAxis}) held ${plateaus.length} plateau(s): no step to fit; hold each step for ${p.plateauMs} ms or more (plateauMs), or mark the steps` });
+        if (info.ended === 'exit')
+          Object.assign(info, {
+            ended: 'no-steps',
+            message: `the device reading (${info.xAxis}) held ${plateaus.length} plateau(s): no step to fit; hold each step for ${p.plateauMs} ms or more (plateauMs), or mark the steps`,
+          });
       } else {
         const [first, ...rest] = plateaus;
         all.slice(first!.start, first!.end).forEach((s) => (s.phase = 'baseline'));
@@ -321,14 +362,16 @@ export async function runWorkload(ctx: ChildContext): Promise<WorkloadOutcome> {
       while (!exited && performance.now() - t0 < p.exitTimeoutMs) await sleep(p.intervalMs);
       if (!exited) Object.assign(info, { ended: 'hang', message: `did not exit within ${p.exitTimeoutMs} ms of its last step (exitTimeoutMs)` });
     }
-    const orphans = lastTree.filter((pid) => pid !== child.pid).filter((pid) => {
-      try {
-        process.kill(pid, 0);
-        return true;
-      } catch {
-        return false;
-      }
-    });
+    const orphans = lastTree
+      .filter((pid) => pid !== child.pid)
+      .filter((pid) => {
+        try {
+          process.kill(pid, 0);
+          return true;
+        } catch {
+          return false;
+        }
+      });
     info.leftChildren = orphans.length;
     stop();
     for (const pid of orphans) {

@@ -11,13 +11,14 @@
 // hull of both, so a verdict holds whichever reading is right; the verdict is what that
 // interval carries, and never more; then the release, the fixed cost of creating the
 // backend, the alloc/free cycles and the DRM fdinfo slopes.
-import type { AllocProbeOutcome, AllocSample, MemReading } from '../native/addon.js';
-import { formatBytes } from '../suite/units.js';
-import { alternateInstrument, consumed, fittedInstrument, INSTRUMENTS, readInstrument, turbulentReadings, type FittedInstrument, type Instrument } from './host-readings.js';
-import { describeMoves, measureInterference, type Interference } from './interference.js';
-import { linearFit, median, medianCI, quantile, stddev } from './stats.js';
+import type { AllocProbeOutcome, AllocSample, MemReading } from '../../native/addon.js';
+import { ALLOC_PARAMS, DEFAULT_SHADOW_THRESHOLD } from './params.js';
+import { formatBytes } from '../../model/format.js';
+import { alternateInstrument, consumed, fittedInstrument, INSTRUMENTS, readInstrument, turbulentReadings, type FittedInstrument, type Instrument } from '../../analysis/host-readings.js';
+import { describeMoves, measureInterference, type Interference } from '../../analysis/interference.js';
+import { linearFit, median, medianCI, quantile, stddev } from '../../analysis/stats.js';
 
-export { INSTRUMENTS, type Instrument } from './host-readings.js';
+export { INSTRUMENTS, type Instrument } from '../../analysis/host-readings.js';
 
 export type ShadowVerdict = 'shadow' | 'clean' | 'inconclusive';
 
@@ -49,6 +50,7 @@ export interface AllocMetrics {
    * process's added back), where it can be read: hostPerDeviceCI is the hull of both.
    */
   alternateFit: { instrument: Instrument; slope: number; interval: [number, number] | null } | null;
+  /** The verdict threshold it was judged against, host bytes per device byte (the input's shadowThreshold). */
   threshold: number;
   noiseBytes: number;
   baselineStable: boolean;
@@ -86,7 +88,8 @@ export interface AllocAnalysisInput {
   samples: AllocSample[];
   outcome: AllocProbeOutcome;
   planned: number;
-  threshold?: number;
+  /** Host bytes per device byte that separate clean from shadow (expect.threshold; default DEFAULT_SHADOW_THRESHOLD). */
+  shadowThreshold?: number;
   /** The window the probe judged stability over (ms): the baseline and the release are read from their last such window. */
   stableWindowMs?: number;
 }
@@ -136,7 +139,12 @@ function splitPhases(samples: readonly AllocSample[], windowMs: number): Phases 
   const release = samples.filter((s) => s.phase === 'release');
   return {
     pre: calm(samples.filter((s) => s.phase === 'pre')),
-    baseline: calmOr(finalWindow(samples.filter((s) => s.phase === 'baseline'), windowMs)),
+    baseline: calmOr(
+      finalWindow(
+        samples.filter((s) => s.phase === 'baseline'),
+        windowMs,
+      ),
+    ),
     steps: steps.map(calmOr),
     release: finalWindow(release, windowMs),
     releaseCalm: calm(finalWindow(release, windowMs)),
@@ -166,7 +174,7 @@ export function fittedStaircase(samples: AllocSample[], instrument: Instrument, 
 }
 
 /** The probe's default stability window (native/core/alloc_probe.h). */
-export const DEFAULT_STABLE_WINDOW_MS = 600;
+export const DEFAULT_STABLE_WINDOW_MS = ALLOC_PARAMS.stableWindowMs.default;
 
 /**
  * What the readings cannot resolve however straight the staircase, added to either side
@@ -220,7 +228,11 @@ function fitStaircase(xs: number[], ys: number[], noiseSD: number): Fit {
   for (let i = 1; i < xs.length; i++) if (xs[i]! > xs[i - 1]!) per.push((ys[i]! - ys[i - 1]!) / (xs[i]! - xs[i - 1]!));
   const { median: slope, ci } = medianCI(per);
   return {
-    slope, slopeCI: widen(ci), intercept: median(ys.map((y, i) => y - slope * xs[i]!)), method: 'median-increment', residualSD: lsq.residualSD,
+    slope,
+    slopeCI: widen(ci),
+    intercept: median(ys.map((y, i) => y - slope * xs[i]!)),
+    method: 'median-increment',
+    residualSD: lsq.residualSD,
     leftTheLine: `readings left the line by ${(lsq.residualSD / MiB).toFixed(1)} MiB against ${(noiseSD / MiB).toFixed(1)} MiB of baseline noise`,
   };
 }
@@ -229,19 +241,31 @@ function hull(a: [number, number] | null, b: [number, number] | null): [number, 
   return a && b ? [Math.min(a[0], b[0]), Math.max(a[1], b[1])] : null;
 }
 
-export function analyzeAlloc({ samples, outcome, planned, threshold = 0.1, stableWindowMs = DEFAULT_STABLE_WINDOW_MS }: AllocAnalysisInput): AllocMetrics {
-  const ph = splitPhases(samples, stableWindowMs);
-  const primary = fittedInstrument(samples);
-  const alternate = alternateInstrument(primary);
-  const base = medianOf(ph.baseline, primary);
-  const baseReadings = values(ph.baseline, primary);
-  const noiseSD = stddev(baseReadings);
-  const noiseBytes = baseReadings.length ? quantile(baseReadings, 0.95) - quantile(baseReadings, 0.05) : 0;
-  const deviceBytes = ph.xs.at(-1) ?? 0;
-  const interference = measureInterference(ph.baseline, ph.steps, ph.release);
+/** The baseline's level and noise, as the fitted instrument reads it. */
+function baselineNoise(ph: Phases, primary: Instrument): { base: number | undefined; noiseSD: number; noiseBytes: number } {
+  const readings = values(ph.baseline, primary);
+  return {
+    base: medianOf(ph.baseline, primary),
+    noiseSD: stddev(readings),
+    noiseBytes: readings.length ? quantile(readings, 0.95) - quantile(readings, 0.05) : 0,
+  };
+}
 
-  // The fitted instrument, the alternate reading, and every other instrument beside them
-  // (plain least squares, without the noise floor).
+interface Fits {
+  fit: Fit | null;
+  /** The same fit of the alternate reading, where there is one. */
+  alt: Fit | null;
+  /** Every instrument's slope (plain least squares beside the fitted one). */
+  instruments: AllocMetrics['instruments'];
+  /** The fit's interval, or the hull of both readings' intervals, padded by the correction's error. */
+  interval: [number, number] | null;
+  /** What either side of an interval is widened by: CORRECTION_ERROR of the memory the correction moved, per device byte. */
+  correctionPad: number;
+  padded: (ci: [number, number] | null) => [number, number] | null;
+}
+
+/** The fitted instrument, the alternate reading, and every other instrument beside them (plain least squares, without the noise floor). */
+function fitInstruments(ph: Phases, primary: Instrument, alternate: Instrument | null, noiseSD: number, correctionPad: number): Fits {
   const primaryYs = staircase(ph, primary);
   const fit = primaryYs ? fitStaircase(ph.xs, primaryYs, noiseSD) : null;
   const alternateYs = alternate ? staircase(ph, alternate) : null;
@@ -254,21 +278,31 @@ export function analyzeAlloc({ samples, outcome, planned, threshold = 0.1, stabl
       instruments[inst] = ys ? linearFit(ph.xs, ys).slope : null;
     }
   }
-  const corrected = interference.staircase.filter((m) => m.role === 'corrected');
-  const correctionPad = deviceBytes > 0 ? (CORRECTION_ERROR * corrected.reduce((a, m) => a + Math.abs(m.movedBytes), 0)) / deviceBytes : 0;
   const padded = (ci: [number, number] | null): [number, number] | null => (ci ? [ci[0] - correctionPad, ci[1] + correctionPad] : null);
   const interval = padded(alt ? hull(fit?.slopeCI ?? null, alt.slopeCI) : (fit?.slopeCI ?? null));
+  return { fit, alt, instruments, interval, correctionPad, padded };
+}
 
-  // The verdict, and what disturbed the readings it rests on.
-  const judged = judgeShadow(interval, threshold, noiseBytes, deviceBytes);
-  const alone = judgeShadow(padded(fit?.slopeCI ?? null), threshold, noiseBytes, deviceBytes);
+/** The verdict and its reason, and what disturbed the readings it rests on. */
+function judgeFits(
+  ph: Phases,
+  fits: Fits,
+  names: { primary: Instrument; alternate: Instrument | null },
+  noise: { threshold: number; noiseBytes: number; deviceBytes: number },
+  interference: Interference,
+  baselineStable: boolean,
+): { verdict: ShadowVerdict; reason: string; disturbances: string[] } {
+  const { fit, alt, interval, correctionPad, padded } = fits;
+  const judge = (ci: [number, number] | null) => judgeShadow(ci, noise.threshold, noise.noiseBytes, noise.deviceBytes);
+  const judged = judge(interval);
+  const alone = judge(padded(fit?.slopeCI ?? null));
   const ambiguous = interference.staircase.filter((m) => m.role === 'ambiguous');
   // Disturbed beyond what the fit could set aside: the median fit had too few steps for
   // an interval, memory whose owner cannot be told moved, or the baseline never settled.
   const disturbances = [
     fit?.leftTheLine && !fit.slopeCI ? fit.leftTheLine : undefined,
     ambiguous.length ? describeMoves(ambiguous) : undefined,
-    outcome.baselineStable ? undefined : 'the baseline never settled before the first allocation',
+    baselineStable ? undefined : 'the baseline never settled before the first allocation',
   ].filter((x): x is string => !!x);
   let { verdict, reason } = judged;
   if (fit?.method === 'median-increment' && !fit.slopeCI) {
@@ -280,20 +314,39 @@ export function analyzeAlloc({ samples, outcome, planned, threshold = 0.1, stabl
   if (alt && alone.verdict !== judged.verdict) {
     const read = (f: Fit, v: ShadowVerdict) => `${fixed3(f.slope)} ${f.slopeCI ? ivText(f.slopeCI) : '(no interval)'} (${v})`;
     reason =
-      `${primary} reads ${read(fit!, alone.verdict)} but ${alternate} ${read(alt, judgeShadow(alt.slopeCI, threshold, noiseBytes, deviceBytes).verdict)}: ` +
+      `${names.primary} reads ${read(fit!, alone.verdict)} but ${names.alternate} ${read(alt, judge(alt.slopeCI).verdict)}: ` +
       `${describeMoves(ambiguous) || "memory that may be another process's moved"}; no verdict holds under both`;
   }
+  const corrected = interference.staircase.filter((m) => m.role === 'corrected');
   if (corrected.length) {
     reason += `; ${describeMoves(corrected)}`;
     if (correctionPad >= 0.0005) reason += `: interval widened by ${fixed3(correctionPad)}, a correction being trusted to ${CORRECTION_ERROR * 100}% of what it moves`;
   }
+  return { verdict, reason, disturbances };
+}
 
+/**
+ * The allocation probe's analysis, phase by phase as the probe measured: the baseline's
+ * noise, the staircase fits, the verdict, then the release, the fixed cost and the cycles.
+ */
+export function analyzeAlloc({ samples, outcome, planned, shadowThreshold: threshold = DEFAULT_SHADOW_THRESHOLD, stableWindowMs = DEFAULT_STABLE_WINDOW_MS }: AllocAnalysisInput): AllocMetrics {
+  const ph = splitPhases(samples, stableWindowMs);
+  const primary = fittedInstrument(samples);
+  const alternate = alternateInstrument(primary);
+  const { base, noiseSD, noiseBytes } = baselineNoise(ph, primary);
+  const deviceBytes = ph.xs.at(-1) ?? 0;
+  const interference = measureInterference(ph.baseline, ph.steps, ph.release);
+  const corrected = interference.staircase.filter((m) => m.role === 'corrected');
+  const correctionPad = deviceBytes > 0 ? (CORRECTION_ERROR * corrected.reduce((a, m) => a + Math.abs(m.movedBytes), 0)) / deviceBytes : 0;
+  const fits = fitInstruments(ph, primary, alternate, noiseSD, correctionPad);
+  const { fit, alt } = fits;
+  const { verdict, reason, disturbances } = judgeFits(ph, fits, { primary, alternate }, { threshold, noiseBytes, deviceBytes }, interference, outcome.baselineStable);
   const release = releaseOf(ph, primary, alternate, base, noiseSD, interference);
   const fixed = fixedCostOf(ph, primary, alternate, base, noiseBytes);
   const cycles = cyclesOf(ph, primary, base);
   return {
     hostPerDevice: fit?.slope ?? null,
-    hostPerDeviceCI: interval,
+    hostPerDeviceCI: fits.interval,
     hostFixedBytes: fixed?.bytes ?? null,
     hostFixedNoiseBytes: fixed?.noise ?? null,
     fitInterceptBytes: fit?.intercept ?? null,
@@ -312,7 +365,7 @@ export function analyzeAlloc({ samples, outcome, planned, threshold = 0.1, stabl
     allocated: outcome.allocated,
     planned,
     deviceBytes,
-    instruments,
+    instruments: fits.instruments,
     drmFdinfo: drmSlopes(ph),
     interference,
     disturbed: disturbances.length ? disturbances.join('; ') : null,
@@ -353,7 +406,10 @@ function releaseOf(ph: Phases, primary: Instrument, alternate: Instrument | null
   }
   if (p !== null && a !== null && Math.abs(p - a) > 0.1) {
     const moves = interference.release.filter((m) => m.role === 'ambiguous');
-    return { fraction: null, note: `released ${p.toFixed(2)} in ${primary} but ${a.toFixed(2)} in ${alternate}: ${describeMoves(moves, 'reading') || "memory that may be another process's moved during the release"}` };
+    return {
+      fraction: null,
+      note: `released ${p.toFixed(2)} in ${primary} but ${a.toFixed(2)} in ${alternate}: ${describeMoves(moves, 'reading') || "memory that may be another process's moved during the release"}`,
+    };
   }
   return { fraction: p };
 }
@@ -386,7 +442,13 @@ function fixedCostOf(ph: Phases, primary: Instrument, alternate: Instrument | nu
 function cyclesOf(ph: Phases, primary: Instrument, base: number | undefined): Pick<AllocMetrics, 'cycleCostBytes' | 'cycleGrowthPerCycle'> {
   if (!ph.cycles.length || base === undefined) return {};
   const cycleCostBytes = ph.cycles.map((s) => consumed(primary, base, readInstrument(s, primary) ?? base));
-  const cycleGrowthPerCycle = ph.cycles.length >= 2 ? linearFit(ph.cycles.map((s) => s.step), cycleCostBytes).slope : null;
+  const cycleGrowthPerCycle =
+    ph.cycles.length >= 2
+      ? linearFit(
+          ph.cycles.map((s) => s.step),
+          cycleCostBytes,
+        ).slope
+      : null;
   return { cycleCostBytes, cycleGrowthPerCycle };
 }
 

@@ -4,16 +4,16 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { parseCommand, type CommandSpec } from '../../cli/args.js';
-import { UsageError } from '../../cli/errors.js';
-import { prepareOutDir, prepareOutFile } from '../../cli/output-paths.js';
-import { runCommand } from '../../cli/run.js';
-import { relevantVariables } from '../../env/variables.js';
-import { didYouMean } from '../../suite/didyoumean.js';
-import { loadSuite, SuiteError } from '../../suite/index.js';
-import { BACKENDS } from '../../suite/spec.js';
-import { KNOWN_KNOBS } from '../../suite/factors.js';
-import { WORKLOAD_PARAMS } from './params.js';
+import { parseCommand, type CommandSpec } from './args.js';
+import { UsageError } from './errors.js';
+import { prepareOutDir, prepareOutFile } from './output-paths.js';
+import { runCommand } from './run.js';
+import { relevantVariables } from '../env/variables.js';
+import { didYouMean } from '../suite/didyoumean.js';
+import { loadSuite, SuiteError } from '../suite/index.js';
+import { BACKENDS } from '../suite/spec.js';
+import { KNOWN_KNOBS } from '../suite/factors.js';
+import { WORKLOAD_PARAMS } from '../probes/workload/params.js';
 
 export const watchSpec = {
   name: 'watch',
@@ -21,7 +21,12 @@ export const watchSpec = {
   summary: 'measure one program (and its children) as the case: host memory per device byte over its marked steps or device-memory plateaus',
   options: {
     steps: { type: 'string', value: 'markers|plateaus', help: 'steps from XPUDIAG_STEP lines on fd 3, or from plateaus of the device-memory reading', default: 'markers' },
-    instrument: { type: 'string', value: 'I', help: 'the x axis: auto (Sysman, NVML, DRM fdinfo: the first this machine has), sysman, nvml, drm, or marker (the bytes the markers carry)', default: 'auto' },
+    instrument: {
+      type: 'string',
+      value: 'I',
+      help: 'the x axis: auto (Sysman, NVML, DRM fdinfo: the first this machine has), sysman, nvml, drm, or marker (the bytes the markers carry)',
+      default: 'auto',
+    },
     backend: { type: 'string', value: 'NAME', help: 'the device kind the program uses, recorded with the report (host, ze, cuda, sycl)', default: 'host' },
     control: { type: 'string', value: 'ROLE', help: 'the program is a control of known truth: positive (all host) or negative (none)' },
     expect: { type: 'string', value: 'VERDICT', help: 'fail unless it reads this verdict: shadow or clean' },
@@ -51,7 +56,7 @@ function oneOf(flag: string, v: string | undefined, allowed: readonly string[]):
   throw new UsageError(`${flag} ${JSON.stringify(v)}: expected one of ${allowed.join(', ')}${near ? `; did you mean '${near}'?` : ''}`);
 }
 
-const enumOf = (key: string): string[] => (WORKLOAD_PARAMS[key]!.schema['enum'] as string[]);
+const enumOf = (key: string): string[] => WORKLOAD_PARAMS[key]!.schema['enum'] as string[];
 
 export async function watchCommand(args: string[]): Promise<number> {
   const dash = args.indexOf('--');
@@ -81,13 +86,18 @@ export async function watchCommand(args: string[]): Promise<number> {
   const suite = {
     name: 'watch',
     description: `written by: ${command}`,
-    cases: [{
-      id: 'watch', probe: 'workload', backend, timeout: values.timeout ?? '10m',
-      ...(control ? { control } : {}),
-      ...(expect ? { expect: { verdict: expect } } : {}),
-      ...(Object.keys(env).length ? { env } : {}),
-      params: { command: program, steps, instrument, ...(markerTimeout ? { markerTimeoutMs: Number(markerTimeout) } : {}) },
-    }],
+    cases: [
+      {
+        id: 'watch',
+        probe: 'workload',
+        backend,
+        timeout: values.timeout ?? '10m',
+        ...(control ? { control } : {}),
+        ...(expect ? { expect: { verdict: expect } } : {}),
+        ...(Object.keys(env).length ? { env } : {}),
+        params: { command: program, steps, instrument, ...(markerTimeout ? { markerTimeoutMs: Number(markerTimeout) } : {}) },
+      },
+    ],
   };
   const file = join(values.out, `watch-${new Date().toISOString().replace(/[:.]/g, '')}-${process.pid}.yaml`);
   writeFileSync(file, `# ${command}\n# (the run is this suite: xpudiag run ${file})\n${stringify(suite)}`);
@@ -100,7 +110,8 @@ export async function watchCommand(args: string[]): Promise<number> {
     throw e;
   }
   const passOn = [
-    '--out', values.out,
+    '--out',
+    values.out,
     ...(values.json ? ['--json'] : []),
     ...(values.redact ? ['--redact'] : []),
     ...(values.junit ? ['--junit', values.junit] : []),

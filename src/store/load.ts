@@ -21,7 +21,8 @@ export function loadReport(file: string): Report {
     text = (bytes[0] === 0x1f && bytes[1] === 0x8b ? gunzipSync(bytes, { maxOutputLength: MAX_REPORT_BYTES }) : bytes).toString('utf8');
   } catch (e) {
     if (e instanceof ReportInputError) throw e;
-    if ((e as NodeJS.ErrnoException).code?.startsWith('Z_') || (e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw new ReportInputError(`${file}: not a readable gzip file (${(e as Error).message})`);
+    if ((e as NodeJS.ErrnoException).code?.startsWith('Z_') || (e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE')
+      throw new ReportInputError(`${file}: not a readable gzip file (${(e as Error).message})`);
     const code = (e as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (e as Error).message;
     throw new ReportInputError(`${file}: ${why}`);
@@ -52,18 +53,24 @@ export function loadReport(file: string): Report {
  * joined by commas. Not read yet: loadReport says what is wrong with each.
  */
 export function reportFilesOf(spec: string): string[] {
-  const files = spec.split(',').filter(Boolean).flatMap((f) => {
-    let dir = false;
-    try {
-      dir = statSync(f).isDirectory();
-    } catch {
-      // loadReport says what is wrong with it.
-    }
-    if (!dir) return [f];
-    const inside = readdirSync(f).filter((n) => n.endsWith('.json') && !n.endsWith('.journal.jsonl')).sort().map((n) => join(f, n));
-    if (!inside.length) throw new ReportInputError(`${f}: a folder with no report in it (*.json)`);
-    return inside;
-  });
+  const files = spec
+    .split(',')
+    .filter(Boolean)
+    .flatMap((f) => {
+      let dir = false;
+      try {
+        dir = statSync(f).isDirectory();
+      } catch {
+        // loadReport says what is wrong with it.
+      }
+      if (!dir) return [f];
+      const inside = readdirSync(f)
+        .filter((n) => n.endsWith('.json') && !n.endsWith('.journal.jsonl'))
+        .sort()
+        .map((n) => join(f, n));
+      if (!inside.length) throw new ReportInputError(`${f}: a folder with no report in it (*.json)`);
+      return inside;
+    });
   if (!files.length) throw new ReportInputError(`'${spec}': names no report`);
   return files;
 }

@@ -1,7 +1,7 @@
 // Link probe analysis: per-direction copy bandwidth between every pair of devices,
 // one way and both ways at once. Pure.
-import type { P2pProbeOutcome, P2pSample } from '../native/addon.js';
-import { formatBytesShort } from './allreduce.js';
+import type { P2pProbeOutcome, P2pSample } from '../../native/addon.js';
+import { formatBytes } from '../../model/format.js';
 
 export interface P2pLink {
   src: number;
@@ -78,7 +78,7 @@ export function renderP2pTable(m: P2pMetrics): string {
   out.push(`# GB/s per direction (1e9 bytes/s); ${m.timing}`);
   if (m.ceilingGBps !== null) out.push(`# ceiling (slowest pair, both ways at once, largest size): ${m.ceilingGBps.toFixed(2)} GB/s per direction`);
   for (const l of m.links) {
-    out.push(`# ${l.src}${l.direction === 'both' ? '<->' : '->'}${l.dst}: peak ${l.peakGBps.toFixed(2)} GB/s at ${formatBytesShort(l.peakBytes)}`);
+    out.push(`# ${l.src}${l.direction === 'both' ? '<->' : '->'}${l.dst}: peak ${l.peakGBps.toFixed(2)} GB/s at ${formatBytes(l.peakBytes)}`);
   }
   return out.join('\n');
 }

@@ -5,10 +5,10 @@
 // tree; then one watched program on the simulator, with the costs its samples recorded.
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { loadAddon, packageRoot } from '../../native/addon.js';
-import { runCase } from '../../runner/run-case.js';
-import { DeviceMemory, drmOf } from './instruments.js';
-import { processTree, treeMemory } from './tree.js';
+import { loadAddon, packageRoot } from '../native/addon.js';
+import { runCase } from '../runner/run-case.js';
+import { DeviceMemory, drmOf } from '../probes/workload/instruments.js';
+import { processTree, treeMemory } from '../probes/workload/tree.js';
 
 const N = Number(process.env.XPUDIAG_BENCH_READINGS ?? 2000);
 
@@ -37,7 +37,14 @@ export async function instrumentsBench(): Promise<Record<string, unknown>> {
     sysman: sysman.device ? { ...timeIt(() => sysman.read()), devices: sysman.states[0]?.devices?.length } : { unavailable: sysman.whyNone() },
     nvml: nvml.device ? timeIt(() => nvml.read()) : { unavailable: nvml.whyNone() },
     drmFdinfo: { ...timeIt(() => drmOf(pids)), processes: pids.length, note: 'fd walk of each process; no DRM file open here' },
-    host: { ...timeIt(() => { treeMemory(processTree(tree.pid!)); addon.sampleMemory(); }), processes: pids.length, covers: '/proc/meminfo, /proc/zoneinfo, /proc/self/status, and the tree found and read' },
+    host: {
+      ...timeIt(() => {
+        treeMemory(processTree(tree.pid!));
+        addon.sampleMemory();
+      }),
+      processes: pids.length,
+      covers: '/proc/meminfo, /proc/zoneinfo, /proc/self/status, and the tree found and read',
+    },
   };
   process.kill(-tree.pid!, 'SIGKILL');
   const costOf = (k: string) => {
@@ -46,18 +53,36 @@ export async function instrumentsBench(): Promise<Record<string, unknown>> {
   };
   const sampleUs = costOf('host') + costOf('drmFdinfo') + Math.max(costOf('sysman'), costOf('nvml'));
   // One program on the simulator: what its own samples recorded.
-  const r = await runCase({
-    id: 'bench-workload', probe: 'workload', backend: 'ze', timeoutMs: 120_000,
-    env: { ZE_ENABLE_ALT_DRIVERS: join(build, 'libze_sim.so'), XPUDIAG_ZESIM_PROFILE: 'shadow-peer-resident', XPUDIAG_ZESIM_DEVICE_MEMORY: '512MiB', XPUDIAG_ZESIM_SHARED: join(packageRoot, 'reports', 'bench-ze-sim-shared') },
-    params: { command: [join(build, 'ze_sim_workload'), '--steps', '8', '--size-mib', '32'], baselineMs: 1500, settleMs: 1500 },
-  }, { guardBytes: 0 });
+  const r = await runCase(
+    {
+      id: 'bench-workload',
+      probe: 'workload',
+      backend: 'ze',
+      timeoutMs: 120_000,
+      env: {
+        ZE_ENABLE_ALT_DRIVERS: join(build, 'libze_sim.so'),
+        XPUDIAG_ZESIM_PROFILE: 'shadow-peer-resident',
+        XPUDIAG_ZESIM_DEVICE_MEMORY: '512MiB',
+        XPUDIAG_ZESIM_SHARED: join(packageRoot, 'reports', 'bench-ze-sim-shared'),
+      },
+      params: { command: [join(build, 'ze_sim_workload'), '--steps', '8', '--size-mib', '32'], baselineMs: 1500, settleMs: 1500 },
+    },
+    { guardBytes: 0 },
+  );
   const w = r.metrics.workload as { readingCostUs?: Record<string, number>; xAxis?: string } | undefined;
   return {
     perReadingUs: perReading,
     sampleUs: +sampleUs.toFixed(1),
     readingsPerSecond: Math.round(1e6 / sampleUs),
     atInterval50ms: `${((sampleUs / 50_000) * 100).toFixed(2)}% of each 50 ms sampling period`,
-    watchedProgram: { status: r.status, hostPerDevice: r.metrics.hostPerDevice, interval: r.metrics.hostPerDeviceCI, xAxis: w?.xAxis, meanCostUsPerSample: w?.readingCostUs, samples: r.samples.length },
+    watchedProgram: {
+      status: r.status,
+      hostPerDevice: r.metrics.hostPerDevice,
+      interval: r.metrics.hostPerDeviceCI,
+      xAxis: w?.xAxis,
+      meanCostUsPerSample: w?.readingCostUs,
+      samples: r.samples.length,
+    },
     pass: r.status === 'pass',
   };
 }

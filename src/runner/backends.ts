@@ -1,8 +1,8 @@
 // Which backends work on this machine, and why not: each is opened in its own child,
 // so a driver that crashes while being asked marks that backend unusable, nothing more.
 import type { BackendFacts } from '../native/addon.js';
-import { runChild } from '../runner/run-case.js';
-import { builtBackends } from './fingerprint.js';
+import { runChild } from './run-case.js';
+import { builtBackends } from '../env/fingerprint.js';
 import { BACKEND_NAMES, BACKEND_TABLE } from '../model/backends.js';
 
 export const BACKENDS = BACKEND_NAMES;

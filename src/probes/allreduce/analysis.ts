@@ -1,7 +1,8 @@
 // All-reduce sweep analysis: bandwidths in the nccl-tests convention, the crossover
 // where a BF16 path starts to beat direct-f32, correctness verdicts, and the table a
 // nccl-tests user reads at a glance. Pure: raw rows in, metrics out.
-import type { AllreduceProbeOutcome, AllreduceSample } from '../native/addon.js';
+import type { AllreduceProbeOutcome, AllreduceSample } from '../../native/addon.js';
+import { finiteNumber, formatBytes } from '../../model/format.js';
 
 export const BF16_PATHS = ['bf16-trunc', 'bf16-rne'] as const;
 
@@ -41,6 +42,7 @@ export interface AllreduceMetrics {
   input: string;
   seed: number;
   timing: string;
+  /** Where `auto` switches path, in elements (params.threshold) and in FP32 bytes. */
   threshold: number;
   thresholdBytes: number;
   autoVariant: string;
@@ -96,12 +98,10 @@ export function crossover(base: { x: number; t: number }[], fast: { x: number; t
   return { bytes: Math.round(bytes), basis: 'interpolated' };
 }
 
-const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
-
 export function toSize(r: AllreduceSample, devices: number, linkGBps: number | null): AllreduceSize {
   const a = algbw(r.bytes, r.timeUs);
   const b = busbw(a, devices);
-  const checks = Object.fromEntries(CHECK_FIELDS.map((k) => [k, r.checked > 0 ? num(r[k]) : null])) as Checks;
+  const checks = Object.fromEntries(CHECK_FIELDS.map((k) => [k, r.checked > 0 ? finiteNumber(r[k]) : null])) as Checks;
   return {
     algorithm: r.algorithm,
     ran: r.ran,
@@ -131,23 +131,21 @@ export function toSize(r: AllreduceSample, devices: number, linkGBps: number | n
 export interface AnalyzeAllreduceInput {
   rows: AllreduceSample[];
   outcome: AllreduceProbeOutcome;
-  threshold: number;
+  /** Element count where `auto` switches from direct-f32 to BF16 (params.threshold). */
+  autoThresholdElements: number;
   autoVariant?: string;
 }
 
-export function analyzeAllreduce({ rows, outcome, threshold, autoVariant = 'bf16-trunc' }: AnalyzeAllreduceInput): AllreduceMetrics {
+export function analyzeAllreduce({ rows, outcome, autoThresholdElements: threshold, autoVariant = 'bf16-trunc' }: AnalyzeAllreduceInput): AllreduceMetrics {
   const devices = outcome.devices;
   const linkGBps = outcome.link?.gbps ?? null;
   const order = new Map(outcome.algorithms.map((a, i) => [a, i]));
-  const sizes = rows
-    .map((r) => toSize(r, devices, linkGBps))
-    .sort((a, b) => a.count - b.count || (order.get(a.algorithm) ?? 99) - (order.get(b.algorithm) ?? 99));
+  const sizes = rows.map((r) => toSize(r, devices, linkGBps)).sort((a, b) => a.count - b.count || (order.get(a.algorithm) ?? 99) - (order.get(b.algorithm) ?? 99));
 
   // The crossover compares FP32 tensor sizes (the BF16 paths take the same FP32 input),
   // and only rows that ran the path they are named for: on more than two devices every
   // one of them ran the ring, and there is no crossover to speak of.
-  const series = (alg: string) =>
-    sizes.filter((s) => s.algorithm === alg && s.ran === alg).map((s) => ({ x: s.count * 4, t: s.timeUs }));
+  const series = (alg: string) => sizes.filter((s) => s.algorithm === alg && s.ran === alg).map((s) => ({ x: s.count * 4, t: s.timeUs }));
   const crossovers: Record<string, Crossover> = {};
   const base = series('direct-f32');
   if (base.length) {
@@ -193,14 +191,15 @@ export function analyzeAllreduce({ rows, outcome, threshold, autoVariant = 'bf16
 
 /** The rows that failed a check, worst first, as "algorithm at N elements: what". */
 export function problems(m: AllreduceMetrics, limit = 4): string[] {
-  const bad = m.sizes
-    .filter((s) => (s.wrong ?? 0) > 0 || (!s.mayDisagree && (s.disagree ?? 0) > 0))
-    .sort((a, b) => (b.wrong ?? 0) - (a.wrong ?? 0));
+  const bad = m.sizes.filter((s) => (s.wrong ?? 0) > 0 || (!s.mayDisagree && (s.disagree ?? 0) > 0)).sort((a, b) => (b.wrong ?? 0) - (a.wrong ?? 0));
   const out = bad.slice(0, limit).map((s) => {
     const what: string[] = [];
     if ((s.wrong ?? 0) > 0) {
-      const parts = [s.wrongInPlace ? `${s.wrongInPlace} in place` : '', s.wrongStale ? `${s.wrongStale} after a call of another size` : '',
-        s.overrun ? `${s.overrun} written past the end` : ''].filter(Boolean);
+      const parts = [
+        s.wrongInPlace ? `${s.wrongInPlace} in place` : '',
+        s.wrongStale ? `${s.wrongStale} after a call of another size` : '',
+        s.overrun ? `${s.overrun} written past the end` : '',
+      ].filter(Boolean);
       what.push(`${s.wrong} wrong${parts.length ? ` (${parts.join(', ')})` : ''}`);
     }
     if (!s.mayDisagree && (s.disagree ?? 0) > 0) what.push(`${s.disagree} elements differ between devices`);
@@ -208,17 +207,6 @@ export function problems(m: AllreduceMetrics, limit = 4): string[] {
   });
   if (bad.length > limit) out.push(`and ${bad.length - limit} more rows`);
   return out;
-}
-
-export function formatBytesShort(b: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let v = b;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${+v.toFixed(v < 10 && i > 0 ? 2 : 1)} ${units[i]}`;
 }
 
 function pad(s: string, w: number, left = false): string {
@@ -264,7 +252,12 @@ export function renderAllreduceTable(m: AllreduceMetrics): string {
   const left = new Set([4, 5]);
   const widths = header1.map((h, i) => Math.max(h.length, header2[i]!.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[], marker = '') =>
-    (marker || ' ') + ' ' + cells.map((c, i) => pad(c, widths[i]!, left.has(i))).join('  ').trimEnd();
+    (marker || ' ') +
+    ' ' +
+    cells
+      .map((c, i) => pad(c, widths[i]!, left.has(i)))
+      .join('  ')
+      .trimEnd();
   const out = [line(header1, '#'), line(header2, '#')];
   sizes.forEach((s, i) => {
     out.push(line(rows[i]!) + (s.threshold ? `  <- ${s.count < m.threshold ? 'threshold-1' : s.count === m.threshold ? 'threshold' : 'threshold+1'}` : ''));
@@ -274,17 +267,22 @@ export function renderAllreduceTable(m: AllreduceMetrics): string {
     m.devices > 2
       ? 'auto and the two-device paths fall back to ring on more than two devices'
       : typeof m.threshold === 'number' && typeof m.thresholdBytes === 'number'
-        ? `auto switches to ${m.autoVariant} at ${m.threshold} elements (${formatBytesShort(m.thresholdBytes)})`
+        ? `auto switches to ${m.autoVariant} at ${m.threshold} elements (${formatBytes(m.thresholdBytes)})`
         : null;
   if (typeof m.devices === 'number') out.push(`# ${m.devices} devices, ${m.input} inputs (seed ${m.seed}), ${m.timing}${autoPath ? `; ${autoPath}` : ''}`);
-  const twoDevice = new Set(sizes.filter((s) => ran(s) === 'direct-f32' || ran(s).startsWith('bf16')).map((s) => s.exchange).filter(Boolean));
+  const twoDevice = new Set(
+    sizes
+      .filter((s) => ran(s) === 'direct-f32' || ran(s).startsWith('bf16'))
+      .map((s) => s.exchange)
+      .filter(Boolean),
+  );
   if (twoDevice.size) out.push(`# exchange of direct-f32 and the bf16 paths: ${[...twoDevice].join(', ')}`);
   const perRow = perRowNote(sizes);
   if (perRow) out.push(`# ${perRow}`);
   for (const [alg, b] of Object.entries(m.busbw ?? {})) {
-    out.push(`# ${alg}: avg bus bandwidth ${fixed(b.avg, 2)} GB/s, peak ${fixed(b.peak, 2)} GB/s at ${formatBytesShort(b.peakBytes)}`);
+    out.push(`# ${alg}: avg bus bandwidth ${fixed(b.avg, 2)} GB/s, peak ${fixed(b.peak, 2)} GB/s at ${formatBytes(b.peakBytes)}`);
   }
-  if (m.link) out.push(`# link ceiling: ${fixed(m.link.gbps, 2)} GB/s per direction, both ways at once (devices 0 and 1, ${formatBytesShort(m.link.bytes)})`);
+  if (m.link) out.push(`# link ceiling: ${fixed(m.link.gbps, 2)} GB/s per direction, both ways at once (devices 0 and 1, ${formatBytes(m.link.bytes)})`);
   for (const [v, c] of Object.entries(m.crossovers ?? {})) out.push(`# crossover ${v} vs direct-f32: ${describeCrossover(c)}`);
   for (const u of m.unsupported ?? []) out.push(`# ${u.algorithm}: not run (${u.reason})`);
   if (m.checked) out.push(`# wrong elements: ${m.wrong}; maximum error ${fractionOfBound(m.maxError ?? null)} of the bound`);
@@ -311,9 +309,9 @@ export function perRowNote(rows: readonly { timing?: string; route?: string }[])
 export function describeCrossover(c: Crossover): string {
   switch (c.basis) {
     case 'interpolated':
-      return `faster above ${formatBytesShort(c.bytes!)} (${Math.round(c.bytes! / 4)} elements)`;
+      return `faster above ${formatBytes(c.bytes!)} (${Math.round(c.bytes! / 4)} elements)`;
     case 'below-range':
-      return `faster at every size measured (from ${formatBytesShort(c.bytes!)})`;
+      return `faster at every size measured (from ${formatBytes(c.bytes!)})`;
     case 'never':
       return 'not faster at the largest size measured';
     default:

@@ -1,5 +1,7 @@
 // The all-reduce probe's sweep (`metrics.sizes[]`), read defensively: renderers and the
 // comparison must not break on a report from an older or newer probe.
+import { finiteNumber } from '../../model/format.js';
+
 export interface AllreduceRow {
   bytes: number;
   count: number | null;
@@ -16,8 +18,6 @@ export interface AllreduceRow {
   disagree: number | null;
 }
 
-const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
-
 export function allreduceRows(metrics: Record<string, unknown> | undefined): AllreduceRow[] {
   const sizes = metrics?.sizes;
   if (!Array.isArray(sizes)) return [];
@@ -25,20 +25,20 @@ export function allreduceRows(metrics: Record<string, unknown> | undefined): All
   for (const s of sizes) {
     if (!s || typeof s !== 'object') continue;
     const r = s as Record<string, unknown>;
-    const bytes = num(r.bytes);
+    const bytes = finiteNumber(r.bytes);
     if (bytes === null) continue;
     out.push({
       bytes,
-      count: num(r.count),
+      count: finiteNumber(r.count),
       algorithm: typeof r.algorithm === 'string' ? r.algorithm : 'unknown',
       type: typeof r.type === 'string' && r.type !== 'float' ? r.type : null,
-      timeUs: num(r.timeUs),
-      minUs: num(r.minUs),
-      p90Us: num(r.p90Us),
-      algbw: num(r.algbw),
-      busbw: num(r.busbw),
-      wrong: num(r.wrong),
-      disagree: num(r.disagree),
+      timeUs: finiteNumber(r.timeUs),
+      minUs: finiteNumber(r.minUs),
+      p90Us: finiteNumber(r.p90Us),
+      algbw: finiteNumber(r.algbw),
+      busbw: finiteNumber(r.busbw),
+      wrong: finiteNumber(r.wrong),
+      disagree: finiteNumber(r.disagree),
     });
   }
   return out;
@@ -51,9 +51,9 @@ export function seriesName(row: AllreduceRow): string {
 
 /** Where `auto` switches path, in bytes of FP32 data, if the result says (params.threshold is in elements). */
 export function thresholdBytes(params: Record<string, unknown> | undefined, metrics: Record<string, unknown> | undefined): number | null {
-  const fromMetrics = num(metrics?.thresholdBytes);
+  const fromMetrics = finiteNumber(metrics?.thresholdBytes);
   if (fromMetrics !== null) return fromMetrics;
-  const elements = num(params?.threshold) ?? num(metrics?.threshold);
+  const elements = finiteNumber(params?.threshold) ?? finiteNumber(metrics?.threshold);
   return elements !== null ? elements * 4 : null;
 }
 
