@@ -1,11 +1,11 @@
 // The reports kept in the repository: bench/ (without bench/tmp, a benchmark's scratch
 // folder that git ignores) and fixtures/reports/. Benchmark summaries (bench/shadowing-*,
-// trends-*, slurm-*.json) are not reports; journals are not JSON documents.
+// trends-*, slurm-*.json, an NVML cost line) are not reports; journals are not JSON documents.
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { root } from './cli.js';
 
-const SUMMARY = /^(shadowing|trends|slurm)-/;
+const SUMMARY = /^(shadowing|trends|slurm)-|^nvml-cost\.json$/;
 
 function reportFiles(dir: string): string[] {
   const out: string[] = [];
