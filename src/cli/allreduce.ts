@@ -13,7 +13,7 @@ import { formatBytes, loadSuite, parseSize, SuiteError } from '../suite/index.js
 import { BACKENDS, type Backend } from '../suite/spec.js';
 import { ALLREDUCE_ALGORITHMS, ALLREDUCE_EXCHANGES } from '../probes/allreduce/params.js';
 import { UsageError } from './errors.js';
-import { runCommand } from './run.js';
+import { runWrittenSuite } from './run.js';
 import { didYouMean } from '../suite/didyoumean.js';
 import { parseCommand, type CommandSpec } from './args.js';
 import { prepareOutDir, prepareOutFile } from './output-paths.js';
@@ -208,13 +208,5 @@ export async function allreduceCommand(args: string[]): Promise<number> {
     if (e instanceof SuiteError) throw new UsageError(`these flags make a suite that does not validate (${file}):\n${e.message}`);
     throw e;
   }
-  const passOn = [
-    '--out',
-    values.out,
-    ...(values.json ? ['--json'] : []),
-    ...(values.redact ? ['--redact'] : []),
-    ...(values.junit ? ['--junit', values.junit] : []),
-    ...(values.html ? ['--html', values.html] : []),
-  ];
-  return runCommand([file, ...passOn], command);
+  return runWrittenSuite(file, values, command);
 }

@@ -184,3 +184,25 @@ async function resumeCommand(
     store?.close();
   }
 }
+
+/** The output flags of a command that writes a suite and runs it (allreduce, watch), passed on to run. */
+export interface PassedOutputs {
+  out: string;
+  json?: boolean;
+  redact?: boolean;
+  junit?: string;
+  html?: string;
+}
+
+/** Runs a suite another command wrote, with the output flags it was given. */
+export function runWrittenSuite(file: string, values: PassedOutputs, commandText?: string): Promise<number> {
+  const passOn = [
+    '--out',
+    values.out,
+    ...(values.json ? ['--json'] : []),
+    ...(values.redact ? ['--redact'] : []),
+    ...(values.junit ? ['--junit', values.junit] : []),
+    ...(values.html ? ['--html', values.html] : []),
+  ];
+  return runCommand([file, ...passOn], commandText);
+}

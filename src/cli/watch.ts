@@ -7,7 +7,7 @@ import { stringify } from 'yaml';
 import { parseCommand, type CommandSpec } from './args.js';
 import { UsageError } from './errors.js';
 import { prepareOutDir, prepareOutFile } from './output-paths.js';
-import { runCommand } from './run.js';
+import { runWrittenSuite } from './run.js';
 import { relevantVariables } from '../env/variables.js';
 import { didYouMean } from '../suite/didyoumean.js';
 import { loadSuite, SuiteError } from '../suite/index.js';
@@ -109,13 +109,5 @@ export async function watchCommand(args: string[]): Promise<number> {
     if (e instanceof SuiteError) throw new UsageError(`cannot watch this program (${file}):\n${e.message}`);
     throw e;
   }
-  const passOn = [
-    '--out',
-    values.out,
-    ...(values.json ? ['--json'] : []),
-    ...(values.redact ? ['--redact'] : []),
-    ...(values.junit ? ['--junit', values.junit] : []),
-    ...(values.html ? ['--html', values.html] : []),
-  ];
-  return runCommand([file, ...passOn], command);
+  return runWrittenSuite(file, values, command);
 }
