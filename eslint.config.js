@@ -4,7 +4,7 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
-export default tseslint.config({ ignores: ['dist/**', 'build/**', 'node_modules/**', 'fixtures/**', 'reports/**', 'bench/**/*.js'] }, js.configs.recommended, ...tseslint.configs.recommended, {
+export default tseslint.config({ ignores: ['dist/**', 'build/**', 'node_modules/**', '.venv-torch/**', '.device/**', 'fixtures/**', 'reports/**', 'bench/**/*.js'] }, js.configs.recommended, ...tseslint.configs.recommended, {
   files: ['**/*.ts', '**/*.js', '**/*.mjs'],
   languageOptions: {
     globals: {
