@@ -174,39 +174,12 @@ function notBuilt(backend: string, env: Record<string, string> | undefined): str
   return b && !b.built ? `${backend}: ${b.reason ?? 'not built (see xpudiag env)'}` : undefined;
 }
 
-async function measureCase(c: ProbeCase, opts: RunCaseOptions): Promise<{ result: CaseResult; remeasure?: string }> {
-  const startedAt = new Date();
-  const unbuilt = notBuilt(c.backend, c.env) ?? (c.driver?.notBuilt ? `driver ${c.driver.written}: ${c.driver.notBuilt}` : undefined);
-  if (unbuilt) {
-    return {
-      result: {
-        id: c.id,
-        probe: c.probe,
-        backend: c.backend,
-        params: c.params,
-        options: backendOptions(c.backend, c.params),
-        ...(c.matrix ? { matrix: c.matrix } : {}),
-        ...(c.control ? { control: c.control } : {}),
-        ...(c.driver ? { driver: driverFingerprint(c.driver, undefined) } : {}),
-        status: 'skip',
-        reason: unbuilt,
-        metrics: {},
-        samples: [],
-        startedAt: startedAt.toISOString(),
-        durationMs: 0,
-      },
-    };
-  }
-  const t0 = performance.now();
-  const run = await runChild({ kind: 'case', c, guardBytes: opts.guardBytes }, c.timeoutMs, opts);
-  const samples = run.messages.filter((m) => m.type === 'sample').map((m) => (m as { sample: unknown }).sample);
-  const facts = (run.messages.find((m) => m.type === 'facts') as { facts: BackendFacts } | undefined)?.facts;
-  const outcome = run.messages.find((m) => m.type === 'outcome') as { outcome: unknown } | undefined;
-  const failure = run.messages.find((m) => m.type === 'error') as Extract<ChildMessage, { type: 'error' }> | undefined;
-  const unavailable = run.messages.find((m) => m.type === 'unavailable') as { reason: string } | undefined;
-  const probe = probeModule(c.probe);
-
-  const base: CaseResult = {
+/** What a result says of the case it measured, whether it ran or was skipped before starting. */
+function caseIdentity(
+  c: ProbeCase,
+  facts: BackendFacts | undefined,
+): Pick<CaseResult, 'id' | 'probe' | 'backend' | 'params' | 'options' | 'matrix' | 'env' | 'envUnset' | 'driver' | 'control' | 'xfail'> {
+  return {
     id: c.id,
     probe: c.probe,
     backend: c.backend,
@@ -218,6 +191,26 @@ async function measureCase(c: ProbeCase, opts: RunCaseOptions): Promise<{ result
     ...(c.driver ? { driver: driverFingerprint(c.driver, facts) } : {}),
     ...(c.control ? { control: c.control } : {}),
     ...(c.xfail ? { xfail: c.xfail } : {}),
+  };
+}
+
+async function measureCase(c: ProbeCase, opts: RunCaseOptions): Promise<{ result: CaseResult; remeasure?: string }> {
+  const startedAt = new Date();
+  const unbuilt = notBuilt(c.backend, c.env) ?? (c.driver?.notBuilt ? `driver ${c.driver.written}: ${c.driver.notBuilt}` : undefined);
+  if (unbuilt) {
+    return { result: { ...caseIdentity(c, undefined), status: 'skip', reason: unbuilt, metrics: {}, samples: [], startedAt: startedAt.toISOString(), durationMs: 0 } };
+  }
+  const t0 = performance.now();
+  const run = await runChild({ kind: 'case', c, guardBytes: opts.guardBytes }, c.timeoutMs, opts);
+  const samples = run.messages.filter((m) => m.type === 'sample').map((m) => (m as { sample: unknown }).sample);
+  const facts = (run.messages.find((m) => m.type === 'facts') as { facts: BackendFacts } | undefined)?.facts;
+  const outcome = run.messages.find((m) => m.type === 'outcome') as { outcome: unknown } | undefined;
+  const failure = run.messages.find((m) => m.type === 'error') as Extract<ChildMessage, { type: 'error' }> | undefined;
+  const unavailable = run.messages.find((m) => m.type === 'unavailable') as { reason: string } | undefined;
+  const probe = probeModule(c.probe);
+
+  const base: CaseResult = {
+    ...caseIdentity(c, facts),
     status: 'error',
     reason: '',
     metrics: {},
