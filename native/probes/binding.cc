@@ -106,7 +106,9 @@ Napi::Object memToJs(Napi::Env env, const MemSample& m) {
   return o;
 }
 
-std::function<BackendPtr()> backendFactory(Napi::Env env, const Napi::Object& spec, const std::string& name, const Options& options) {
+std::function<BackendPtr()> backendFactory(Napi::Env env, const Napi::Object& spec) {
+  const std::string name = str(spec, "backend", "host");
+  const Options options = toOptions(spec.Get("options"));
   Napi::Value onFacts = spec.Get("onFacts");
   return [env, onFacts, name, options]() {
     BackendPtr b = createBackend(name, options);

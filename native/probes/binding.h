@@ -7,6 +7,7 @@
 #define NAPI_CPP_EXCEPTIONS
 #include <napi.h>
 
+#include <functional>
 #include <map>
 #include <stdexcept>
 #include <string>
@@ -41,10 +42,29 @@ Napi::Object numberMap(Napi::Env env, const std::map<std::string, double>& m);
 Napi::Object factsToJs(Napi::Env env, const Facts& f);
 Napi::Object memToJs(Napi::Env env, const MemSample& m);
 
-// The probes' backend, created once per case: where the spec has an onFacts function it
-// hears the backend's facts as soon as the backend exists, so a case needs no second
-// backend (a second context, a second zeInit) just to report what it ran on.
-std::function<BackendPtr()> backendFactory(Napi::Env env, const Napi::Object& spec, const std::string& name, const Options& options);
+// The probes' backend, the one the spec names (`backend`, default host, with its
+// `options`), created once per case: where the spec has an onFacts function it hears the
+// backend's facts as soon as the backend exists, so a case needs no second backend (a
+// second context, a second zeInit) just to report what it ran on.
+std::function<BackendPtr()> backendFactory(Napi::Env env, const Napi::Object& spec);
+
+// How a probe timed what it measured, as reports name it.
+inline const char* timingName(bool hostClock) { return hostClock ? "host-clock" : "device-events"; }
+
+// Every probe function's call: probe(spec, onRow, ...) -> outcome. The arguments are
+// checked (a usage error, not a crash, when the TypeScript side passes something else),
+// native failures become typed errors, and `run` gets the spec, the row callback and the
+// case's backend factory.
+template <typename F>
+Napi::Value probeCall(const Napi::CallbackInfo& info, const char* name, F&& run) {
+  return guarded(info, [&]() -> Napi::Value {
+    if (info.Length() < 2 || !info[0].IsObject() || !info[1].IsFunction())
+      throw std::invalid_argument(std::string(name) + ": expected (spec object, callback function)");
+    Napi::Env env = info.Env();
+    const Napi::Object spec = info[0].As<Napi::Object>();
+    return run(env, spec, info[1].As<Napi::Function>(), backendFactory(env, spec));
+  });
+}
 
 // A spec field into a parameter, left at its default when the spec does not set it.
 template <typename T>

@@ -49,3 +49,23 @@ describe('native probe parameters', () => {
     });
   }
 });
+
+describe('native probe functions', () => {
+  // Every probe function goes through probeCall (native/probes/binding.h): arguments of
+  // the wrong kind are a typed usage error naming the function, not a crash of the child.
+  for (const probe of probeModules().filter((p) => p.nativeFunction !== false)) {
+    const fn = (addon as unknown as Record<string, (...a: unknown[]) => unknown>)[`${probe.name}Probe`]!;
+    it(`${probe.name}Probe without a spec object and a callback: a usage error that names it`, () => {
+      for (const args of [[], [{}], [1, () => {}], [{}, 'not a function']]) {
+        let err: (Error & { kind?: string }) | undefined;
+        try {
+          fn(...args);
+        } catch (e) {
+          err = e as Error & { kind?: string };
+        }
+        expect(err?.kind, JSON.stringify(args)).toBe('usage');
+        expect(err?.message).toBe(`${probe.name}Probe: expected (spec object, callback function)`);
+      }
+    });
+  }
+});

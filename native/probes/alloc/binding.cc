@@ -59,25 +59,23 @@ Napi::Object outcomeToJs(Napi::Env env, const AllocProbeOutcome& out) {
 }
 
 Napi::Value call(const Napi::CallbackInfo& info) {
-  return guarded(info, [&]() -> Napi::Value {
-    Napi::Env env = info.Env();
-    Napi::Object spec = info[0].As<Napi::Object>();
-    Napi::Function onSample = info[1].As<Napi::Function>();
-    Napi::Value onCleanup = info[2];
-    const AllocProbeOutcome out = runAllocProbe(
-        backendFactory(env, spec, str(spec, "backend", "host"), toOptions(spec.Get("options"))), readParams(spec),
-        [&](const ProbeSample& s) {
-          Napi::Object js = memToJs(env, s.mem);
-          js.Set("phase", s.phase);
-          js.Set("step", s.step);
-          js.Set("deviceBytes", Napi::Number::New(env, static_cast<double>(s.deviceBytes)));
-          onSample.Call({js});
-        },
-        [&](const std::map<std::string, double>& counters) {
-          if (onCleanup.IsFunction()) onCleanup.As<Napi::Function>().Call({numberMap(env, counters)});
-        });
-    return outcomeToJs(env, out);
-  });
+  return probeCall(info, "allocProbe",
+                   [&](Napi::Env env, const Napi::Object& spec, const Napi::Function& onSample, const std::function<BackendPtr()>& backend) -> Napi::Value {
+                     const Napi::Value onCleanup = info[2];
+                     const AllocProbeOutcome out = runAllocProbe(
+                         backend, readParams(spec),
+                         [&](const ProbeSample& s) {
+                           Napi::Object js = memToJs(env, s.mem);
+                           js.Set("phase", s.phase);
+                           js.Set("step", s.step);
+                           js.Set("deviceBytes", Napi::Number::New(env, static_cast<double>(s.deviceBytes)));
+                           onSample.Call({js});
+                         },
+                         [&](const std::map<std::string, double>& counters) {
+                           if (onCleanup.IsFunction()) onCleanup.As<Napi::Function>().Call({numberMap(env, counters)});
+                         });
+                     return outcomeToJs(env, out);
+                   });
 }
 
 }  // namespace

@@ -85,7 +85,7 @@ Napi::Object rowToJs(Napi::Env env, const AllReduceRow& r) {
   js.Set("iters", r.iters);
   js.Set("checked", r.checked);
   js.Set("mayDisagree", r.mayDisagree);
-  js.Set("timing", r.hostClock ? "host-clock" : "device-events");
+  js.Set("timing", timingName(r.hostClock));
   if (!r.route.empty()) js.Set("route", r.route);
   if (r.checked > 0) {
     js.Set("wrong", n(static_cast<double>(r.wrong)));
@@ -106,7 +106,7 @@ Napi::Object outcomeToJs(Napi::Env env, const AllReduceProbeOutcome& out) {
   o.Set("devices", out.devices);
   o.Set("seed", n(static_cast<double>(out.seed)));
   o.Set("input", out.input);
-  o.Set("timing", out.hostClock ? "host-clock" : "device-events");
+  o.Set("timing", timingName(out.hostClock));
   o.Set("rows", out.rows);
   if (out.link.bytes) {
     Napi::Object l = Napi::Object::New(env);
@@ -133,15 +133,12 @@ Napi::Object outcomeToJs(Napi::Env env, const AllReduceProbeOutcome& out) {
 }
 
 Napi::Value call(const Napi::CallbackInfo& info) {
-  return guarded(info, [&]() -> Napi::Value {
-    Napi::Env env = info.Env();
-    Napi::Object spec = info[0].As<Napi::Object>();
-    Napi::Function onRow = info[1].As<Napi::Function>();
-    const AllReduceProbeParams p = readParams(spec);
-    const AllReduceProbeOutcome out = runAllReduceProbe(backendFactory(env, spec, str(spec, "backend", "host"), toOptions(spec.Get("options"))), p,
-                                                        [&](const AllReduceRow& r) { onRow.Call({rowToJs(env, r)}); });
-    return outcomeToJs(env, out);
-  });
+  return probeCall(info, "allreduceProbe",
+                   [&](Napi::Env env, const Napi::Object& spec, const Napi::Function& onRow, const std::function<BackendPtr()>& backend) -> Napi::Value {
+                     const AllReduceProbeOutcome out =
+                         runAllReduceProbe(backend, readParams(spec), [&](const AllReduceRow& r) { onRow.Call({rowToJs(env, r)}); });
+                     return outcomeToJs(env, out);
+                   });
 }
 
 }  // namespace

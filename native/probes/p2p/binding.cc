@@ -36,34 +36,31 @@ Napi::Object params(Napi::Env env) {
 }
 
 Napi::Value call(const Napi::CallbackInfo& info) {
-  return guarded(info, [&]() -> Napi::Value {
-    Napi::Env env = info.Env();
-    Napi::Object spec = info[0].As<Napi::Object>();
-    Napi::Function onRow = info[1].As<Napi::Function>();
-    auto n = [&](double v) { return Napi::Number::New(env, v); };
-    const P2pOutcome out =
-        runP2pProbe(backendFactory(env, spec, str(spec, "backend", "host"), toOptions(spec.Get("options"))), readParams(spec), [&](const P2pRow& r) {
-          Napi::Object js = Napi::Object::New(env);
-          js.Set("src", r.src);
-          js.Set("dst", r.dst);
-          js.Set("direction", r.both ? "both" : "one");
-          js.Set("bytes", n(static_cast<double>(r.bytes)));
-          js.Set("timeUs", n(r.timeUs));
-          js.Set("minUs", n(r.minUs));
-          js.Set("p90Us", n(r.p90Us));
-          js.Set("iters", r.iters);
-          js.Set("gbps", n(r.gbps));
-          js.Set("wrong", n(static_cast<double>(r.wrong)));
-          js.Set("timing", r.hostClock ? "host-clock" : "device-events");
-          if (!r.route.empty()) js.Set("route", r.route);
-          onRow.Call({js});
-        });
-    Napi::Object o = Napi::Object::New(env);
-    o.Set("devices", out.devices);
-    o.Set("rows", out.rows);
-    o.Set("timing", out.hostClock ? "host-clock" : "device-events");
-    return o;
-  });
+  return probeCall(info, "p2pProbe",
+                   [&](Napi::Env env, const Napi::Object& spec, const Napi::Function& onRow, const std::function<BackendPtr()>& backend) -> Napi::Value {
+                     auto n = [&](double v) { return Napi::Number::New(env, v); };
+                     const P2pOutcome out = runP2pProbe(backend, readParams(spec), [&](const P2pRow& r) {
+                       Napi::Object js = Napi::Object::New(env);
+                       js.Set("src", r.src);
+                       js.Set("dst", r.dst);
+                       js.Set("direction", r.both ? "both" : "one");
+                       js.Set("bytes", n(static_cast<double>(r.bytes)));
+                       js.Set("timeUs", n(r.timeUs));
+                       js.Set("minUs", n(r.minUs));
+                       js.Set("p90Us", n(r.p90Us));
+                       js.Set("iters", r.iters);
+                       js.Set("gbps", n(r.gbps));
+                       js.Set("wrong", n(static_cast<double>(r.wrong)));
+                       js.Set("timing", timingName(r.hostClock));
+                       if (!r.route.empty()) js.Set("route", r.route);
+                       onRow.Call({js});
+                     });
+                     Napi::Object o = Napi::Object::New(env);
+                     o.Set("devices", out.devices);
+                     o.Set("rows", out.rows);
+                     o.Set("timing", timingName(out.hostClock));
+                     return o;
+                   });
 }
 
 }  // namespace
