@@ -26,6 +26,8 @@ export interface CommandSpec<O extends Record<string, OptionSpec> = Record<strin
   examples: string[];
   /** Paragraphs after the flags. */
   notes?: string[];
+  /** Flags of which at most one may be given (--json and --markdown): checked before the command runs. */
+  exclusive?: string[][];
 }
 
 export type Values<O extends Record<string, OptionSpec>> = {
@@ -50,6 +52,7 @@ export function commandHelp(spec: CommandSpec): string {
     '',
     'Options:',
     ...flags.map(([f, h]) => (f.length > width ? `  ${f}\n  ${' '.repeat(width)}  ${h}` : `  ${f.padEnd(width)}  ${h}`)),
+    ...(spec.exclusive ?? []).map((g) => `  At most one of ${g.map((k) => `--${k}`).join(', ')}.`),
     ...(spec.notes?.length ? ['', ...spec.notes.flatMap((n, i) => (i ? ['', n] : [n]))] : []),
     '',
     spec.examples.length > 1 ? 'Examples:' : 'Example:',
@@ -91,6 +94,10 @@ export function parseCommand<O extends Record<string, OptionSpec>>(spec: Command
   try {
     const { values, positionals } = parseArgs({ args, options, allowPositionals: true, strict: true });
     delete (values as Record<string, unknown>).help;
+    for (const group of spec.exclusive ?? []) {
+      const given = group.filter((k) => (values as Record<string, unknown>)[k] !== undefined);
+      if (given.length > 1) throw new UsageError(`${given.map((k) => `--${k}`).join(' and ')} exclude each other`);
+    }
     return { values: values as Values<O>, positionals };
   } catch (e) {
     // What the loose pass could not tell apart: a value that looks like a flag (--out --json).

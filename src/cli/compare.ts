@@ -21,6 +21,7 @@ export const compareSpec = {
     'Exit codes: 0 no regression, 1 a case regressed, 2 bad input.',
   ],
   examples: ['xpudiag compare fixtures/reports/driver-fix/before.json fixtures/reports/driver-fix/after.json'],
+  exclusive: [['json', 'markdown']],
 } satisfies CommandSpec;
 
 export async function compareCommand(args: string[]): Promise<number> {
@@ -30,7 +31,6 @@ export async function compareCommand(args: string[]): Promise<number> {
   if (positionals.length !== 2) throw new UsageError(`takes two sides, BEFORE and AFTER: each a report, a folder of reports or reports joined by commas (got ${positionals.length} arguments)`);
   const alpha = values.alpha === undefined ? DEFAULT_ALPHA : Number(values.alpha);
   if (!(alpha > 0 && alpha < 0.5)) throw new UsageError(`--alpha takes a significance between 0 and 0.5 (got '${values.alpha}'), e.g. --alpha 0.01`);
-  if (values.json && values.markdown) throw new UsageError('--json and --markdown exclude each other');
   let before, after;
   try {
     before = loadReports(positionals[0]!);

@@ -30,6 +30,7 @@ export const fleetSpec = {
     'Exit codes: 1 an outlier node (worse than the fleet), 0 none, 2 bad usage or bad input.',
   ],
   examples: ['xpudiag fleet --store reports/xpudiag.db --prometheus /var/lib/node_exporter/textfile/xpudiag.prom'],
+  exclusive: [['json', 'markdown']],
 } satisfies CommandSpec;
 
 export async function fleetCommand(args: string[]): Promise<number> {
@@ -37,7 +38,6 @@ export async function fleetCommand(args: string[]): Promise<number> {
   if (!parsed) return 0;
   const { values, positionals } = parsed;
   if (values.store !== undefined && positionals.length) throw new UsageError('fleet reads either a store (--store) or reports, not both');
-  if (values.json && values.markdown) throw new UsageError('--json and --markdown exclude each other');
   if (values.html) prepareOutFile('--html', values.html, 'fleet.html');
   if (values.prometheus) prepareOutFile('--prometheus', values.prometheus, '/var/lib/node_exporter/textfile/xpudiag.prom');
   // Loaded only where needed: the report reader (its schema validator) and the HTML page

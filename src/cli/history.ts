@@ -33,6 +33,7 @@ export const historySpec = {
     "Exit codes: 1 a change point in the bad direction beyond the metric's practical minimum (since --since, if given), 0 none, 2 bad usage or no such case.",
   ],
   examples: ['xpudiag history --store reports/xpudiag.db ze-device hostPerDevice --order driver --since 1.6.34250+3'],
+  exclusive: [['json', 'markdown']],
 } satisfies CommandSpec;
 
 export async function historyCommand(args: string[]): Promise<number> {
@@ -49,7 +50,6 @@ export async function historyCommand(args: string[]): Promise<number> {
   const minSize = values['min-size'] === undefined ? CHANGEPOINT_DEFAULTS.minSize : Number(values['min-size']);
   if (!Number.isInteger(minSize) || minSize < 2 || minSize > 1000) throw new UsageError(`--min-size takes a whole number of results from 2 up (got '${values['min-size']}')`);
   if (values.since !== undefined) checkSince(values.since);
-  if (values.json && values.markdown) throw new UsageError('--json and --markdown exclude each other');
   if (values.html) prepareOutFile('--html', values.html, 'history.html');
   const path = storePath(values.store);
   let store: Store;

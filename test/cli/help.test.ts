@@ -70,6 +70,18 @@ describe('a mistyped flag', () => {
     expect(parseCommand(spec, ['--out', 'x', 'a.yaml'])).toEqual({ values: { out: 'x' }, positionals: ['a.yaml'] });
   });
 
+  it.each(Object.entries(COMMANDS).filter(([, c]) => c.spec.exclusive))('xpudiag %s: flags that exclude each other are refused together, and the help says so', (name, c) => {
+    const spec = c.spec;
+    for (const group of spec.exclusive!) {
+      for (const k of group) expect(Object.keys(spec.options), `--${k}`).toContain(k);
+      const both = group.flatMap((k) => (spec.options[k]!.type === 'boolean' ? [`--${k}`] : [`--${k}`, 'x']));
+      expect(() => parseCommand(spec, both)).toThrow(UsageError);
+      expect(() => parseCommand(spec, both)).toThrow(`${group.map((k) => `--${k}`).join(' and ')} exclude each other`);
+      expect(() => parseCommand(spec, both.slice(0, spec.options[group[0]!]!.type === 'boolean' ? 1 : 2))).not.toThrow();
+      expect(xpudiag([name, '--help']).stdout).toContain(`At most one of ${group.map((k) => `--${k}`).join(', ')}.`);
+    }
+  });
+
   it('an unknown command gets the closest one', () => {
     const r = xpudiag(['rnu']);
     expect(r.code).toBe(2);
