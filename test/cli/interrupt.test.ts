@@ -5,7 +5,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { reportErrors } from '../../src/store/schema.js';
-import { bin, root, tempDir, writeSuite, xpudiag } from '../helpers/cli.js';
+import { bin, reportIn, root, tempDir, writeSuite, xpudiag } from '../helpers/cli.js';
 
 const SUITE = `name: interrupt
 cases:
@@ -87,11 +87,11 @@ describe('interrupted runs', () => {
       const { code: exit } = await run.exited;
       expect(exit, run.stderr()).toBe(code);
       const reportFile = readdirSync(out).find((f) => f.endsWith('.json'))!;
-      const report = JSON.parse(readFileSync(join(out, reportFile), 'utf8'));
+      const report = reportIn(out);
       expect(reportErrors(report)).toEqual([]);
       expect(report.interrupted).toBe(true);
       expect(report.results.map((r: { id: string }) => r.id)).toEqual(['first', 'stuck']);
-      expect(report.results[1].error.kind).toBe('interrupted');
+      expect(report.results[1]!.error?.kind).toBe('interrupted');
       expect(report.notRun).toBe(1);
       if (sig !== 'SIGINT') return;
       // A Ctrl-C'd run is resumed like a killed one: the stopped case and the rest run.

@@ -11,7 +11,7 @@ import { reportErrors } from '../../src/store/schema.js';
 import { RunTrust } from '../../src/runner/judge.js';
 import { planRun } from '../../src/runner/run-suite.js';
 import { loadSuite } from '../../src/suite/index.js';
-import { root, tempDir, writeSuite, xpudiag } from '../helpers/cli.js';
+import { reportIn, root, tempDir, writeSuite, xpudiag } from '../helpers/cli.js';
 
 const result = (id: string, status: CaseResult['status'], extra: Partial<CaseResult> = {}): CaseResult => ({
   id,
@@ -133,15 +133,7 @@ cases:
     expect(r.code, r.stderr).toBe(4);
     // The opening liar may read nothing it can be judged by on a busy moment; then the closing one is named.
     expect(r.stderr).toMatch(/exit 4, untrusted: the controls cannot vouch for this run: (opening liar|closing liar@closing): positive control read -?0\.\d{3} \[.*?\] clean instead of shadow/);
-    const report = JSON.parse(
-      readFileSync(
-        join(
-          out,
-          readdirSync(out).find((f) => f.endsWith('.json'))!,
-        ),
-        'utf8',
-      ),
-    );
+    const report = reportIn(out);
     expect(reportErrors(report)).toEqual([]);
     // The liar reads clean (fail), or on a busy moment nothing it can be judged by (warn): never ok.
     const liarStatus = (s: string) => (s === 'warn' ? 'fail' : s);

@@ -3,11 +3,11 @@
 // beside a shadowing run on the simulated Level Zero driver; every verdict it gives must
 // be the true one, and every case without one must say why.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CaseResult } from '../../src/model/result.js';
-import { root, tempDir, writeSuite, xpudiag } from '../helpers/cli.js';
+import { reportIn, root, tempDir, writeSuite, xpudiag } from '../helpers/cli.js';
 
 const sim = join(root, 'build', 'Release', 'libze_sim.so');
 const neighbour = join(root, 'build', 'Release', 'xpudiag_neighbour');
@@ -63,15 +63,7 @@ describe.skipIf(!!why)(`a busy machine${why ? ` (skipped: ${why})` : ''}`, () =>
       XPUDIAG_ZESIM_PROFILE: 'shadow-peer-resident',
     });
     expect(r.code, r.stderr).toBe(0);
-    const report = JSON.parse(
-      readFileSync(
-        join(
-          out,
-          readdirSync(out).find((f) => f.endsWith('.json'))!,
-        ),
-        'utf8',
-      ),
-    );
+    const report = reportIn(out);
     const results = report.results as CaseResult[];
     const table = results.map((x) => `${x.status} ${x.id}: ${x.reason}`).join('\n');
     // Never confidently wrong: no measured case contradicts its stated truth, no control fails.

@@ -8,6 +8,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCase } from '../../src/runner/run-case.js';
+import type { ProbeCase } from '../../src/probes/types.js';
 import { expectAttribution, expectShadowCases } from '../helpers/attribution.js';
 import { root, tempDir, writeSuite, xpudiag } from '../helpers/cli.js';
 
@@ -40,25 +41,31 @@ const workloadCase = (id: string, extraEnv: string, matrix: string) => `  - id: 
     matrix:
 ${matrix}`;
 
+/** The simulator's variables for a program on it: this file's shared state, 512 MiB devices, shadow-peer-resident unless changed. */
+const simEnv = (over: Record<string, string> = {}): Record<string, string> => ({
+  ZE_ENABLE_ALT_DRIVERS: join(build, 'libze_sim.so'),
+  XPUDIAG_ZESIM_PROFILE: 'shadow-peer-resident',
+  XPUDIAG_ZESIM_DEVICE_MEMORY: '512MiB',
+  XPUDIAG_ZESIM_SHARED: shared,
+  ...over,
+});
+
+/** A workload case of the simulator's program (its arguments first in params.command). */
+const simWorkload = (id: string, programArgs: string[], params: Record<string, unknown>, env = simEnv()): ProbeCase => ({
+  id,
+  probe: 'workload',
+  backend: 'ze',
+  timeoutMs: 120_000,
+  env,
+  params: { command: [join(build, 'ze_sim_workload'), ...programArgs], ...params },
+});
+
 describe.skipIf(!!why)(`workload on the simulator through Sysman${why ? ` (skipped: ${why})` : ''}`, { retry: 1, timeout: 300_000 }, () => {
   it('shadow-peer-resident at ratio 0.5: the x axis is Sysman, and 0.5 lies in the interval', async () => {
-    const r = await runCase(
-      {
-        id: 'ratio',
-        probe: 'workload',
-        backend: 'ze',
-        timeoutMs: 120_000,
-        env: {
-          ZE_ENABLE_ALT_DRIVERS: join(build, 'libze_sim.so'),
-          XPUDIAG_ZESIM_PROFILE: 'shadow-peer-resident',
-          XPUDIAG_ZESIM_RATIO: '0.5',
-          XPUDIAG_ZESIM_DEVICE_MEMORY: '512MiB',
-          XPUDIAG_ZESIM_SHARED: shared,
-        },
-        params: { command: [join(build, 'ze_sim_workload'), '--steps', '8', '--size-mib', '32'], baselineMs: 1500, settleMs: 1500, stableWindowMs: 300 },
-      },
-      { guardBytes: 0, maxAttempts: 3 },
-    );
+    const r = await runCase(simWorkload('ratio', ['--steps', '8', '--size-mib', '32'], { baselineMs: 1500, settleMs: 1500, stableWindowMs: 300 }, simEnv({ XPUDIAG_ZESIM_RATIO: '0.5' })), {
+      guardBytes: 0,
+      maxAttempts: 3,
+    });
     expect(r.status, r.reason).toBe('pass');
     const w = r.metrics.workload as { xAxis: string; stepDeviceBytes: number[] };
     expect(w.xAxis).toBe('sysman');
@@ -121,21 +128,14 @@ describe.skipIf(!!why)(`workload beside another program on the same device${why 
     // The neighbour allocates 4 MiB every 100 ms for 6 s on the same simulated device (clean: no host cost).
     const neighbour = spawn(join(build, 'ze_sim_workload'), ['--no-markers', '--steps', '60', '--size-mib', '4', '--hold-ms', '100', '--residency', 'none'], {
       stdio: 'ignore',
-      env: { ...process.env, ZE_ENABLE_ALT_DRIVERS: join(build, 'libze_sim.so'), XPUDIAG_ZESIM_PROFILE: 'clean', XPUDIAG_ZESIM_DEVICE_MEMORY: '256MiB', XPUDIAG_ZESIM_SHARED: shared },
+      env: { ...process.env, ...simEnv({ XPUDIAG_ZESIM_PROFILE: 'clean', XPUDIAG_ZESIM_DEVICE_MEMORY: '256MiB' }) },
     });
     try {
       await new Promise((r) => setTimeout(r, 500));
-      const r = await runCase(
-        {
-          id: 'beside',
-          probe: 'workload',
-          backend: 'ze',
-          timeoutMs: 120_000,
-          env: { ZE_ENABLE_ALT_DRIVERS: join(build, 'libze_sim.so'), XPUDIAG_ZESIM_PROFILE: 'shadow-peer-resident', XPUDIAG_ZESIM_DEVICE_MEMORY: '512MiB', XPUDIAG_ZESIM_SHARED: shared },
-          params: { command: [join(build, 'ze_sim_workload'), '--steps', '8', '--size-mib', '32'], baselineMs: 1000, settleMs: 1000, stableWindowMs: 200, intervalMs: 20 },
-        },
-        { guardBytes: 0, maxAttempts: 3 },
-      );
+      const r = await runCase(simWorkload('beside', ['--steps', '8', '--size-mib', '32'], { baselineMs: 1000, settleMs: 1000, stableWindowMs: 200, intervalMs: 20 }), {
+        guardBytes: 0,
+        maxAttempts: 3,
+      });
       const w = r.metrics.workload as { xAxis: string; stepDeviceBytes: number[]; perProcess?: boolean };
       expect(w.perProcess).toBe(true);
       expect(w.stepDeviceBytes).toEqual([1, 2, 3, 4, 5, 6, 7, 8].map((i) => i * 32 * 2 ** 20));
@@ -155,20 +155,7 @@ describe.skipIf(!!why)(`workload beside another program on the same device${why 
 describe.skipIf(!!why)(`workload steps from plateaus of the Sysman reading${why ? ` (skipped: ${why})` : ''}`, { retry: 1, timeout: 300_000 }, () => {
   it('a program without markers that holds each step: the plateaus are its steps, the ratio as the profile says', async () => {
     const r = await runCase(
-      {
-        id: 'plateaus',
-        probe: 'workload',
-        backend: 'ze',
-        timeoutMs: 120_000,
-        env: { ZE_ENABLE_ALT_DRIVERS: join(build, 'libze_sim.so'), XPUDIAG_ZESIM_PROFILE: 'shadow-peer-resident', XPUDIAG_ZESIM_DEVICE_MEMORY: '512MiB', XPUDIAG_ZESIM_SHARED: shared },
-        params: {
-          command: [join(build, 'ze_sim_workload'), '--steps', '6', '--size-mib', '32', '--no-markers', '--hold-ms', '900'],
-          steps: 'plateaus',
-          plateauMs: 500,
-          settleMs: 1500,
-          stableWindowMs: 300,
-        },
-      },
+      simWorkload('plateaus', ['--steps', '6', '--size-mib', '32', '--no-markers', '--hold-ms', '900'], { steps: 'plateaus', plateauMs: 500, settleMs: 1500, stableWindowMs: 300 }),
       { guardBytes: 0, maxAttempts: 3 },
     );
     expect(r.status, r.reason).toBe('pass');
