@@ -8,6 +8,7 @@
 //   XPUDIAG_BENCH_RUNS=20      runs per point (pairs for aa and ab)
 //   XPUDIAG_BENCH_BUSY_RUNS=3  runs per neighbour pattern
 //   XPUDIAG_BENCH_RATIOS=0.05,0.03,0.02,0.015,0.01,0.005  sensitivity's copy ratios, walked down
+//   XPUDIAG_BENCH_THRESHOLD=0.01  sensitivity's verdict threshold (a ratio at or below it cannot read shadow)
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -267,10 +268,12 @@ async function midrun() {
  * 1 GiB allocated in total, as 16 x 64 MiB device allocations: 16 steps give the
  * median-increment fit an interval that sets aside up to 3 disturbed steps. The
  * verdict threshold is the suite's to set (default 0.10): a copy of ratio r can only
- * read `shadow` above a threshold below r, so sensitivity is measured at the lowest
- * threshold, 0.01.
+ * read `shadow` above a threshold below r, so sensitivity is measured at a low
+ * threshold, 0.01 (XPUDIAG_BENCH_THRESHOLD for another: 0.005 to reach ratio 0.01; the
+ * clean profile, the simulator's page-table-like costs, read 0.0003-0.0007 on
+ * 2026-12-02, `npm run bench -- sensitivity`).
  */
-const SENSITIVITY_THRESHOLD = 0.01;
+const SENSITIVITY_THRESHOLD = Number(process.env.XPUDIAG_BENCH_THRESHOLD ?? 0.01);
 const sensitivityCase: ProbeCase = {
   id: 'sensitivity',
   probe: 'alloc',
