@@ -91,16 +91,17 @@ export function parseCommand<O extends Record<string, OptionSpec>>(spec: Command
     }
     if (o.type === 'boolean' && t.inlineValue) throw new UsageError(`--${t.name} takes no value (got '${t.rawName}=${t.value}')`);
   }
+  let parsed: { values: Record<string, unknown>; positionals: string[] };
   try {
-    const { values, positionals } = parseArgs({ args, options, allowPositionals: true, strict: true });
-    delete (values as Record<string, unknown>).help;
-    for (const group of spec.exclusive ?? []) {
-      const given = group.filter((k) => (values as Record<string, unknown>)[k] !== undefined);
-      if (given.length > 1) throw new UsageError(`${given.map((k) => `--${k}`).join(' and ')} exclude each other`);
-    }
-    return { values: values as Values<O>, positionals };
+    parsed = parseArgs({ args, options, allowPositionals: true, strict: true });
   } catch (e) {
     // What the loose pass could not tell apart: a value that looks like a flag (--out --json).
     throw new UsageError((e as Error).message);
   }
+  delete parsed.values.help;
+  for (const group of spec.exclusive ?? []) {
+    const given = group.filter((k) => parsed.values[k] !== undefined);
+    if (given.length > 1) throw new UsageError(`${given.map((k) => `--${k}`).join(' and ')} exclude each other`);
+  }
+  return { values: parsed.values as Values<O>, positionals: parsed.positionals };
 }
