@@ -45,9 +45,11 @@ class BackendHandle : public Napi::ObjectWrap<BackendHandle> {
   static Napi::Function Define(Napi::Env env) {
     return DefineClass(env, "Backend", {InstanceMethod("allocFree", &BackendHandle::AllocFree), InstanceMethod("close", &BackendHandle::Close)});
   }
+  // new Backend(name, options), or new Backend(outcome.backend): the backend a probe kept
+  // open (keepBackend), taken over so that close() really closes it.
   explicit BackendHandle(const Napi::CallbackInfo& info) : Napi::ObjectWrap<BackendHandle>(info) {
     guarded(info, [&]() -> Napi::Value {
-      backend_ = createBackend(info[0].ToString(), toOptions(info[1]));
+      backend_ = info[0].IsExternal() ? takeKeptBackend(info[0]) : KeptBackend(createBackend(info[0].ToString(), toOptions(info[1])));
       return info.Env().Undefined();
     });
   }
@@ -71,7 +73,7 @@ class BackendHandle : public Napi::ObjectWrap<BackendHandle> {
     backend_.reset();
     return info.Env().Undefined();
   }
-  BackendPtr backend_;
+  KeptBackend backend_;
 };
 
 Napi::Value SampleMemory(const Napi::CallbackInfo& info) {
@@ -91,6 +93,8 @@ Napi::Value DieWithParent(const Napi::CallbackInfo& info) {
 
 Napi::Value PluginDir(const Napi::CallbackInfo& info) { return Napi::String::New(info.Env(), pluginDir()); }
 
+Napi::Value BackendsCreated(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), backendsCreated()); }
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("facts", Napi::Function::New(env, Facts_));
   exports.Set("allocVariants", Napi::Function::New(env, AllocVariants));
@@ -105,6 +109,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("probeParams", params);
   exports.Set("sampleMemory", Napi::Function::New(env, SampleMemory));
   exports.Set("pluginDir", Napi::Function::New(env, PluginDir));
+  exports.Set("backendsCreated", Napi::Function::New(env, BackendsCreated));
   exports.Set("Backend", BackendHandle::Define(env));
   exports.Set("dieWithParent", Napi::Function::New(env, DieWithParent));
   exports.Set("abiVersion", Napi::Number::New(env, 1));

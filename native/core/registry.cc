@@ -2,6 +2,7 @@
 
 #include <dlfcn.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
 #include <stdexcept>
@@ -50,7 +51,11 @@ BackendPtr createPlugin(const std::string& name, const Options& options) {
 
 }  // namespace
 
-BackendPtr createBackend(const std::string& name, const Options& options) {
+namespace {
+
+std::atomic<int> g_created{0};
+
+BackendPtr create(const std::string& name, const Options& options) {
   if (name == "host") return BackendPtr(createHostBackend(options).release(), [](Backend* p) { delete p; });
 #ifdef XPUDIAG_HAVE_ZE
   if (name == "ze") return BackendPtr(createZeBackend(options).release(), [](Backend* p) { delete p; });
@@ -63,5 +68,15 @@ BackendPtr createBackend(const std::string& name, const Options& options) {
   if (!plain) throw std::runtime_error("unknown backend '" + name + "'");
   return createPlugin(name, options);
 }
+
+}  // namespace
+
+BackendPtr createBackend(const std::string& name, const Options& options) {
+  BackendPtr b = create(name, options);
+  ++g_created;
+  return b;
+}
+
+int backendsCreated() { return g_created.load(); }
 
 }  // namespace xpd

@@ -15,6 +15,10 @@ using BackendPtr = std::unique_ptr<Backend, std::function<void(Backend*)>>;
 // Throws std::runtime_error saying why the backend is unavailable and how to fix it.
 BackendPtr createBackend(const std::string& name, const Options& options);
 
+// How many backends this process has created: a case promises one (a second backend is a
+// second context and zeInit on a real driver), and tests hold it to that.
+int backendsCreated();
+
 // Folder the plugins are looked up in (the addon's own folder unless overridden by
 // XPUDIAG_PLUGIN_DIR).
 std::string pluginDir();

@@ -106,15 +106,30 @@ Napi::Object memToJs(Napi::Env env, const MemSample& m) {
   return o;
 }
 
-std::function<BackendPtr()> backendFactory(Napi::Env env, const Napi::Object& spec) {
+std::function<BackendPtr()> backendFactory(Napi::Env env, const Napi::Object& spec, KeptBackend* keep) {
   const std::string name = str(spec, "backend", "host");
   const Options options = toOptions(spec.Get("options"));
   Napi::Value onFacts = spec.Get("onFacts");
-  return [env, onFacts, name, options]() {
+  return [env, onFacts, name, options, keep]() {
     BackendPtr b = createBackend(name, options);
     if (onFacts.IsFunction()) onFacts.As<Napi::Function>().Call({factsToJs(env, b->facts())});
-    return b;
+    if (!keep) return b;
+    *keep = KeptBackend(std::move(b));
+    return BackendPtr(keep->get(), [](Backend*) {});
   };
+}
+
+Napi::Value keptBackendToJs(Napi::Env env, KeptBackend b) {
+  return Napi::External<KeptBackend>::New(env, new KeptBackend(std::move(b)), [](Napi::Env, KeptBackend* p) { delete p; });
+}
+
+KeptBackend takeKeptBackend(const Napi::Value& v) {
+  if (!v.IsExternal()) throw std::invalid_argument("Backend: expected a backend name or a probe outcome's backend");
+  KeptBackend* p = v.As<Napi::External<KeptBackend>>().Data();
+  if (!p || !*p) throw std::invalid_argument("Backend: this kept backend was already taken over");
+  KeptBackend b = std::move(*p);
+  p->reset();
+  return b;
 }
 
 }  // namespace xpd::js

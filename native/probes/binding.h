@@ -9,6 +9,7 @@
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <type_traits>
@@ -46,7 +47,15 @@ Napi::Object memToJs(Napi::Env env, const MemSample& m);
 // `options`), created once per case: where the spec has an onFacts function it hears the
 // backend's facts as soon as the backend exists, so a case needs no second backend (a
 // second context, a second zeInit) just to report what it ran on.
-std::function<BackendPtr()> backendFactory(Napi::Env env, const Napi::Object& spec);
+// Where `keep` is given the backend outlives the probe's use of it: the probe gets a
+// pointer that does not own it and *keep does.
+using KeptBackend = std::shared_ptr<Backend>;
+std::function<BackendPtr()> backendFactory(Napi::Env env, const Napi::Object& spec, KeptBackend* keep = nullptr);
+
+// A kept backend as a JavaScript value that `new Backend(value)` takes over (once): the
+// allocation latency benchmark runs in the probe's own backend, not a second one.
+Napi::Value keptBackendToJs(Napi::Env env, KeptBackend b);
+KeptBackend takeKeptBackend(const Napi::Value& v);
 
 // How a probe timed what it measured, as reports name it.
 inline const char* timingName(bool hostClock) { return hostClock ? "host-clock" : "device-events"; }
@@ -54,7 +63,8 @@ inline const char* timingName(bool hostClock) { return hostClock ? "host-clock" 
 // Every probe function's call: probe(spec, onRow, ...) -> outcome. The arguments are
 // checked (a usage error, not a crash, when the TypeScript side passes something else),
 // native failures become typed errors, and `run` gets the spec, the row callback and the
-// case's backend factory.
+// case's backend factory. With `keepBackend: true` in the spec the outcome's `backend`
+// holds the probe's backend, still open (keptBackendToJs).
 template <typename F>
 Napi::Value probeCall(const Napi::CallbackInfo& info, const char* name, F&& run) {
   return guarded(info, [&]() -> Napi::Value {
@@ -62,7 +72,11 @@ Napi::Value probeCall(const Napi::CallbackInfo& info, const char* name, F&& run)
       throw std::invalid_argument(std::string(name) + ": expected (spec object, callback function)");
     Napi::Env env = info.Env();
     const Napi::Object spec = info[0].As<Napi::Object>();
-    return run(env, spec, info[1].As<Napi::Function>(), backendFactory(env, spec));
+    KeptBackend kept;
+    const bool keep = spec.Get("keepBackend").ToBoolean();
+    Napi::Value out = run(env, spec, info[1].As<Napi::Function>(), backendFactory(env, spec, keep ? &kept : nullptr));
+    if (kept && out.IsObject()) out.As<Napi::Object>().Set("backend", keptBackendToJs(env, std::move(kept)));
+    return out;
   });
 }
 

@@ -53,6 +53,8 @@ export interface AllocProbeSpec {
   options?: Record<string, string>;
   /** Hears the backend's facts as soon as the probe's backend exists (the one backend of the case). */
   onFacts?: (facts: BackendFacts) => void;
+  /** Keep the probe's backend open: the outcome's `backend`, for `new Backend(outcome.backend)`. */
+  keepBackend?: boolean;
   device?: number;
   variant: string;
   size: number;
@@ -70,6 +72,8 @@ export interface AllocProbeSpec {
 }
 
 export interface AllocProbeOutcome {
+  /** The probe's backend, still open, where the spec asked (keepBackend); never part of a report. */
+  backend?: KeptBackend;
   allocated: number;
   stoppedAtGuard: boolean;
   /** The guard it ran under, and MemAvailable when the guard stopped it (bytes). */
@@ -210,6 +214,9 @@ export interface NativeError extends Error {
   codeName?: string;
 }
 
+/** A probe's backend kept open past the probe (the spec's keepBackend): opaque, for `new Backend(kept)` once. */
+export type KeptBackend = { readonly __keptBackend: unique symbol };
+
 /** A backend held open across calls (latency measurement). */
 export interface BackendHandle {
   allocFree(device: number, variant: string, size: number, touch?: 'none' | 'fill' | 'read'): void;
@@ -217,7 +224,9 @@ export interface BackendHandle {
 }
 
 export interface Addon {
-  Backend: new (backend: string, options?: Record<string, string>) => BackendHandle;
+  Backend: new (backend: string | KeptBackend, options?: Record<string, string>) => BackendHandle;
+  /** How many backends this process has created (a case promises one). */
+  backendsCreated(): number;
   abiVersion: number;
   /** The allocation variants a backend implements (it is created to answer). */
   allocVariants(backend: string, options: Record<string, string>): string[];

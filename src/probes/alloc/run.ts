@@ -1,7 +1,7 @@
 // The allocation probe's child half: the native staircase (native/core/alloc_probe.h)
 // with DRM fdinfo readings beside each sample, then an optional latency benchmark.
 import { Bench } from 'tinybench';
-import type { AllocProbeOutcome } from '../../native/addon.js';
+import type { AllocProbeOutcome, KeptBackend } from '../../native/addon.js';
 import { readDrmUsage } from '../../env/drm.js';
 import { paramNumber } from '../params.js';
 import type { ChildContext } from '../types.js';
@@ -19,10 +19,10 @@ type Touch = 'none' | 'fill' | 'read';
 const touchOf = (p: Record<string, unknown>): Touch => (p.touch as Touch | undefined) ?? (ALLOC_PARAMS.touch.default as Touch);
 const param = (p: Record<string, unknown>, key: keyof typeof ALLOC_PARAMS) => paramNumber(ALLOC_PARAMS, p, key);
 
-/** tinybench over allocate+touch+free of one allocation, in a backend kept open. */
-function measureLatency(ctx: ChildContext, budgetMs: number): AllocLatency {
+/** tinybench over allocate+touch+free of one allocation, in the probe's own backend, kept open for it. */
+function measureLatency(ctx: ChildContext, kept: KeptBackend, budgetMs: number): AllocLatency {
   const p = ctx.testCase.params;
-  const handle = new ctx.addon.Backend(ctx.testCase.backend, ctx.options);
+  const handle = new ctx.addon.Backend(kept);
   try {
     const bench = new Bench({ time: budgetMs, warmupTime: Math.min(100, budgetMs / 5), iterations: 5 });
     const touch = touchOf(p);
@@ -39,7 +39,8 @@ function measureLatency(ctx: ChildContext, budgetMs: number): AllocLatency {
 export function runAlloc(ctx: ChildContext): AllocProbeOutcome & { allocLatency?: AllocLatency } {
   const p = ctx.testCase.params;
   const ballast = param(p, 'ballast');
-  const outcome = ctx.addon.allocProbe(
+  const latencyMs = param(p, 'latencyMs')!;
+  const { backend: kept, ...outcome } = ctx.addon.allocProbe(
     {
       backend: ctx.testCase.backend,
       options: ctx.options,
@@ -57,6 +58,7 @@ export function runAlloc(ctx: ChildContext): AllocProbeOutcome & { allocLatency?
       intervalMs: param(p, 'intervalMs')!,
       samplesPerStep: param(p, 'samplesPerStep')!,
       guardBytes: ctx.guardBytes,
+      ...(latencyMs > 0 ? { keepBackend: true } : {}),
     },
     (s) => {
       const drm = readDrmUsage();
@@ -64,6 +66,6 @@ export function runAlloc(ctx: ChildContext): AllocProbeOutcome & { allocLatency?
     },
     (counters) => ctx.cleanup(counters),
   );
-  const latencyMs = param(p, 'latencyMs')!;
-  return latencyMs > 0 ? { ...outcome, allocLatency: measureLatency(ctx, latencyMs) } : outcome;
+  if (!kept) return outcome;
+  return { ...outcome, allocLatency: measureLatency(ctx, kept, latencyMs) };
 }
