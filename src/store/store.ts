@@ -241,7 +241,28 @@ export class Store {
 
 function migrate(db: Database, path: string, migrations: readonly Migration[]): void {
   const latest = migrations[migrations.length - 1]?.version ?? 0;
-  const current = db.pragma('user_version', { simple: true }) as number;
+  const version = () => db.pragma('user_version', { simple: true }) as number;
+  // A store at the latest version is only checked: no write lock for those who just read.
+  // (Anything else is checked under the lock: outside it, the version and the tables can
+  // be read from before and after another process's migration.)
+  if (version() === latest) {
+    checkOwned(db, path, latest, latest);
+    return;
+  }
+  // Several processes may open a new store at once (srun on every node into one shared
+  // folder: "table store_info already exists" from the second one in CI): the version is
+  // read again under the write lock, so only the first migrates and the others see its work.
+  db.transaction(() => {
+    const current = checkOwned(db, path, version(), latest);
+    for (const m of migrations.filter((x) => x.version > current)) {
+      db.exec(m.sql);
+      db.pragma(`user_version = ${m.version}`);
+    }
+  }).immediate();
+}
+
+/** The store's version, after checking that the file is an xpudiag store this xpudiag can read. */
+function checkOwned(db: Database, path: string, current: number, latest: number): number {
   if (current > latest) {
     throw new StoreError(`${path}: written by a newer xpudiag (store schema ${current}; this one knows up to ${latest}): use that version or a newer one`);
   }
@@ -257,10 +278,5 @@ function migrate(db: Database, path: string, migrations: readonly Migration[]): 
     }
     if (format?.value !== 'xpudiag-store') throw new StoreError(`${path}: an SQLite database, but not an xpudiag store`);
   }
-  for (const m of migrations.filter((x) => x.version > current)) {
-    db.transaction(() => {
-      db.exec(m.sql);
-      db.pragma(`user_version = ${m.version}`);
-    }).immediate();
-  }
+  return current;
 }

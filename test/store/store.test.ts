@@ -117,6 +117,36 @@ describe.skipIf(!!problem)('results store', () => {
     s.close();
   });
 
+  it('a new store opened by several processes at once (srun on every node into one folder) is created once, and every report is kept', async () => {
+    const dir = tempDir();
+    const db = join(dir, 'g.db');
+    const n = 6;
+    const startAt = Date.now() + 1500;
+    // Each writer waits for the same moment, then opens the store that does not exist yet and adds its own report.
+    const script = `
+      import { Store } from ${JSON.stringify(join(root, 'dist', 'store', 'store.js'))};
+      const [base, i] = [JSON.parse(process.argv[1]), Number(process.argv[2])];
+      while (Date.now() < ${startAt});
+      const s = Store.open(${JSON.stringify(db)}, { create: true });
+      const r = { ...base, startedAt: new Date(Date.UTC(2026, 0, 1) + i * 1000).toISOString() };
+      s.add(Buffer.from(JSON.stringify(r)), r);
+      s.close();`;
+    const exits = await Promise.all(
+      Array.from({ length: n }, (_, i) => {
+        const child = spawn(process.execPath, ['--input-type=module', '-e', script, JSON.stringify(staged()), String(i)], { stdio: ['ignore', 'ignore', 'pipe'] });
+        let err = '';
+        child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+        return new Promise<string>((resolve) => child.once('exit', (code) => resolve(`${code}${err ? `: ${err.split('\n').find((l) => /Error/.test(l)) ?? err.trim()}` : ''}`)));
+      }),
+    );
+    expect(exits).toEqual(Array(n).fill('0'));
+    const s = Store.open(db);
+    expect(s.count()).toBe(n);
+    expect(s.version()).toBe(MIGRATIONS.at(-1)!.version);
+    expect(s.integrity()).toBe('ok');
+    s.close();
+  });
+
   it('migrates an older store in place and refuses a newer one', () => {
     const dir = tempDir();
     const db = join(dir, 'e.db');
