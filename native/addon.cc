@@ -37,19 +37,18 @@ Napi::Value AllocVariants(const Napi::CallbackInfo& info) {
   });
 }
 
-// A backend kept open across calls, for latency measurement from JavaScript (tinybench
-// drives allocFree; the cost of one N-API call is part of what it measures and is
-// reported as such).
+// A probe's backend kept open past the probe (keepBackend), for latency measurement from
+// JavaScript (tinybench drives allocFree; the cost of one N-API call is part of what it
+// measures and is reported as such).
 class BackendHandle : public Napi::ObjectWrap<BackendHandle> {
  public:
   static Napi::Function Define(Napi::Env env) {
     return DefineClass(env, "Backend", {InstanceMethod("allocFree", &BackendHandle::AllocFree), InstanceMethod("close", &BackendHandle::Close)});
   }
-  // new Backend(name, options), or new Backend(outcome.backend): the backend a probe kept
-  // open (keepBackend), taken over so that close() really closes it.
+  // new Backend(outcome.backend): taken over, so that close() really closes it.
   explicit BackendHandle(const Napi::CallbackInfo& info) : Napi::ObjectWrap<BackendHandle>(info) {
     guarded(info, [&]() -> Napi::Value {
-      backend_ = info[0].IsExternal() ? takeKeptBackend(info[0]) : KeptBackend(createBackend(info[0].ToString(), toOptions(info[1])));
+      backend_ = takeKeptBackend(info[0]);
       return info.Env().Undefined();
     });
   }

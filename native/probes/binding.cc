@@ -124,12 +124,10 @@ Napi::Value keptBackendToJs(Napi::Env env, KeptBackend b) {
 }
 
 KeptBackend takeKeptBackend(const Napi::Value& v) {
-  if (!v.IsExternal()) throw std::invalid_argument("Backend: expected a backend name or a probe outcome's backend");
+  if (!v.IsExternal()) throw std::invalid_argument("Backend: expected a probe outcome's backend (a probe run with keepBackend: true)");
   KeptBackend* p = v.As<Napi::External<KeptBackend>>().Data();
   if (!p || !*p) throw std::invalid_argument("Backend: this kept backend was already taken over");
-  KeptBackend b = std::move(*p);
-  p->reset();
-  return b;
+  return std::move(*p);  // leaves *p empty: a second take is refused above
 }
 
 }  // namespace xpd::js

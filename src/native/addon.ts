@@ -217,14 +217,14 @@ export interface NativeError extends Error {
 /** A probe's backend kept open past the probe (the spec's keepBackend): opaque, for `new Backend(kept)` once. */
 export type KeptBackend = { readonly __keptBackend: unique symbol };
 
-/** A backend held open across calls (latency measurement). */
+/** A probe's backend held open across calls (latency measurement): `new Backend(outcome.backend)`. */
 export interface BackendHandle {
   allocFree(device: number, variant: string, size: number, touch?: 'none' | 'fill' | 'read'): void;
   close(): void;
 }
 
 export interface Addon {
-  Backend: new (backend: string | KeptBackend, options?: Record<string, string>) => BackendHandle;
+  Backend: new (kept: KeptBackend) => BackendHandle;
   /** How many backends this process has created (a case promises one). */
   backendsCreated(): number;
   abiVersion: number;

@@ -23,6 +23,7 @@ describe('a probe backend kept open', () => {
     handle.allocFree(0, 'malloc', MiB, 'fill');
     expect(addon.backendsCreated() - before).toBe(1);
     expect(() => new addon.Backend(out.backend!)).toThrow(/already taken over/);
+    expect(() => new (addon.Backend as unknown as new (name: string) => unknown)('host')).toThrow(/expected a probe outcome's backend/);
     handle.close();
     expect(() => handle.allocFree(0, 'malloc', MiB)).toThrow(/backend is closed/);
   });
